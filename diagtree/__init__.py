@@ -1,0 +1,57 @@
+"""diagtree: diagnose telecom customer complaints with decision trees written in YAML.
+
+The public API is what `__all__` lists; every other module is private (``_name``)::
+
+    from diagtree import Engine
+    from diagtree_adapters import mock_sources, load_records
+
+    engine = Engine(sources=mock_sources(load_records("data/")))  # the shipped trees
+    diagnosis = engine.diagnose({"id": "T1", "type": "no_service", "msisdn": "8613800000001",
+                                 "reported_at": "2026-11-20T09:30:00+08:00",
+                                 "location": {"lat": 28.2282, "lon": 112.9388}})
+    print(diagnosis.cause, diagnosis.script)
+"""
+
+from ._complaint import Complaint, parse_complaint
+from ._diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
+from ._engine import Engine, shipped_trees
+from ._errors import (
+    AuthoringError,
+    ComplaintError,
+    DiagtreeError,
+    Location,
+    Problem,
+    SourceError,
+    SourceTimeout,
+)
+from ._facts import UNKNOWN, FactSpec, FactType
+from ._session import Session
+from ._sources import Source
+from ._taxonomy import Question
+
+__all__ = [
+    "UNKNOWN",
+    "AuthoringError",
+    "Complaint",
+    "ComplaintError",
+    "Diagnosis",
+    "DiagtreeError",
+    "Engine",
+    "FactRead",
+    "FactSpec",
+    "FactType",
+    "Location",
+    "Problem",
+    "Question",
+    "Refund",
+    "Session",
+    "Source",
+    "SourceCall",
+    "SourceError",
+    "SourceTimeout",
+    "TraceStep",
+    "parse_complaint",
+    "shipped_trees",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,94 @@
+"""The outcome catalog: what each cause means for the agent (a YAML file operators edit).
+
+```yaml
+outcomes:
+  network.site_outage:
+    resolution: frontline          # frontline | dispatch
+    department: null               # required for dispatch: a department code
+    actions: ["Attach the complaint to incident {{ outage_cell }}"]
+    script: network.site_outage    # defaults to the cause code
+    refund: {amount: refund_amount, any_amount: false}   # optional
+```
+
+A finer cause (``network.site_outage.power``) uses its own entry when there is one, else the
+entry of the nearest cause above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import Problem, did_you_mean
+from ._fields import Fields
+from ._taxonomy import CAUSES, DEPARTMENTS, RESOLUTIONS, base_cause
+from ._yaml import Positions
+
+__all__ = ["Catalog", "CatalogEntry", "Refund", "read_catalog"]
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Which outcome value holds the refund, and whether it ignores the authority limits."""
+
+    amount: str
+    any_amount: bool = False
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    cause: str
+    resolution: str
+    department: str | None
+    actions: tuple[str, ...]
+    script: str
+    refund: Refund | None
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Catalog:
+    entries: dict[str, CatalogEntry]
+
+    def entry(self, cause: str) -> CatalogEntry | None:
+        parts = cause.split(".")
+        for n in range(len(parts), 0, -1):
+            hit = self.entries.get(".".join(parts[:n]))
+            if hit is not None:
+                return hit
+        return None
+
+
+def read_catalog(data: Any, pos: Positions, problems: list[Problem]) -> Catalog:
+    top = Fields(data, (), pos, problems, "an outcome catalog")
+    top.only(("outcomes", "version", "description"))
+    outs = top.child("outcomes", "`outcomes`")
+    entries: dict[str, CatalogEntry] = {}
+    for cause in outs.data:
+        cause = str(cause)
+        f = outs.child(cause, f"outcome {cause!r}")
+        if base_cause(cause) is None:
+            f.error(f.path, "unknown_cause", f"{cause!r} is not a cause of the taxonomy",
+                    did_you_mean(cause, CAUSES), at_key=True)
+            continue
+        if not f.ok:
+            continue
+        f.only(("resolution", "department", "actions", "script", "refund", "note"))
+        resolution = f.string("resolution", required=True, choices=RESOLUTIONS) or "dispatch"
+        department = f.string("department", choices=DEPARTMENTS)
+        if resolution == "dispatch" and department is None and f.has("resolution"):
+            f.error(f.path, "missing_key", f"{cause!r} is dispatched: say to which `department`",
+                    "one of " + ", ".join(DEPARTMENTS))
+        refund = None
+        if f.has("refund"):
+            rf = f.child("refund", "`refund`")
+            rf.only(("amount", "any_amount"))
+            amount = rf.string("amount", required=True)
+            if amount is not None:
+                refund = Refund(amount, bool(rf.boolean("any_amount", False)))
+        entries[cause] = CatalogEntry(
+            cause=cause, resolution=resolution, department=department,
+            actions=tuple(f.strings("actions")), script=f.string("script") or cause,
+            refund=refund, file=pos.file, line=f.key_loc(cause).line)
+    return Catalog(entries)

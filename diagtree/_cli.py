@@ -1,0 +1,46 @@
+"""The `diagtree` command: one small module per verb (`_cli_*.py`), dispatched from here.
+
+Exit codes: 0 success, 1 the thing checked is wrong (invalid tree, failing case), 2 bad usage or
+input that cannot be read. Never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ._cli_diagnose import add_diagnose
+from ._cli_test import add_test
+from ._cli_validate import add_validate
+from ._errors import DiagtreeError
+
+__all__ = ["main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="diagtree",
+        description="Diagnose telecom customer complaints with decision trees.")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    add_validate(sub)
+    add_diagnose(sub)
+    add_test(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except DiagtreeError as exc:
+        print(f"diagtree: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # pragma: no cover - e.g. `diagtree … | head`
+        return 0
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""Compile a flat tree into linked `Step` objects, each driven by one closure.
+
+The walk is ``while step.run: step = step.run(facts)`` — each node's closure evaluates its
+compiled condition against the `FactStore` and returns the next step object directly (jumps left
+by sub-tree inlining are collapsed at compile time). With tracing on, `trace_run` closures also
+report the branch label and the expressions they evaluated.
+
+Decisions on three-valued conditions: true → `yes`; false or null → `no`; unknown (a source
+failed) → `on_unknown`, else the implicit `unknown.data_unavailable` outcome. A table takes the
+first row whose condition is true; a row that is unknown stops the table at `on_unknown` (the
+rows below cannot be trusted to be "first"). A switch value without a case goes to `default`;
+null goes to the `null` case if any, else `default`; with neither, to the implicit
+`unknown.needs_investigation` outcome. An unanswered question takes its default, or, in an
+interactive session, pauses the walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ._expr import Expression
+from ._facts import UNKNOWN
+from ._graph import FlatTree, Jump
+from ._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
+from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
+
+__all__ = ["CompiledTree", "Step", "compile_tree"]
+
+Run = Callable[[Any], "Step"]
+TraceRun = Callable[[Any], tuple[str, "Step", tuple[Expression, ...]]]
+
+
+class Step:
+    """One compiled node. `run` is None for ends (outcomes, and a pending question)."""
+
+    __slots__ = ("at", "cause", "condition", "id", "kind", "question", "run", "trace_run",
+                 "values")
+
+    def __init__(self, node_id: str, kind: str, at: str) -> None:
+        self.id = node_id
+        self.kind = kind
+        self.at = at
+        self.run: Run | None = None
+        self.trace_run: TraceRun | None = None
+        self.cause: str | None = None
+        self.values: tuple[tuple[str, Expression], ...] = ()
+        self.question: Question | None = None
+        self.condition: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Step {self.id} {self.kind}>"
+
+
+@dataclass(frozen=True)
+class CompiledTree:
+    flat: FlatTree
+    start: Step
+    steps: dict[str, Step]
+    unavailable: Step
+    undecided: Step
+
+    @property
+    def id(self) -> str:
+        return self.flat.id
+
+    @property
+    def version(self) -> str:
+        return self.flat.document.version
+
+
+def _kleene(value: Any) -> Any:
+    if value is True:
+        return True
+    if value is UNKNOWN:
+        return UNKNOWN
+    return False
+
+
+def compile_tree(flat: FlatTree) -> CompiledTree:
+    steps: dict[str, Step] = {}
+    for nid, node in flat.nodes.items():
+        steps[nid] = Step(nid, node.kind, str(node.location))
+    unavailable = Step("(source unavailable)", "outcome", "")
+    unavailable.cause = DATA_UNAVAILABLE
+    undecided = Step("(no matching case)", "outcome", "")
+    undecided.cause = NEEDS_INVESTIGATION
+
+    def resolve(target: str) -> Step:
+        seen = set()
+        while isinstance(flat.nodes.get(target), Jump):
+            if target in seen:  # pragma: no cover - cycles are rejected before compiling
+                break
+            seen.add(target)
+            jump = flat.nodes[target]
+            assert isinstance(jump, Jump)
+            target = jump.to.target
+        return steps[target]
+
+    for nid, node in flat.nodes.items():
+        step = steps[nid]
+        if isinstance(node, Jump):
+            continue
+        unk = resolve(node.on_unknown.target) if node.on_unknown is not None else unavailable
+        if isinstance(node, CheckNode):
+            _check(step, node.condition, resolve(node.yes.target), resolve(node.no.target), unk)
+        elif isinstance(node, TableNode):
+            _table(step, node, resolve, unk)
+        elif isinstance(node, SwitchNode):
+            _switch(step, node, resolve, unk, undecided)
+        elif isinstance(node, AskNode):
+            _ask(step, node, resolve)
+        elif isinstance(node, OutcomeNode):
+            step.cause = node.cause
+            step.values = node.values
+    return CompiledTree(flat, resolve(flat.start), steps, unavailable, undecided)
+
+
+def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None:
+    fn = cond.fn
+    exprs = (cond,)
+    step.condition = cond.text
+
+    def run(f: Any) -> Step:
+        r = fn(f)
+        if r is True:
+            return yes
+        if r is UNKNOWN:
+            return unk
+        return no
+
+    def trace_run(f: Any) -> tuple[str, Step, tuple[Expression, ...]]:
+        r = _kleene(fn(f))
+        if r is True:
+            return "yes", yes, exprs
+        if r is UNKNOWN:
+            return "on_unknown", unk, exprs
+        return "no", no, exprs
+
+    step.run, step.trace_run = run, trace_run
+
+
+def _table(step: Step, node: TableNode, resolve: Callable[[str], Step], unk: Step) -> None:
+    rows = tuple((row.condition.fn, resolve(row.then.target)) for row in node.rows)
+    exprs = tuple(row.condition for row in node.rows)
+    default = resolve(node.default.target)
+    step.condition = " | ".join(e.text for e in exprs)
+
+    def run(f: Any) -> Step:
+        for fn, then in rows:
+            r = fn(f)
+            if r is True:
+                return then
+            if r is UNKNOWN:
+                return unk
+        return default
+
+    def trace_run(f: Any) -> tuple[str, Step, tuple[Expression, ...]]:
+        for i, (fn, then) in enumerate(rows):
+            r = _kleene(fn(f))
+            if r is True:
+                return f"row {i + 1}", then, exprs[: i + 1]
+            if r is UNKNOWN:
+                return f"on_unknown (row {i + 1})", unk, exprs[: i + 1]
+        return "default", default, exprs
+
+    step.run, step.trace_run = run, trace_run
+
+
+def _switch(step: Step, node: SwitchNode, resolve: Callable[[str], Step], unk: Step,
+            undecided: Step) -> None:
+    fn = node.subject.fn
+    table = {value: resolve(edge.target) for value, edge in node.cases}
+    default = resolve(node.default.target) if node.default is not None else undecided
+    null_target = table.get(None, default)
+    exprs = (node.subject,)
+    step.condition = node.subject.text
+
+    def run(f: Any) -> Step:
+        v = fn(f)
+        if v is UNKNOWN:
+            return unk
+        if v is None:
+            return null_target
+        return table.get(v, default)
+
+    def trace_run(f: Any) -> tuple[str, Step, tuple[Expression, ...]]:
+        v = fn(f)
+        if v is UNKNOWN:
+            return "on_unknown", unk, exprs
+        if v is None:
+            return ("case null" if None in table else "default (null)"), null_target, exprs
+        if v in table:
+            return f"case {str(v).lower() if isinstance(v, bool) else v}", table[v], exprs
+        return "default", default, exprs
+
+    step.run, step.trace_run = run, trace_run
+
+
+def _ask(step: Step, node: AskNode, resolve: Callable[[str], Step]) -> None:
+    question = node.question
+    qid = question.id
+    table = {value: resolve(edge.target) for value, edge in node.cases}
+    default = table[question.default] if question.default in table else next(iter(table.values()))
+    pending = Step(step.id, "pending", step.at)
+    pending.question = question
+    step.question = question
+    step.condition = f"ask {qid}"
+
+    def answer(f: Any) -> tuple[str, Step]:
+        answers = f.answers
+        if qid in answers:
+            value = answers[qid]
+            return f"answer {str(value).lower() if isinstance(value, bool) else value}", \
+                table.get(value, default)
+        if f.interactive:
+            return "waiting for the answer", pending
+        answers[qid] = question.default
+        d = question.default
+        return f"default {str(d).lower() if isinstance(d, bool) else d}", default
+
+    def run(f: Any) -> Step:
+        return answer(f)[1]
+
+    def trace_run(f: Any) -> tuple[str, Step, tuple[Expression, ...]]:
+        label, nxt = answer(f)
+        return label, nxt, ()
+
+    step.run, step.trace_run = run, trace_run

@@ -1,0 +1,130 @@
+"""The result type: a frozen, typed, JSON-serialisable `Diagnosis` and its trace.
+
+Every field holds JSON-ready values only (strings, numbers, booleans, None, tuples, nested
+frozen records); times are ISO 8601 strings with the complaint's offset. `to_dict()` gives plain
+JSON types, `to_json()` the text, `for_log()` the same with MSISDNs and phone numbers masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ._complaint import mask_digits
+
+__all__ = ["Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "json_value"]
+
+
+def json_value(value: Any) -> Any:
+    """A fact value as JSON: dates/times as ISO strings, tuples as lists."""
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [json_value(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return value
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class FactRead:
+    """A fact a step read: its value (JSON form), the source, and whether it was available."""
+
+    name: str
+    value: Any
+    source: str
+    available: bool = True
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    node: str
+    kind: str
+    at: str  # file:line:col where the node is written
+    condition: str | None
+    facts: tuple[FactRead, ...]
+    branch: str
+    next: str | None
+
+
+@dataclass(frozen=True)
+class SourceCall:
+    """One fetch from a source during the diagnosis."""
+
+    source: str
+    ok: bool
+    latency_ms: float
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Refund:
+    amount: float
+    currency: str
+    within_authority: bool
+    role: str
+    limit: float | None  # None: any amount (e.g. unconfirmed SP subscriptions)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    complaint_id: str
+    symptom: str
+    tree_id: str | None
+    tree_version: str | None
+    tree_sha256: str | None
+    cause: str
+    category: str
+    resolution: str
+    department: str | None
+    grade: str
+    grade_reasons: tuple[str, ...]
+    feedback_kind: str
+    feedback_due: str  # ISO time
+    feedback_every_hours: float | None
+    actions: tuple[str, ...]
+    refund: Refund | None
+    locale: str
+    script: str
+    values: tuple[tuple[str, Any], ...]  # the outcome's script values (JSON form)
+    answers: tuple[tuple[str, Any], ...]  # the customer's answers used (incl. defaults)
+    trace: tuple[TraceStep, ...]
+    sources: tuple[SourceCall, ...]
+    unavailable: tuple[str, ...]  # sources that failed
+    notes: tuple[str, ...]
+    timings_ms: tuple[tuple[str, float], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["values"] = dict(self.values)
+        data["answers"] = dict(self.answers)
+        data["timings_ms"] = dict(self.timings_ms)
+        return data
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def for_log(self) -> dict[str, Any]:
+        """`to_dict()` with phone numbers and IMSIs masked, for logs and decision archives."""
+        masked: Any = _mask(self.to_dict())
+        assert isinstance(masked, dict)
+        return masked
+
+
+_DIGITS = re.compile(r"(?<![\w.-])\d{8,15}(?![\w.-])")
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    if isinstance(value, str):
+        return _DIGITS.sub(lambda m: mask_digits(m.group(0)), value)
+    return value

@@ -1,0 +1,293 @@
+"""The engine: route a complaint to its tree, walk it, apply the policy, render the script.
+
+```python
+engine = Engine("trees/", sources=[hlr, billing, coverage])
+diagnosis = engine.diagnose({"id": "T1", "type": "no_service", ...})
+```
+
+`diagnose` never raises for anything a source does (failure is data); it raises
+`ComplaintError` only for a malformed complaint, before any source is asked.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ._complaint import Complaint, parse_complaint
+from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
+from ._compile import CompiledTree, Step
+from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, json_value
+from ._errors import ComplaintError
+from ._facts import UNKNOWN, FactSchema
+from ._fetch import FactStore, SourceSet
+from ._library import Library, load_library
+from ._loader import Limits
+from ._session import Session
+from ._sources import Source
+from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, category_of
+
+__all__ = ["Engine", "shipped_trees"]
+
+
+def shipped_trees() -> Path:
+    """The folder of trees, catalog, scripts and policy that ships with diagtree."""
+    return Path(str(resources.files("diagtree_trees")))
+
+
+class Engine:
+    """Loads and compiles a knowledge folder once; diagnoses many complaints."""
+
+    def __init__(self, trees: str | Path | Iterable[str | Path] | None = None, *,
+                 sources: Iterable[Source], timeouts: Mapping[str, float] | None = None,
+                 default_timeout_s: float = 2.0, locale: str = "zh-CN",
+                 limits: Limits | None = None) -> None:
+        self.sources = {s.name: s for s in sources}
+        self.timeouts = dict(timeouts or {})
+        self.default_timeout_s = default_timeout_s
+        if locale not in LOCALES:
+            raise ValueError(f"locale must be one of {LOCALES}")
+        self.locale = locale
+        specs = [spec for s in self.sources.values() for spec in s.facts()]
+        self.schema = FactSchema([*COMPLAINT_FACTS, *specs])
+        self.policy_schema = self.schema.merged(POLICY_FACTS)
+        if trees is None:
+            paths: list[str | Path] = [shipped_trees()]
+        elif isinstance(trees, str | Path):
+            paths = [trees]
+        else:
+            paths = list(trees)
+        self.library: Library = load_library(paths, self.schema, self.policy_schema,
+                                             limits=limits)
+        self._source_set = SourceSet(self.sources, self.timeouts, default_timeout_s)
+
+    # -- public ----------------------------------------------------------------------------
+    def tree_for(self, symptom: str) -> CompiledTree | None:
+        return self.library.by_symptom.get(symptom)
+
+    def diagnose(self, complaint: Complaint | Mapping[str, Any], *,
+                 answers: Mapping[str, Any] | None = None, locale: str | None = None,
+                 trace: bool = True, sources: Iterable[Source] | None = None) -> Diagnosis:
+        """Diagnose one complaint. `sources` replaces the engine's sources for this call."""
+        started = time.perf_counter()
+        parsed = complaint if isinstance(complaint, Complaint) else parse_complaint(complaint)
+        store = self.new_store(parsed, answers or {}, interactive=False, sources=sources)
+        return self.finish(store, locale, trace, started)
+
+    def session(self, complaint: Complaint | Mapping[str, Any], *,
+                answers: Mapping[str, Any] | None = None, locale: str | None = None) -> Session:
+        """An interactive diagnosis that pauses at each question to the customer."""
+        return Session(self, complaint, answers, locale)
+
+    def resume(self, state: Mapping[str, Any]) -> Session:
+        """Rebuild a session from `Session.state()`."""
+        return Session(self, state["complaint"], state.get("answers") or {}, state.get("locale"))
+
+    # -- steps (used by sessions too) -----------------------------------------------------
+    def new_store(self, complaint: Complaint, answers: Mapping[str, Any], *, interactive: bool,
+                  sources: Iterable[Source] | None = None) -> FactStore:
+        source_set = self._source_set
+        if sources is not None:
+            source_set = SourceSet({s.name: s for s in sources}, self.timeouts,
+                                   self.default_timeout_s)
+        _check_answers(answers)
+        return FactStore(complaint, complaint_facts(complaint), source_set, answers, interactive)
+
+    def walk(self, store: FactStore, trace: bool) -> tuple[Step, list[TraceStep]]:
+        tree = self.tree_for(store.complaint.type)
+        assert tree is not None
+        step = tree.start
+        if not trace:
+            while step.run is not None:
+                step = step.run(store)
+            return step, []
+        steps: list[TraceStep] = []
+        while step.trace_run is not None:
+            label, nxt, exprs = step.trace_run(store)
+            condition = step.condition
+            if step.kind == "table" and exprs:
+                condition = exprs[-1].text
+            steps.append(TraceStep(step.id, step.kind, step.at, condition,
+                                   _reads(store, exprs), label, nxt.id))
+            step = nxt
+        return step, steps
+
+    def finish(self, store: FactStore, locale: str | None, trace: bool,
+               started: float) -> Diagnosis:
+        complaint = store.complaint
+        tree = self.tree_for(complaint.type)
+        notes: list[str] = []
+        steps: list[TraceStep] = []
+        walk_start = time.perf_counter()
+        if tree is None:
+            cause = NEEDS_INVESTIGATION
+            values: dict[str, Any] = {}
+            notes.append(f"no tree handles the symptom {complaint.type!r}")
+        else:
+            end, steps = self.walk(store, trace)
+            if end.kind == "pending":  # pragma: no cover - sessions finish only when complete
+                raise RuntimeError("the walk is waiting for an answer; use a Session")
+            cause = end.cause or NEEDS_INVESTIGATION
+            values = self._values(end, store, notes)
+            if end is tree.unavailable:
+                notes.append("a source needed to decide was unavailable: "
+                             + (", ".join(store.unavailable()) or "unknown"))
+            elif end is tree.undecided:
+                notes.append("a switch had no case for the value it read")
+        walk_ms = (time.perf_counter() - walk_start) * 1000
+        return self._conclude(store, tree, cause, values, steps, notes, locale, started,
+                              walk_ms)
+
+    # -- internals -------------------------------------------------------------------------
+    def _values(self, end: Step, store: FactStore, notes: list[str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, expr in end.values:
+            value = expr.fn(store)
+            if value is UNKNOWN:
+                notes.append(f"value {name!r} is unavailable (its source failed)")
+                value = None
+            values[name] = value
+        return values
+
+    def _conclude(self, store: FactStore, tree: CompiledTree | None, cause: str,
+                  values: dict[str, Any], steps: list[TraceStep], notes: list[str],
+                  locale: str | None, started: float, walk_ms: float) -> Diagnosis:
+        complaint = store.complaint
+        lib = self.library
+        category = category_of(cause)
+        entry = lib.catalog.entry(cause)
+        resolution = entry.resolution if entry else "dispatch"
+        department = entry.department if entry else "tier2"
+        grade, reasons = self._grade(store, cause, category, notes)
+        policy = lib.policy
+        feedback = policy.feedback[grade] if policy else None
+        due = complaint.reported_at + _dt.timedelta(hours=feedback.within_hours if feedback
+                                                    else 48)
+        refund = None
+        if entry is not None and entry.refund is not None:
+            amount = values.get(entry.refund.amount)
+            if isinstance(amount, int | float) and amount > 0:
+                role = complaint.agent_role
+                limit = None if entry.refund.any_amount or policy is None \
+                    else policy.limits.get(role)
+                within = limit is None or amount <= limit
+                refund = Refund(round(float(amount), 2), "CNY", within, role, limit)
+                if not within and policy is not None:
+                    resolution, department = "dispatch", policy.above
+                    notes.append(f"refund {amount:.2f} CNY is above the {role}'s authority "
+                                 f"({limit:g} CNY): dispatched to {policy.above}")
+        loc = locale or self.locale
+        variables = {
+            **values,
+            "complaint_id": complaint.id,
+            "grade": grade,
+            "resolution": resolution,
+            "department": department,
+            "feedback_due": due,
+            "reported_at": complaint.reported_at,
+            "unavailable": list(store.unavailable()),
+            "answers": dict(store.answers),
+            "refund": None if refund is None else {
+                "amount": refund.amount, "within_authority": refund.within_authority},
+        }
+        render_start = time.perf_counter()
+        script = self._render(entry.script if entry else None, loc, variables, complaint, notes)
+        actions = tuple(self._render_text(a, variables, complaint, notes)
+                        for a in (entry.actions if entry else ()))
+        render_ms = (time.perf_counter() - render_start) * 1000
+        total_ms = (time.perf_counter() - started) * 1000
+        fetch_ms = sum(c.latency_ms for c in store.calls)
+        return Diagnosis(
+            complaint_id=complaint.id, symptom=complaint.type,
+            tree_id=tree.id if tree else None, tree_version=tree.version if tree else None,
+            tree_sha256=tree.flat.sha256 if tree else None,
+            cause=cause, category=category, resolution=resolution, department=department,
+            grade=grade, grade_reasons=tuple(reasons),
+            feedback_kind=feedback.kind if feedback else "result",
+            feedback_due=due.isoformat(),
+            feedback_every_hours=feedback.every_hours if feedback else None,
+            actions=actions, refund=refund, locale=loc, script=script,
+            values=tuple((k, json_value(v)) for k, v in values.items()),
+            answers=tuple((k, v) for k, v in store.answers.items()),
+            trace=tuple(steps), sources=tuple(store.calls), unavailable=store.unavailable(),
+            notes=tuple(notes),
+            timings_ms=(("total", round(total_ms, 3)), ("walk", round(walk_ms, 3)),
+                        ("fetch", round(fetch_ms, 3)), ("render", round(render_ms, 3))),
+        )
+
+    def _grade(self, store: FactStore, cause: str, category: str,
+               notes: list[str]) -> tuple[str, list[str]]:
+        policy = self.library.policy
+        if policy is None:
+            return "normal", []
+        store["diagnosis.cause"] = cause
+        store["diagnosis.category"] = category
+        store["history.same_category_30d"] = same_category_within(store.complaint, category)
+        grade_index = 0
+        reasons: list[str] = []
+        for rule in policy.rules:
+            result = rule.when.fn(store)
+            if result is UNKNOWN:
+                notes.append(f"grade rule {rule.reason!r} could not be read (source "
+                             "unavailable); taken as not matching")
+            elif result is True:
+                reasons.append(rule.reason)
+                grade_index = max(grade_index, GRADES.index(rule.grade))
+        return GRADES[grade_index], reasons
+
+    def _render(self, script_id: str | None, locale: str, variables: Mapping[str, Any],
+                complaint: Complaint, notes: list[str]) -> str:
+        book = self.library.scripts
+        if script_id is None or script_id not in book.scripts:
+            notes.append(f"no script {script_id!r}")
+            return ""
+        try:
+            return book.render(script_id, locale, variables, complaint.utc_offset)
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+            notes.append(f"script {script_id!r} failed to render: {exc}")
+            return ""
+
+    def _render_text(self, text: str, variables: Mapping[str, Any], complaint: Complaint,
+                     notes: list[str]) -> str:
+        if "{" not in text:
+            return text
+        try:
+            env = self.library.scripts.env("en")
+            local = {k: (v.astimezone(complaint.utc_offset) if isinstance(v, _dt.datetime)
+                         else v) for k, v in variables.items()}
+            return env.from_string(text).render(local)
+        except (jinja2.TemplateError, TypeError, ValueError) as exc:
+            notes.append(f"action {text!r} failed to render: {exc}")
+            return text
+
+
+def _reads(store: FactStore, exprs: tuple[Any, ...]) -> tuple[FactRead, ...]:
+    out: list[FactRead] = []
+    seen: set[str] = set()
+    for expr in exprs:
+        for name in expr.facts:
+            if name in seen or name not in store:
+                continue
+            seen.add(name)
+            value = dict.__getitem__(store, name)
+            source = name.partition(".")[0]
+            if value is UNKNOWN:
+                out.append(FactRead(name, None, source, available=False))
+            else:
+                out.append(FactRead(name, json_value(value), source))
+    return tuple(out)
+
+
+def _check_answers(answers: Mapping[str, Any]) -> None:
+    for qid, value in answers.items():
+        if not isinstance(qid, str):
+            raise ComplaintError("answers", f"question ids are strings, got {qid!r}")
+        if not isinstance(value, bool | str):
+            raise ComplaintError(f"answers.{qid}", f"expected true/false or an option, "
+                                 f"got {value!r}")

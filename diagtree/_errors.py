@@ -1,0 +1,170 @@
+"""Errors and author-facing problems.
+
+The hierarchy, grouped by how a caller recovers::
+
+    DiagtreeError (Exception)
+    ├── AuthoringError (ValueError)    a tree, catalog, script, policy or scenario file is wrong:
+    │                                  fix the file. Carries every Problem found, sorted.
+    ├── ComplaintError (ValueError)    the complaint a CRM sent is malformed: reject it and show
+    │                                  the field. Carries `field` and `reason`.
+    └── SourceError (RuntimeError)     a source adapter failed; never reaches the engine's caller
+        └── SourceTimeout (TimeoutError-like)   the adapter did not answer in time.
+
+A `Problem` is data, not an exception: the loader, validator, linter and scenario runner collect
+them, sort them and print them as ``file:line:col: severity CODE message`` with the source line
+and a caret under the column (the OPA / yamllint convention).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "AuthoringError",
+    "ComplaintError",
+    "DiagtreeError",
+    "Location",
+    "Problem",
+    "SourceError",
+    "SourceTimeout",
+    "did_you_mean",
+    "format_problems",
+]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based position in an author's file. `line`/`col` 0 mean "the whole file"."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def shifted(self, cols: int) -> Location:
+        """The location `cols` characters further along the same line."""
+        return Location(self.file, self.line, self.col + cols)
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an author's file, with a stable code and advice."""
+
+    location: Location
+    code: str
+    message: str
+    severity: str = "error"  # error | warning
+    hint: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.file, loc.line, loc.col, self.code, self.message)
+
+    def headline(self) -> str:
+        text = f"{self.location}: {self.severity} {self.code} {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    def render(self, source_lines: Sequence[str] | None = None) -> str:
+        """The headline, then the source line and a caret under the column when known."""
+        out = self.headline()
+        loc = self.location
+        if source_lines is not None and 0 < loc.line <= len(source_lines):
+            src = source_lines[loc.line - 1].rstrip("\n")
+            caret_at = max(loc.col - 1, 0)
+            out += f"\n    {src}\n    {' ' * caret_at}^"
+        return out
+
+
+def _read_lines(path: str, cache: dict[str, list[str] | None]) -> list[str] | None:
+    if path not in cache:
+        try:
+            cache[path] = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            cache[path] = None
+    return cache[path]
+
+
+def format_problems(
+    problems: Iterable[Problem], sources: dict[str, str] | None = None, *, context: bool = True
+) -> str:
+    """Render problems sorted by file, line and column.
+
+    `sources` maps a file name to its text, for files that are not on disk (scenario strings,
+    tests); other files are read from disk to show the offending line.
+    """
+    cache: dict[str, list[str] | None] = {}
+    for name, text in (sources or {}).items():
+        cache[name] = text.splitlines()
+    rendered = []
+    for problem in sorted(problems, key=Problem.sort_key):
+        lines = _read_lines(problem.location.file, cache) if context else None
+        rendered.append(problem.render(lines))
+    return "\n".join(rendered)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A "did you mean" hint for a misspelt name, or None when nothing is close."""
+    pool = sorted(set(candidates))
+    matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    if not matches:
+        # dotted names: compare the last segment too (hlr.numbr_state → hlr.number_state)
+        tail = name.rsplit(".", 1)[-1]
+        by_tail = {c.rsplit(".", 1)[-1]: c for c in pool if c.count(".") == name.count(".")}
+        close = difflib.get_close_matches(tail, sorted(by_tail), n=1, cutoff=0.75)
+        matches = [by_tail[close[0]]] if close else []
+    return f"did you mean {matches[0]!r}?" if matches else None
+
+
+class DiagtreeError(Exception):
+    """Base of every error diagtree raises on purpose."""
+
+
+@dataclass(eq=False)
+class AuthoringError(DiagtreeError, ValueError):
+    """One or more problems in authors' files (trees, catalog, scripts, policy, scenarios)."""
+
+    problems: tuple[Problem, ...]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.problems = tuple(sorted(self.problems, key=Problem.sort_key))
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return format_problems(self.problems, self.sources)
+
+
+class ComplaintError(DiagtreeError, ValueError):
+    """The complaint is malformed: a missing or invalid field, an unknown symptom."""
+
+    def __init__(self, field_name: str, reason: str, code: str = "complaint_invalid") -> None:
+        self.field = field_name
+        self.reason = reason
+        self.code = code
+        super().__init__(f"complaint.{field_name}: {reason}")
+
+
+class SourceError(DiagtreeError, RuntimeError):
+    """A source (HLR, billing, coverage…) failed. The engine turns it into unavailable facts."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"source {source!r} unavailable: {reason}")
+
+
+class SourceTimeout(SourceError):
+    """A source did not answer within its timeout."""
+
+    def __init__(self, source: str, timeout_s: float) -> None:
+        super().__init__(source, f"timed out after {timeout_s:g} s")
+        self.timeout_s = timeout_s

@@ -1,0 +1,166 @@
+"""Fact declarations: the typed vocabulary that tree conditions read.
+
+A fact is a named value about one complaint (``hlr.number_state``, ``coverage.rsrp_dbm``). Every
+source adapter declares the facts it provides with a `FactSpec`; the expression checker uses those
+declarations to reject unknown names, wrong types and enum strings that are not values.
+
+Values at run time:
+- a value of the declared type, or ``None`` (a *known absence*: the record or field is not there);
+- `UNKNOWN`, only when the source that provides the fact failed (timeout or error).
+
+Types and their Python representation:
+
+=========  ==========================================================
+bool       ``bool``
+int        ``int``
+number     ``int | float``
+string     ``str``
+enum       ``str``, one of ``values``
+datetime   timezone-aware ``datetime.datetime``
+date       ``datetime.date``
+list       ``tuple`` of items of ``item`` (string or enum items)
+=========  ==========================================================
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+__all__ = [
+    "UNKNOWN",
+    "FactSchema",
+    "FactSpec",
+    "FactType",
+    "Unknown",
+]
+
+KINDS: Final = ("bool", "int", "number", "string", "enum", "datetime", "date", "list")
+
+
+class Unknown:
+    """The type of `UNKNOWN`: a fact whose source failed. Falsy, a singleton."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = Unknown()
+
+
+@dataclass(frozen=True)
+class FactType:
+    """The declared type of a fact (or of an expression)."""
+
+    kind: str
+    values: tuple[str, ...] = ()  # enum values (for enum, and for a list of enum)
+    item: FactType | None = None  # list item type
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fact kind {self.kind!r}; expected one of {KINDS}")
+        if self.kind == "enum" and not self.values:
+            raise ValueError("an enum fact needs its values")
+        if self.kind == "list" and self.item is None:
+            raise ValueError("a list fact needs its item type")
+
+    # convenient constructors -------------------------------------------------------------
+    @staticmethod
+    def enum(*values: str) -> FactType:
+        return FactType("enum", tuple(values))
+
+    @staticmethod
+    def list_of(item: FactType) -> FactType:
+        return FactType("list", item=item)
+
+    def __str__(self) -> str:
+        if self.kind == "enum":
+            return "enum(" + ", ".join(self.values) + ")"
+        if self.kind == "list":
+            return f"list[{self.item}]"
+        return self.kind
+
+    def accepts(self, value: Any) -> bool:
+        """Whether a run-time value (not None/UNKNOWN) is of this type."""
+        k = self.kind
+        if k == "bool":
+            return isinstance(value, bool)
+        if k == "int":
+            return isinstance(value, int) and not isinstance(value, bool)
+        if k == "number":
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        if k == "string":
+            return isinstance(value, str)
+        if k == "enum":
+            return isinstance(value, str) and value in self.values
+        if k == "datetime":
+            return isinstance(value, _dt.datetime) and value.tzinfo is not None
+        if k == "date":
+            return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+        assert self.item is not None
+        return isinstance(value, tuple) and all(self.item.accepts(v) for v in value)
+
+
+BOOL: Final = FactType("bool")
+INT: Final = FactType("int")
+NUMBER: Final = FactType("number")
+STRING: Final = FactType("string")
+DATETIME: Final = FactType("datetime")
+DATE: Final = FactType("date")
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """One declared fact: its full dotted name, type, unit and a one-line doc."""
+
+    name: str
+    type: FactType
+    doc: str
+    unit: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The source that provides it: the first segment of the name."""
+        return self.name.split(".", 1)[0]
+
+
+class FactSchema(Mapping[str, FactSpec]):
+    """The facts a set of sources declares, by name. Immutable."""
+
+    def __init__(self, specs: Iterable[FactSpec]) -> None:
+        table: dict[str, FactSpec] = {}
+        for spec in specs:
+            if spec.name in table:
+                raise ValueError(f"fact {spec.name!r} declared twice")
+            table[spec.name] = spec
+        self._specs = table
+
+    def __getitem__(self, name: str) -> FactSpec:
+        return self._specs[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def merged(self, other: Iterable[FactSpec]) -> FactSchema:
+        return FactSchema([*self._specs.values(), *other])
+
+    def sources(self) -> frozenset[str]:
+        return frozenset(spec.source for spec in self._specs.values())

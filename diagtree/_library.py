@@ -1,0 +1,186 @@
+"""Load a folder of knowledge files — trees, sub-trees, the outcome catalog, scripts and the
+policy — check everything, and compile the trees.
+
+Files are told apart by their top-level key: ``tree:``, ``subtree:``, ``outcomes:``,
+``scripts:``, ``policy:``; scenario files (``cases:``) are skipped here (`diagtree test` reads
+them). Every problem in every file is collected and raised at once as `AuthoringError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._catalog import Catalog, read_catalog
+from ._compile import CompiledTree, compile_tree
+from ._errors import AuthoringError, Location, Problem, did_you_mean
+from ._facts import FactSchema
+from ._graph import check_document, inline_tree
+from ._loader import Limits, read_document
+from ._model import AskNode, Document, OutcomeNode
+from ._policy import Policy, read_policy
+from ._scripts import ScriptBook, read_scripts
+from ._taxonomy import CAUSES, Question
+from ._yaml import YamlLimits, load_yaml
+
+__all__ = ["Library", "load_library"]
+
+_KINDS = ("tree", "subtree", "outcomes", "scripts", "policy", "cases")
+
+
+@dataclass
+class Library:
+    trees: dict[str, CompiledTree]
+    by_symptom: dict[str, CompiledTree]
+    documents: dict[str, Document]
+    catalog: Catalog
+    scripts: ScriptBook
+    policy: Policy | None
+    files: tuple[str, ...]
+    warnings: tuple[Problem, ...] = ()
+
+
+def _yaml_files(paths: Iterable[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(q for q in path.rglob("*") if q.suffix in (".yaml", ".yml")
+                              and q.is_file()))
+        else:
+            out.append(path)
+    return out
+
+
+def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema: FactSchema,
+                 *, limits: Limits | None = None, require_policy: bool = True) -> Library:
+    """Load and check every knowledge file under `paths`; raise `AuthoringError` on problems."""
+    limits = limits or Limits()
+    problems: list[Problem] = []
+    documents: dict[str, Document] = {}
+    catalogs: list[Catalog] = []
+    book = ScriptBook()
+    policy: Policy | None = None
+    policy_file: str | None = None
+    files = _yaml_files(paths)
+    for path in files:
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(Location(name), "unreadable_file", str(exc)))
+            continue
+        data, pos, probs = load_yaml(text, name, YamlLimits(max_bytes=limits.max_file_bytes))
+        problems.extend(probs)
+        if data is None:
+            continue
+        if not isinstance(data, Mapping):
+            problems.append(Problem(Location(name, 1, 1), "unknown_file_kind",
+                                    "expected a mapping with one of the keys "
+                                    + ", ".join(_KINDS)))
+            continue
+        kind = next((k for k in _KINDS if k in data), None)
+        if kind is None:
+            first = str(next(iter(data), ""))
+            problems.append(Problem(pos.key((first,)), "unknown_file_kind",
+                                    "cannot tell what this file is: it needs one of the "
+                                    "top-level keys " + ", ".join(_KINDS),
+                                    hint=did_you_mean(first, _KINDS)))
+            continue
+        if kind in ("tree", "subtree"):
+            doc = read_document(data, pos, schema, problems, text, limits)
+            if doc is None:
+                continue
+            if doc.id in documents:
+                problems.append(Problem(doc.location, "duplicate_id",
+                                        f"{doc.kind} id {doc.id!r} is already used in "
+                                        f"{documents[doc.id].file}"))
+                continue
+            documents[doc.id] = doc
+        elif kind == "outcomes":
+            catalogs.append(read_catalog(data, pos, problems))
+        elif kind == "scripts":
+            read_scripts(data, pos, problems, book)
+        elif kind == "policy":
+            if policy_file is not None:
+                problems.append(Problem(Location(name, 1, 1), "duplicate_policy",
+                                        f"a policy is already defined in {policy_file}"))
+                continue
+            policy_file = name
+            policy = read_policy(data, pos, policy_schema, problems)
+
+    catalog = Catalog({k: v for c in catalogs for k, v in c.entries.items()})
+    for doc in documents.values():
+        check_document(doc, problems)
+    _check_questions(documents.values(), problems)
+    trees: dict[str, CompiledTree] = {}
+    by_symptom: dict[str, CompiledTree] = {}
+    for doc in documents.values():
+        if doc.kind != "tree":
+            continue
+        flat = inline_tree(doc, documents, problems, limits.max_depth)
+        if flat is None:
+            continue
+        compiled = compile_tree(flat)
+        trees[doc.id] = compiled
+        for symptom in doc.symptoms:
+            if symptom in by_symptom:
+                problems.append(Problem(doc.location, "duplicate_symptom",
+                                        f"symptom {symptom!r} is already handled by tree "
+                                        f"{by_symptom[symptom].id!r}"))
+            else:
+                by_symptom[symptom] = compiled
+    _check_outcomes(documents.values(), catalog, book, problems, bool(catalogs))
+    if require_policy and policy is None and policy_file is None and documents:
+        problems.append(Problem(Location(str(files[0]) if files else "."), "missing_policy",
+                                "no policy file (a file with `policy:`) among the knowledge "
+                                "files", hint="the engine grades complaints with it"))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise AuthoringError(tuple(problems))
+    return Library(trees, by_symptom, documents, catalog, book, policy,
+                   tuple(str(f) for f in files), tuple(problems))
+
+
+def _check_questions(documents: Iterable[Document], problems: list[Problem]) -> None:
+    """One question id must mean the same question (type, options) everywhere."""
+    seen: dict[str, tuple[Question, Location]] = {}
+    for doc in documents:
+        for node in doc.nodes.values():
+            if not isinstance(node, AskNode):
+                continue
+            q = node.question
+            if q.id in seen:
+                first, where = seen[q.id]
+                if (first.type, first.options, first.default) != (q.type, q.options, q.default):
+                    problems.append(Problem(node.question_location, "question_conflict",
+                                            f"question {q.id!r} is asked with different "
+                                            f"options than at {where}",
+                                            hint="give a different question a different id"))
+            else:
+                seen[q.id] = (q, node.question_location)
+
+
+def _check_outcomes(documents: Iterable[Document], catalog: Catalog, book: ScriptBook,
+                    problems: list[Problem], have_catalog: bool) -> None:
+    if not have_catalog:
+        return
+    for doc in documents:
+        for node in doc.nodes.values():
+            if isinstance(node, OutcomeNode) and catalog.entry(node.cause) is None:
+                problems.append(Problem(node.cause_location, "cause_not_in_catalog",
+                                        f"cause {node.cause!r} has no entry in the outcome "
+                                        "catalog", hint="add it under `outcomes:`"))
+    for cause in ("unknown.data_unavailable", "unknown.needs_investigation"):
+        if catalog.entry(cause) is None:
+            problems.append(Problem(Location("outcomes"), "cause_not_in_catalog",
+                                    f"the catalog needs an entry for {cause!r} "
+                                    "(the engine's fallback outcomes)"))
+    for entry in catalog.entries.values():
+        if entry.script not in book.scripts:
+            problems.append(Problem(Location(entry.file, entry.line, 1), "missing_script",
+                                    f"outcome {entry.cause!r} uses script {entry.script!r}, "
+                                    "which no scripts file defines",
+                                    hint=did_you_mean(entry.script, book.scripts)))
+    assert CAUSES

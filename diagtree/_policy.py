@@ -1,0 +1,119 @@
+"""The grading, feedback-deadline and refund-authority policy (a YAML file operators edit).
+
+```yaml
+policy:
+  grades:                     # every rule that matches raises the grade to at least its grade
+    - grade: major
+      when: complaint.channel in ["regulator", "media"]
+      reason: came through the regulator or the media
+    - grade: escalated
+      when: billing.customer.tier == "vip"
+      reason: VIP customer
+  feedback:                   # per grade: first feedback due after `within_hours`
+    normal: {within_hours: 48, kind: result}
+    escalated: {within_hours: 24, kind: progress}
+    major: {within_hours: 6, every_hours: 6, kind: progress}
+  authority:                  # refunds the front line may grant on the call, CNY, inclusive
+    limits: {agent: 50, supervisor: 200}
+    above: billing_center     # who gets the case above the limit
+```
+
+Rules are conditions in the tree condition language over the complaint, the sources' facts and
+`diagnosis.cause`, `diagnosis.category`, `history.same_category_30d` (earlier complaints of this
+customer with a cause in the same category, reported more than 0 and at most 30 days before).
+A rule whose facts are unavailable does not match (a VIP tier that cannot be read counts as not
+VIP), and the trace says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import Problem
+from ._expr import Expression, compile_expression
+from ._facts import FactSchema
+from ._fields import Fields
+from ._taxonomy import DEPARTMENTS, GRADES
+from ._yaml import Positions
+
+__all__ = ["Feedback", "GradeRule", "Policy", "read_policy"]
+
+
+@dataclass(frozen=True)
+class GradeRule:
+    grade: str
+    when: Expression
+    reason: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Feedback:
+    within_hours: float
+    kind: str
+    every_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    rules: tuple[GradeRule, ...]
+    feedback: dict[str, Feedback]
+    limits: dict[str, float]
+    above: str
+    file: str
+
+
+def read_policy(data: Any, pos: Positions, schema: FactSchema,
+                problems: list[Problem]) -> Policy | None:
+    top = Fields(data, (), pos, problems, "a policy file")
+    top.only(("policy",))
+    pf = top.child("policy", "`policy`")
+    if not pf.ok:
+        return None
+    pf.only(("version", "grades", "feedback", "authority", "description"))
+    rules = []
+    raw = pf.raw("grades") or []
+    if not isinstance(raw, list):
+        pf.error((*pf.path, "grades"), "type_mismatch",
+                 "`grades` must be a list of {grade, when, reason}")
+        raw = []
+    for i in range(len(raw)):
+        rf = Fields(raw[i], (*pf.path, "grades", i), pos, problems, f"grade rule {i + 1}")
+        if not rf.ok:
+            continue
+        rf.only(("grade", "when", "reason"))
+        grade = rf.string("grade", required=True, choices=GRADES)
+        text = rf.string("when", required=True)
+        reason = rf.string("reason", required=True)
+        if grade is None or text is None or reason is None:
+            continue
+        expr, probs = compile_expression(text, schema, pos.text_origin((*rf.path, "when")))
+        problems.extend(probs)
+        if expr is not None:
+            rules.append(GradeRule(grade, expr, reason, rf.loc().line))
+    feedback: dict[str, Feedback] = {}
+    ff = pf.child("feedback", "`feedback`")
+    for grade in GRADES:
+        g = ff.child(grade, f"feedback for {grade}")
+        if not g.ok:
+            continue
+        g.only(("within_hours", "every_hours", "kind"))
+        hours = g.number("within_hours", required=True)
+        kind = g.string("kind", default="progress", choices=("result", "progress")) or "progress"
+        if hours is not None:
+            feedback[grade] = Feedback(hours, kind, g.number("every_hours"))
+    ff.only(GRADES)
+    af = pf.child("authority", "`authority`")
+    af.only(("limits", "above"))
+    lf = af.child("limits", "`authority.limits`")
+    limits = {}
+    for role in ("agent", "supervisor"):
+        amount = lf.number(role, required=True)
+        if amount is not None:
+            limits[role] = amount
+    lf.only(("agent", "supervisor"))
+    above = af.string("above", required=True, choices=DEPARTMENTS) or "billing_center"
+    if len(feedback) != len(GRADES) or len(limits) != 2:
+        return None
+    return Policy(tuple(rules), feedback, limits, above, pos.file)

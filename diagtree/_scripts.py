@@ -1,0 +1,143 @@
+"""Customer-facing scripts: jinja2 templates in a sandbox with strict undefined.
+
+A scripts file holds one or more scripts, each in every locale::
+
+    scripts:
+      network.site_outage:
+        zh-CN: |
+          非常抱歉……预计{{ eta | time }}恢复……
+        en: |
+          I'm sorry… expected back by {{ eta | time }}…
+
+Templates are compiled once at load. They render in a `SandboxedEnvironment` with
+`StrictUndefined` (a misspelt variable is an error, never an empty string). Times are converted
+to the complaint's UTC offset before rendering. Filters: `time` (13:00), `date` (2027年3月31日 /
+31 March 2027), `datetime`, `money` (12.40元 / CNY 12.40), `hours` (a number of hours).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from ._errors import Location, Problem
+from ._fields import Fields
+from ._taxonomy import LOCALES
+from ._yaml import Positions
+
+__all__ = ["ScriptBook", "read_scripts"]
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+def _as_date(value: Any) -> _dt.date:
+    if isinstance(value, str):
+        value = _dt.date.fromisoformat(value[:10])
+    return value.date() if isinstance(value, _dt.datetime) else value  # type: ignore[no-any-return]
+
+
+def _filters(locale: str) -> dict[str, Callable[..., str]]:
+    zh = locale.startswith("zh")
+
+    def time(value: Any) -> str:
+        return f"{value:%H:%M}" if isinstance(value, _dt.datetime) else str(value)
+
+    def date(value: Any) -> str:
+        d = _as_date(value)
+        return f"{d.year}年{d.month}月{d.day}日" if zh else f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+
+    def datetime(value: Any) -> str:
+        if not isinstance(value, _dt.datetime):
+            return date(value)
+        if zh:
+            return f"{value.month}月{value.day}日{value:%H:%M}"
+        return f"{value.day} {_MONTHS_EN[value.month - 1]} {value:%H:%M}"
+
+    def money(value: Any) -> str:
+        amount = float(value)
+        return f"{amount:.2f}元" if zh else f"CNY {amount:.2f}"
+
+    def hours(value: Any) -> str:
+        n = float(value)
+        text = f"{n:g}"
+        return f"{text}小时" if zh else f"{text} hours"
+
+    return {"time": time, "date": date, "datetime": datetime, "money": money, "hours": hours}
+
+
+def _environment(locale: str) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                               keep_trailing_newline=False, trim_blocks=True,
+                               lstrip_blocks=True)
+    env.filters.update(_filters(locale))
+    return env
+
+
+@dataclass(frozen=True)
+class Script:
+    id: str
+    location: Location
+    templates: dict[str, jinja2.Template]
+    sources: dict[str, str]
+
+
+class ScriptBook:
+    """All scripts, by id, compiled."""
+
+    def __init__(self) -> None:
+        self.scripts: dict[str, Script] = {}
+        self._envs = {loc: _environment(loc) for loc in LOCALES}
+
+    def env(self, locale: str) -> SandboxedEnvironment:
+        return self._envs[locale]
+
+    def render(self, script_id: str, locale: str, variables: Mapping[str, Any],
+               tz: _dt.tzinfo) -> str:
+        """Render; raises jinja2 errors (the engine turns them into a diagnosis note)."""
+        script = self.scripts[script_id]
+        template = script.templates.get(locale) or script.templates["en"]
+        local = {k: (v.astimezone(tz) if isinstance(v, _dt.datetime) else v)
+                 for k, v in variables.items()}
+        return template.render(local).strip()
+
+
+def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: ScriptBook) -> None:
+    top = Fields(data, (), pos, problems, "a scripts file")
+    top.only(("scripts", "description"))
+    entries = top.child("scripts", "`scripts`")
+    for sid in entries.data:
+        sid = str(sid)
+        f = entries.child(sid, f"script {sid!r}")
+        if not f.ok:
+            continue
+        if sid in book.scripts:
+            f.error(f.path, "duplicate_script",
+                    f"script {sid!r} is already defined at {book.scripts[sid].location}",
+                    at_key=True)
+            continue
+        f.only(LOCALES)
+        templates: dict[str, jinja2.Template] = {}
+        sources: dict[str, str] = {}
+        for locale in LOCALES:
+            text = f.string(locale)
+            if text is None:
+                f.error(f.path, "missing_locale", f"script {sid!r} has no {locale} text",
+                        f"add `{locale}: |` with the script", at_key=True)
+                continue
+            try:
+                templates[locale] = book.env(locale).from_string(text)
+                sources[locale] = text
+            except jinja2.TemplateSyntaxError as exc:
+                loc = pos.of((*f.path, locale))
+                block = pos.styles.get((*f.path, locale)) in ("|", ">")
+                line = loc.line + (exc.lineno if block else exc.lineno - 1)
+                problems.append(Problem(Location(loc.file, line, 1), "script_syntax",
+                                        f"script {sid!r} ({locale}): {exc.message}"))
+        if templates:
+            book.scripts[sid] = Script(sid, f.key_loc(sid), templates, sources)

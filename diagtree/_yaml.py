@@ -1,0 +1,220 @@
+"""Safe YAML loading that keeps positions, for located errors.
+
+PyYAML's safe composer builds the node graph; we construct plain Python values from it ourselves
+so that we can (a) record every value's and key's position in a side table (never injected into
+the data), (b) report duplicate keys instead of keeping the last one, (c) flag YAML 1.1 boolean
+traps, and (d) bound the size of what we build (aliases cannot blow up memory).
+
+Construction rules (deliberately predictable):
+- mapping keys are always strings: the scalar's text as written (``no:`` is the key ``"no"``,
+  ``1:`` is ``"1"``); a non-scalar key is an error;
+- plain scalars resolve like YAML 1.1 safe loading for null, bool, int and float, but timestamps
+  stay strings (the consumer parses them, as it must for JSON and CSV anyway);
+- a plain scalar that YAML 1.1 reads as a boolean but is not ``true``/``false`` (``no``, ``on``,
+  ``Yes``, ``OFF``…) is recorded as a trap: `Positions.is_trap` tells the schema checker, which
+  reports it wherever a string is expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ._errors import Location, Problem
+
+__all__ = ["Path", "Positions", "YamlLimits", "load_yaml"]
+
+Path = tuple[str | int, ...]
+
+_TRUE_FALSE = frozenset({"true", "false", "True", "False", "TRUE", "FALSE"})
+_BOOL_WORDS = frozenset(
+    w for base in ("yes", "no", "on", "off", "y", "n", "true", "false")
+    for w in (base, base.capitalize(), base.upper())
+)
+
+
+@dataclass(frozen=True)
+class YamlLimits:
+    max_bytes: int = 1_000_000
+    max_nodes: int = 200_000
+    max_depth: int = 64
+
+
+class _Timestampless(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver (times stay strings)."""
+
+
+_Timestampless.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Positions:
+    """Side table: the location of every value (by path) and every mapping key."""
+
+    file: str
+    values: dict[Path, Location] = field(default_factory=dict)
+    keys: dict[Path, Location] = field(default_factory=dict)
+    traps: set[Path] = field(default_factory=set)
+    styles: dict[Path, str] = field(default_factory=dict)  # scalar style: '', '"', "'", '|', '>'
+
+    def of(self, path: Path) -> Location:
+        """Where the value at `path` starts; falls back to the nearest known ancestor."""
+        p = path
+        while p:
+            if p in self.values:
+                return self.values[p]
+            p = p[:-1]
+        return self.values.get((), Location(self.file, 1, 1))
+
+    def key(self, path: Path) -> Location:
+        """Where the key of the mapping entry at `path` is written."""
+        return self.keys.get(path) or self.of(path)
+
+    def is_trap(self, path: Path) -> bool:
+        return path in self.traps
+
+    def text_origin(self, path: Path) -> Location:
+        """Where the text of the scalar at `path` starts (after an opening quote)."""
+        loc = self.of(path)
+        if self.styles.get(path) in ("'", '"'):
+            return loc.shifted(1)
+        return loc
+
+
+class _TooBig(Exception):
+    pass
+
+
+def load_yaml(
+    text: str, filename: str, limits: YamlLimits | None = None
+) -> tuple[Any, Positions, list[Problem]]:
+    """Parse one YAML document. Returns (data, positions, problems); data is None on failure.
+
+    Never raises for bad input: syntax errors, multiple documents, limits and duplicate keys all
+    come back as problems.
+    """
+    limits = limits or YamlLimits()
+    positions = Positions(filename)
+    problems: list[Problem] = []
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > limits.max_bytes:
+        problems.append(Problem(Location(filename, 1, 1), "file_too_large",
+                                f"file is {size} bytes; the limit is {limits.max_bytes}",
+                                hint="split it into sub-trees or several files"))
+        return None, positions, problems
+    try:
+        loader = _Timestampless(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
+        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        problems.append(Problem(loc, "yaml_syntax", message or "invalid YAML"))
+        return None, positions, problems
+    except yaml.YAMLError as exc:  # e.g. several documents in one file
+        problems.append(Problem(Location(filename, 1, 1), "yaml_syntax", str(exc).split("\n")[0]))
+        return None, positions, problems
+    except (RecursionError, MemoryError):
+        problems.append(Problem(Location(filename, 1, 1), "file_too_complex",
+                                "the YAML nests too deeply to read"))
+        return None, positions, problems
+    if root is None:
+        return None, positions, problems
+    builder = _Builder(filename, positions, problems, limits)
+    try:
+        data = builder.build(root, (), 0)
+    except _TooBig as exc:
+        problems.append(Problem(Location(filename, 1, 1), "file_too_complex", str(exc),
+                                hint="split the file, or avoid deeply nested or aliased data"))
+        return None, positions, problems
+    return data, positions, problems
+
+
+class _Builder:
+    def __init__(self, filename: str, positions: Positions, problems: list[Problem],
+                 limits: YamlLimits) -> None:
+        self.file = filename
+        self.pos = positions
+        self.problems = problems
+        self.limits = limits
+        self.count = 0
+        self.resolver = _Timestampless("")
+
+    def _loc(self, node: yaml.Node) -> Location:
+        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.count += 1
+        if self.count > self.limits.max_nodes:
+            raise _TooBig(f"more than {self.limits.max_nodes} values")
+        if depth > self.limits.max_depth:
+            raise _TooBig(f"nested deeper than {self.limits.max_depth} levels")
+        self.pos.values.setdefault(path, self._loc(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        self.pos.styles[path] = node.style or ""
+        if node.style is None and node.tag == "tag:yaml.org,2002:bool" and \
+                node.value not in _TRUE_FALSE:
+            self.pos.traps.add(path)
+        tag = node.tag
+        if tag == "tag:yaml.org,2002:timestamp":
+            return node.value
+        try:
+            return self.resolver.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            self.problems.append(Problem(self._loc(node), "yaml_value", str(exc.problem)))
+            return node.value
+
+    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in _merged_pairs(node):
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem(self._loc(key_node), "yaml_key",
+                                             "a mapping key must be a plain name or string"))
+                continue
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in result:
+                first = self.pos.keys.get(child)
+                where = f" (first at line {first.line})" if first else ""
+                self.problems.append(Problem(
+                    self._loc(key_node), "duplicate_key",
+                    f"key {key!r} appears twice in this mapping{where}",
+                    hint="YAML would silently keep only the last one; remove or rename one"))
+                continue
+            self.pos.keys[child] = self._loc(key_node)
+            result[key] = self.build(value_node, child, depth + 1)
+        return result
+
+
+def _merged_pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+    """The key/value pairs of a mapping, with YAML merge keys (``<<: *base``) expanded."""
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) \
+                else [value_node]
+            for src in sources:
+                if isinstance(src, yaml.MappingNode):
+                    yield from _merged_pairs(src)
+            continue
+        yield key_node, value_node
+
+
+def key_is_trap(key: str) -> bool:
+    """Whether a mapping key is a word that YAML 1.1 tools read as a boolean."""
+    return key in _BOOL_WORDS and key not in _TRUE_FALSE

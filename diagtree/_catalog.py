@@ -65,8 +65,8 @@ def read_catalog(data: Any, pos: Positions, problems: list[Problem]) -> Catalog:
     top.only(("outcomes", "version", "description"))
     outs = top.child("outcomes", "`outcomes`")
     entries: dict[str, CatalogEntry] = {}
-    for cause in outs.data:
-        cause = str(cause)
+    for key in outs.data:
+        cause = str(key)
         f = outs.child(cause, f"outcome {cause!r}")
         if base_cause(cause) is None:
             f.error(f.path, "unknown_cause", f"{cause!r} is not a cause of the taxonomy",

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS
 from ._errors import AuthoringError, format_problems
 from ._facts import FactSchema
-from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS
 from ._library import load_library
 
 __all__ = ["add_validate", "default_schema"]

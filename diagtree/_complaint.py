@@ -131,9 +131,8 @@ def _choice(value: Any, field_name: str, choices: tuple[str, ...], default: str)
     text = _string(value, field_name)
     if text not in choices:
         hint = did_you_mean(str(text), choices)
-        raise ComplaintError(
-            field_name, f"{text!r} is not one of {', '.join(choices)}" + (f"; {hint}" if hint else ""),
-            "complaint_unknown_value")
+        message = f"{text!r} is not one of {', '.join(choices)}" + (f"; {hint}" if hint else "")
+        raise ComplaintError(field_name, message, "complaint_unknown_value")
     return str(text)
 
 
@@ -189,8 +188,8 @@ def parse_complaint(data: Mapping[str, Any], *, default_id: str | None = None) -
         for key in sub:
             if key not in _SUBJECT_KEYS:
                 hint = did_you_mean(str(key), _SUBJECT_KEYS)
-                raise ComplaintError(f"subject.{key}", "unknown field" + (f"; {hint}" if hint else ""),
-                                     "complaint_unknown_field")
+                message = "unknown field" + (f"; {hint}" if hint else "")
+                raise ComplaintError(f"subject.{key}", message, "complaint_unknown_field")
         subject = Subject(**{k: _string(sub.get(k), f"subject.{k}") for k in _SUBJECT_KEYS})
 
     incident = data.get("incident") or {}

@@ -20,9 +20,9 @@ from typing import Any
 
 import jinja2
 
+from ._compile import CompiledTree, Step
 from ._complaint import Complaint, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
-from ._compile import CompiledTree, Step
 from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, json_value
 from ._errors import ComplaintError
 from ._facts import UNKNOWN, FactSchema

@@ -12,6 +12,7 @@ Inlining gives a flat graph whose node ids are qualified by the `use` node that 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -191,14 +192,12 @@ def inline_tree(doc: Document, documents: Mapping[str, Document], problems: list
     if not nx.is_directed_acyclic_graph(g):
         _report_cycles(g, flat, problems, doc.file)
         return None
-    longest = nx.dag_longest_path_length(g) if len(flat) else 0
+    longest = nx.dag_longest_path_length(g) if flat else 0
     if longest > max_depth:
         problems.append(Problem(doc.location, "tree_too_deep",
                                 f"the longest path has {longest} steps; the limit is {max_depth}",
                                 hint="shorten it with tables, or split the symptom"))
         return None
-    import hashlib
-
     digest = hashlib.sha256()
     for d in [doc, *sorted(used.values(), key=lambda d: d.id)]:
         digest.update(d.sha256.encode())

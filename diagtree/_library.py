@@ -21,7 +21,7 @@ from ._loader import Limits, read_document
 from ._model import AskNode, Document, OutcomeNode
 from ._policy import Policy, read_policy
 from ._scripts import ScriptBook, read_scripts
-from ._taxonomy import CAUSES, Question
+from ._taxonomy import Question
 from ._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]
@@ -183,4 +183,3 @@ def _check_outcomes(documents: Iterable[Document], catalog: Catalog, book: Scrip
                                     f"outcome {entry.cause!r} uses script {entry.script!r}, "
                                     "which no scripts file defines",
                                     hint=did_you_mean(entry.script, book.scripts)))
-    assert CAUSES

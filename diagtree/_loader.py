@@ -284,7 +284,7 @@ class _DocReader:
             if ftype.kind == "enum":
                 left = [v for v in ftype.values if v not in {c for c, _ in cases}]
                 missing = " (not covered: " + ", ".join(left) + ")"
-            f.error(loc, "switch_needs_default",
+            self.error(loc, "switch_needs_default",
                     f"switch {node_id!r} needs a `default`{missing}",
                     "add `default: <node>` or a case for every value")
         return SwitchNode(node_id, loc, on_unknown, subject, tuple(cases), default)
@@ -320,7 +320,7 @@ class _DocReader:
         raw = f.raw("table")
         default = self.edge(f, "default", required=False)
         if default is None:
-            f.error(loc, "table_needs_default", f"table {node_id!r} needs a `default`",
+            self.error(loc, "table_needs_default", f"table {node_id!r} needs a `default`",
                     "add `default: <node>`: where to go when no row matches")
         if not isinstance(raw, list) or not raw:
             f.error((*f.path, "table"), "type_mismatch",
@@ -375,7 +375,7 @@ class _DocReader:
                     cases.append((str(key), e))
             missing = [o for o in question.options if o not in {c for c, _ in cases}]
             if missing:
-                f.error(loc, "ask_missing_option",
+                self.error(loc, "ask_missing_option",
                         f"ask {node_id!r} does not say where each answer goes: "
                         + ", ".join(missing))
         return AskNode(node_id, loc, on_unknown, question, f.loc("ask"), tuple(cases))

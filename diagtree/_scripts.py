@@ -39,7 +39,7 @@ _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "A
 def _as_date(value: Any) -> _dt.date:
     if isinstance(value, str):
         value = _dt.date.fromisoformat(value[:10])
-    return value.date() if isinstance(value, _dt.datetime) else value  # type: ignore[no-any-return]
+    return value.date() if isinstance(value, _dt.datetime) else value
 
 
 def _filters(locale: str) -> dict[str, Callable[..., str]]:
@@ -50,7 +50,9 @@ def _filters(locale: str) -> dict[str, Callable[..., str]]:
 
     def date(value: Any) -> str:
         d = _as_date(value)
-        return f"{d.year}年{d.month}月{d.day}日" if zh else f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+        if zh:
+            return f"{d.year}年{d.month}月{d.day}日"
+        return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
 
     def datetime(value: Any) -> str:
         if not isinstance(value, _dt.datetime):
@@ -111,8 +113,8 @@ def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: Scrip
     top = Fields(data, (), pos, problems, "a scripts file")
     top.only(("scripts", "description"))
     entries = top.child("scripts", "`scripts`")
-    for sid in entries.data:
-        sid = str(sid)
+    for key in entries.data:
+        sid = str(key)
         f = entries.child(sid, f"script {sid!r}")
         if not f.ok:
             continue

@@ -107,5 +107,3 @@ STANDARD_QUESTIONS: Final = {q.id: q for q in (
     _q("requested_subscription", False, "您是否记得订购过这项增值业务？",
        "Does the customer remember ordering this value-added service?"),
 )}
-
-assert set(SYMPTOMS)  # re-exported for callers that want the whole vocabulary in one place

@@ -1,0 +1,258 @@
+"""The engine end to end over the shipped trees and mock sources."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import diagtree_adapters as ad
+from diagtree import ComplaintError, Diagnosis, Engine, FactSpec, FactType, SourceTimeout
+from diagtree._complaint import Complaint
+
+from conftest import example, sources_for
+
+
+def run(engine: Engine, case: dict[str, Any], **kw: Any) -> Diagnosis:
+    return engine.diagnose(case["complaint"], answers=case.get("answers"),
+                           sources=sources_for(case, kw.pop("down", None)), **kw)
+
+
+def healthy() -> dict[str, Any]:
+    case = copy.deepcopy(example("example-ns-outage"))
+    case["sources"]["coverage"]["alarms"] = []
+    case["answers"] = {}
+    return case
+
+
+def test_site_outage_is_found_with_its_evidence(engine: Engine) -> None:
+    d = run(engine, example("example-ns-outage"))
+    assert d.cause == "network.site_outage"
+    assert d.category == "network"
+    assert d.tree_id == "no_service" and d.tree_version == "1.0.0"
+    assert len(d.tree_sha256 or "") == 64
+    step = next(s for s in d.trace if s.node == "location/outage")
+    assert step.branch == "yes" and step.condition == "coverage.outage.active"
+    assert step.facts[0].name == "coverage.outage.active" and step.facts[0].value is True
+    assert step.at.endswith("location_events.yaml:13:3")
+    assert dict(d.values)["eta"] == "2026-11-20T16:30:00+08:00"
+
+
+def test_diagnosis_is_frozen_and_json_serialisable(engine: Engine) -> None:
+    d = run(engine, example("example-ns-outage"))
+    data = json.loads(d.to_json())
+    assert data["cause"] == "network.site_outage"
+    assert data["trace"][0]["node"] == d.trace[0].node
+    with pytest.raises(AttributeError):
+        d.cause = "x"  # type: ignore[misc]
+
+
+def test_log_form_masks_phone_numbers(engine: Engine) -> None:
+    case = healthy()
+    case["complaint"]["subject"] = {"number": "8613912345678"}
+    d = run(engine, case)
+    text = json.dumps(d.for_log(), ensure_ascii=False)
+    assert "8613912345678" not in text
+    assert d.complaint_id in text
+
+
+def test_sources_are_fetched_lazily_and_once(engine: Engine) -> None:
+    case = healthy()
+    case["sources"]["hlr"]["subscribers"][0]["number_state"] = "reclaimed"
+    calls: list[str] = []
+    sources = sources_for(case)
+    for src in sources:
+        original = src.fetch
+
+        def counted(complaint: Complaint, timeout_s: float, _o: Any = original,
+                    _n: str = src.name) -> Any:
+            calls.append(_n)
+            return _o(complaint, timeout_s)
+
+        src.fetch = counted  # type: ignore[method-assign]
+    d = engine.diagnose(case["complaint"], sources=sources, trace=False)
+    assert d.cause == "subscriber.number_recycled"
+    assert "coverage" not in calls  # decided before any location check
+    assert calls.count("hlr") == 1
+
+
+def test_a_source_down_is_data_not_an_exception(engine: Engine) -> None:
+    d = run(engine, example("example-ns-covdown"))
+    assert d.cause == "unknown.data_unavailable"
+    assert d.unavailable == ("coverage",)
+    failed = [c for c in d.sources if not c.ok]
+    assert failed and failed[0].source == "coverage" and failed[0].error
+    step = d.trace[-1]
+    assert step.branch == "on_unknown"
+    assert any(not f.available for f in step.facts)
+    assert any("unavailable" in n for n in d.notes)
+
+
+class _Hanging:
+    """A source that ignores its timeout (blocking I/O): the engine must abandon it."""
+
+    name = "hlr"
+    blocking = True
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.release = threading.Event()
+
+    def facts(self) -> Any:
+        return self.inner.facts()
+
+    def fetch(self, complaint: Complaint, timeout_s: float) -> Any:
+        self.release.wait(5)
+        return self.inner.fetch(complaint, timeout_s)
+
+
+def test_a_blocking_source_is_abandoned_at_its_timeout() -> None:
+    case = healthy()
+    hlr, billing, coverage = sources_for(case)
+    hanging = _Hanging(hlr)
+    engine = Engine(sources=[hanging, billing, coverage], timeouts={"hlr": 0.05})
+    started = time.perf_counter()
+    d = engine.diagnose(case["complaint"])
+    hanging.release.set()
+    assert time.perf_counter() - started < 2
+    assert d.cause == "unknown.data_unavailable"
+    assert "timed out" in (d.sources[0].error or "")
+
+
+def test_an_adapter_returning_wrong_types_counts_as_failed(engine: Engine) -> None:
+    case = healthy()
+    hlr, billing, coverage = sources_for(case)
+
+    class Liar:
+        name = "hlr"
+
+        def facts(self) -> Any:
+            return hlr.facts()
+
+        def fetch(self, complaint: Complaint, timeout_s: float) -> Any:
+            values = dict(hlr.fetch(complaint, timeout_s))
+            values["hlr.number_state"] = "banana"
+            return values
+
+    d = engine.diagnose(case["complaint"], sources=[Liar(), billing, coverage])
+    assert d.cause == "unknown.data_unavailable"
+    assert "banana" in (d.sources[0].error or "")
+
+
+def test_injected_timeout_from_mock_sources(engine: Engine) -> None:
+    case = healthy()
+    d = run(engine, case, down=["hlr"])
+    assert d.cause == "unknown.data_unavailable"
+    assert d.unavailable == ("hlr",)
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"type": "no_such_symptom"}, "type"),
+    ({"msisdn": "+86 138"}, "msisdn"),
+    ({"location": None}, "location"),
+    ({"reported_at": "yesterday"}, "reported_at"),
+    ({"reported_at": "2026-11-20T09:30:00"}, "reported_at"),
+    ({"colour": "red"}, "colour"),
+])
+def test_bad_complaints_are_typed_errors(engine: Engine, change: dict[str, Any],
+                                         field: str) -> None:
+    case = healthy()
+    complaint = {**case["complaint"], **change}
+    with pytest.raises(ComplaintError) as err:
+        engine.diagnose(complaint, sources=sources_for(case))
+    assert err.value.field == field
+    assert isinstance(err.value, ValueError)
+
+
+def test_unknown_symptom_suggests_the_closest() -> None:
+    from diagtree import parse_complaint
+
+    with pytest.raises(ComplaintError, match="no_service"):
+        parse_complaint({"id": "1", "type": "no_servce", "msisdn": "8613800000001",
+                         "reported_at": "2026-11-20T09:30:00+08:00"})
+
+
+def test_answers_decide_only_what_systems_cannot_see(engine: Engine) -> None:
+    case = healthy()
+    case["answers"] = {"airplane_mode": True}
+    assert run(engine, case).cause == "device.settings"
+    outage = example("example-ns-outage")
+    outage = {**outage, "answers": {"airplane_mode": True}}
+    assert run(engine, outage).cause == "network.site_outage"
+
+
+def test_unanswered_questions_take_their_default(engine: Engine) -> None:
+    d = run(engine, healthy())
+    assert dict(d.answers) == {"airplane_mode": False}
+    assert d.cause == "unknown.needs_investigation"
+    ask = next(s for s in d.trace if s.kind == "ask")
+    assert ask.branch == "default false"
+
+
+def test_session_pauses_at_the_question_and_resumes_elsewhere(engine: Engine) -> None:
+    case = healthy()
+    sources = sources_for(case)
+    engine2 = Engine(sources=sources)
+    session = engine2.session(case["complaint"])
+    assert session.question is not None and session.question.id == "airplane_mode"
+    assert session.question.text_for("zh-CN").endswith("？")
+    state = json.loads(json.dumps(session.state()))
+    resumed = engine2.resume(state)
+    assert resumed.question is not None and resumed.question.id == "airplane_mode"
+    with pytest.raises(ComplaintError):
+        resumed.answer("airplane_mode", "maybe")
+    assert resumed.answer("airplane_mode", True) is None
+    d = resumed.diagnosis()
+    assert d.cause == "device.settings"
+    assert dict(d.answers) == {"airplane_mode": True}
+
+
+def test_grade_follows_the_policy(engine: Engine) -> None:
+    case = example("example-ns-outage")
+    vip = copy.deepcopy(case)
+    vip["sources"]["billing"]["customers"][0]["tier"] = "vip"
+    d = run(engine, vip)
+    assert d.grade == "escalated" and d.grade_reasons == ("VIP customer",)
+    assert d.feedback_due == "2026-11-21T09:30:00+08:00"
+    regulator = copy.deepcopy(case)
+    regulator["complaint"]["channel"] = "regulator"
+    d = run(engine, regulator)
+    assert d.grade == "major" and d.feedback_every_hours == 6
+    assert d.feedback_due == "2026-11-20T15:30:00+08:00"
+
+
+def test_unreadable_tier_counts_as_not_vip(engine: Engine) -> None:
+    case = copy.deepcopy(example("example-ns-outage"))
+    case["sources"]["billing"]["customers"][0]["tier"] = "vip"
+    d = run(engine, case, down=["billing"])
+    assert d.cause == "network.site_outage"
+    assert d.grade == "normal"
+    assert any("could not be read" in n for n in d.notes)
+
+
+def test_english_script_on_request(engine: Engine) -> None:
+    d = run(engine, example("example-ns-outage"), locale="en")
+    assert d.locale == "en"
+
+
+def test_engine_rejects_unknown_locale() -> None:
+    with pytest.raises(ValueError, match="locale"):
+        Engine(sources=ad.mock_sources(ad.records_from_mapping({})), locale="fr")
+
+
+def test_custom_source_facts_extend_the_schema(tmp_path: Any) -> None:
+    class Weather:
+        name = "weather"
+
+        def facts(self) -> Any:
+            return [FactSpec("weather.storm", FactType("bool"), "a storm warning is active")]
+
+        def fetch(self, complaint: Complaint, timeout_s: float) -> Any:
+            raise SourceTimeout("weather", timeout_s)
+
+    engine = Engine(sources=[*ad.mock_sources(ad.records_from_mapping({})), Weather()])
+    assert "weather.storm" in engine.schema

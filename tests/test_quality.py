@@ -1,0 +1,29 @@
+"""The code base stays ruff- and mypy-clean, and the public API stays small and sorted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import diagtree
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_public_api_is_sorted_and_complete() -> None:
+    assert list(diagtree.__all__) == sorted(diagtree.__all__)
+    for name in diagtree.__all__:
+        assert hasattr(diagtree, name), name
+
+
+def test_ruff_is_clean() -> None:
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_is_clean() -> None:
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -90,5 +90,5 @@ def read_catalog(data: Any, pos: Positions, problems: list[Problem]) -> Catalog:
         entries[cause] = CatalogEntry(
             cause=cause, resolution=resolution, department=department,
             actions=tuple(f.strings("actions")), script=f.string("script") or cause,
-            refund=refund, file=pos.file, line=f.key_loc(cause).line)
+            refund=refund, file=pos.file, line=outs.key_loc(cause).line)
     return Catalog(entries)

@@ -16,11 +16,13 @@ interactive session, pauses the walk.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ._expr import Expression
+from ._expr_ast import Compare, FactRef, Literal
 from ._facts import UNKNOWN
 from ._graph import FlatTree, Jump
 from ._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
@@ -29,14 +31,15 @@ from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 __all__ = ["CompiledTree", "Step", "compile_tree"]
 
 Run = Callable[[Any], "Step"]
-TraceRun = Callable[[Any], tuple[str, "Step", tuple[Expression, ...]]]
+#: a traced step returns (branch label, next step, the condition text that decided)
+TraceRun = Callable[[Any], tuple[str, "Step", str | None]]
 
 
 class Step:
     """One compiled node. `run` is None for ends (outcomes, and a pending question)."""
 
-    __slots__ = ("at", "cause", "condition", "id", "kind", "question", "run", "trace_run",
-                 "values")
+    __slots__ = ("at", "cause", "condition", "id", "kind", "names", "question", "run",
+                 "trace_run", "values")
 
     def __init__(self, node_id: str, kind: str, at: str) -> None:
         self.id = node_id
@@ -48,6 +51,7 @@ class Step:
         self.values: tuple[tuple[str, Expression], ...] = ()
         self.question: Question | None = None
         self.condition: str | None = None
+        self.names: tuple[str, ...] = ()  # the facts its conditions may read
 
     def __repr__(self) -> str:
         return f"<Step {self.id} {self.kind}>"
@@ -68,14 +72,6 @@ class CompiledTree:
     @property
     def version(self) -> str:
         return self.flat.document.version
-
-
-def _kleene(value: Any) -> Any:
-    if value is True:
-        return True
-    if value is UNKNOWN:
-        return UNKNOWN
-    return False
 
 
 def compile_tree(flat: FlatTree) -> CompiledTree:
@@ -117,33 +113,104 @@ def compile_tree(flat: FlatTree) -> CompiledTree:
     return CompiledTree(flat, resolve(flat.start), steps, unavailable, undecided)
 
 
+def _names(exprs: tuple[Expression, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for e in exprs for name in e.facts))
+
+
 def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None:
     fn = cond.fn
-    exprs = (cond,)
-    step.condition = cond.text
+    step.names = _names((cond,))
+    text = step.condition = cond.text
+    run = _fused_check(cond, yes, no, unk)
+    if run is None:
+        def run(f: Any) -> Step:
+            r = fn(f)
+            if r is True:
+                return yes
+            if r is UNKNOWN:
+                return unk
+            return no
 
-    def run(f: Any) -> Step:
+    def trace_run(f: Any) -> tuple[str, Step, str | None]:
         r = fn(f)
         if r is True:
-            return yes
+            return "yes", yes, text
         if r is UNKNOWN:
-            return unk
-        return no
-
-    def trace_run(f: Any) -> tuple[str, Step, tuple[Expression, ...]]:
-        r = _kleene(fn(f))
-        if r is True:
-            return "yes", yes, exprs
-        if r is UNKNOWN:
-            return "on_unknown", unk, exprs
-        return "no", no, exprs
+            return "on_unknown", unk, text
+        return "no", no, text
 
     step.run, step.trace_run = run, trace_run
+
+
+_ORDERED: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _fused_check(cond: Expression, yes: Step, no: Step, unk: Step) -> Run | None:
+    """One closure for the commonest conditions (a bool fact; a fact compared with a literal),
+    with the same semantics as the compiled expression: the hot path of the walk."""
+    ir = cond.ir
+    if isinstance(ir, FactRef):
+        name = ir.name
+
+        def run_bool(f: Any) -> Step:
+            v = f[name]
+            if v is True:
+                return yes
+            if v is UNKNOWN:
+                return unk
+            return no
+
+        return run_bool
+    if not (isinstance(ir, Compare) and isinstance(ir.left, FactRef)
+            and isinstance(ir.right, Literal)):
+        return None
+    name, lit, op = ir.left.name, ir.right.value, ir.op
+    if op == "==":
+        def run_eq(f: Any) -> Step:
+            v = f[name]
+            if v is UNKNOWN:
+                return unk
+            return yes if v == lit else no
+
+        return run_eq
+    if op == "!=":
+        def run_ne(f: Any) -> Step:
+            v = f[name]
+            if v is UNKNOWN:
+                return unk
+            return yes if v != lit else no
+
+        return run_ne
+    if op == "<" and lit is not None:
+        def run_lt(f: Any) -> Step:
+            v = f[name]
+            if v is None:
+                return no
+            if v is UNKNOWN:
+                return unk
+            return yes if v < lit else no
+
+        return run_lt
+    if op in _ORDERED and lit is not None:
+        cmp = _ORDERED[op]
+
+        def run_cmp(f: Any) -> Step:
+            v = f[name]
+            if v is None:
+                return no
+            if v is UNKNOWN:
+                return unk
+            return yes if cmp(v, lit) else no
+
+        return run_cmp
+    return None
 
 
 def _table(step: Step, node: TableNode, resolve: Callable[[str], Step], unk: Step) -> None:
     rows = tuple((row.condition.fn, resolve(row.then.target)) for row in node.rows)
     exprs = tuple(row.condition for row in node.rows)
+    step.names = _names(exprs)
     default = resolve(node.default.target)
     step.condition = " | ".join(e.text for e in exprs)
 
@@ -156,14 +223,14 @@ def _table(step: Step, node: TableNode, resolve: Callable[[str], Step], unk: Ste
                 return unk
         return default
 
-    def trace_run(f: Any) -> tuple[str, Step, tuple[Expression, ...]]:
+    def trace_run(f: Any) -> tuple[str, Step, str | None]:
         for i, (fn, then) in enumerate(rows):
-            r = _kleene(fn(f))
+            r = fn(f)
             if r is True:
-                return f"row {i + 1}", then, exprs[: i + 1]
+                return f"row {i + 1}", then, exprs[i].text
             if r is UNKNOWN:
-                return f"on_unknown (row {i + 1})", unk, exprs[: i + 1]
-        return "default", default, exprs
+                return f"on_unknown (row {i + 1})", unk, exprs[i].text
+        return "default", default, step.condition
 
     step.run, step.trace_run = run, trace_run
 
@@ -174,8 +241,8 @@ def _switch(step: Step, node: SwitchNode, resolve: Callable[[str], Step], unk: S
     table = {value: resolve(edge.target) for value, edge in node.cases}
     default = resolve(node.default.target) if node.default is not None else undecided
     null_target = table.get(None, default)
-    exprs = (node.subject,)
-    step.condition = node.subject.text
+    step.names = _names((node.subject,))
+    text = step.condition = node.subject.text
 
     def run(f: Any) -> Step:
         v = fn(f)
@@ -185,15 +252,15 @@ def _switch(step: Step, node: SwitchNode, resolve: Callable[[str], Step], unk: S
             return null_target
         return table.get(v, default)
 
-    def trace_run(f: Any) -> tuple[str, Step, tuple[Expression, ...]]:
+    def trace_run(f: Any) -> tuple[str, Step, str | None]:
         v = fn(f)
         if v is UNKNOWN:
-            return "on_unknown", unk, exprs
+            return "on_unknown", unk, text
         if v is None:
-            return ("case null" if None in table else "default (null)"), null_target, exprs
+            return ("case null" if None in table else "default (null)"), null_target, text
         if v in table:
-            return f"case {str(v).lower() if isinstance(v, bool) else v}", table[v], exprs
-        return "default", default, exprs
+            return f"case {str(v).lower() if isinstance(v, bool) else v}", table[v], text
+        return "default", default, text
 
     step.run, step.trace_run = run, trace_run
 
@@ -206,25 +273,24 @@ def _ask(step: Step, node: AskNode, resolve: Callable[[str], Step]) -> None:
     pending = Step(step.id, "pending", step.at)
     pending.question = question
     step.question = question
-    step.condition = f"ask {qid}"
-
-    def answer(f: Any) -> tuple[str, Step]:
-        answers = f.answers
-        if qid in answers:
-            value = answers[qid]
-            return f"answer {str(value).lower() if isinstance(value, bool) else value}", \
-                table.get(value, default)
-        if f.interactive:
-            return "waiting for the answer", pending
-        answers[qid] = question.default
-        d = question.default
-        return f"default {str(d).lower() if isinstance(d, bool) else d}", default
+    text = step.condition = f"ask {qid}"
 
     def run(f: Any) -> Step:
-        return answer(f)[1]
+        answers = f.answers
+        if qid in answers:
+            return table.get(answers[qid], default)
+        if f.interactive:
+            return pending
+        answers[qid] = question.default
+        return default
 
-    def trace_run(f: Any) -> tuple[str, Step, tuple[Expression, ...]]:
-        label, nxt = answer(f)
-        return label, nxt, ()
+    def trace_run(f: Any) -> tuple[str, Step, str | None]:
+        given = qid in f.answers
+        nxt = run(f)
+        if nxt is pending:
+            return "waiting for the answer", pending, text
+        value = f.answers[qid]
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        return ("answer " if given else "default ") + shown, nxt, text
 
     step.run, step.trace_run = run, trace_run

@@ -12,7 +12,7 @@ import datetime as _dt
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._complaint import mask_digits
 
@@ -32,9 +32,12 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
-@dataclass(frozen=True)
-class FactRead:
-    """A fact a step read: its value (JSON form), the source, and whether it was available."""
+class FactRead(NamedTuple):
+    """A fact a step read: its value, the source, and whether the source answered.
+
+    `value` is the fact's typed value (dates and times as `datetime` objects); `to_dict()` on
+    the diagnosis turns it into JSON form. Unavailable facts have value None.
+    """
 
     name: str
     value: Any
@@ -42,8 +45,9 @@ class FactRead:
     available: bool = True
 
 
-@dataclass(frozen=True)
-class TraceStep:
+class TraceStep(NamedTuple):
+    """One node the walk passed through, with the branch it took and the evidence."""
+
     node: str
     kind: str
     at: str  # file:line:col where the node is written
@@ -51,6 +55,13 @@ class TraceStep:
     facts: tuple[FactRead, ...]
     branch: str
     next: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "kind": self.kind, "at": self.at,
+                "condition": self.condition,
+                "facts": [{"name": f.name, "value": json_value(f.value), "source": f.source,
+                           "available": f.available} for f in self.facts],
+                "branch": self.branch, "next": self.next}
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,7 @@ class Diagnosis:
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
+        data["trace"] = [step.to_dict() for step in self.trace]
         data["values"] = dict(self.values)
         data["answers"] = dict(self.answers)
         data["timings_ms"] = dict(self.timings_ms)

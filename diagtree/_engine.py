@@ -100,23 +100,30 @@ class Engine:
         return FactStore(complaint, complaint_facts(complaint), source_set, answers, interactive)
 
     def walk(self, store: FactStore, trace: bool) -> tuple[Step, list[TraceStep]]:
-        tree = self.tree_for(store.complaint.type)
-        assert tree is not None
-        step = tree.start
+        """Walk the complaint's tree; with `trace`, also return the evidence of every step."""
+        end, records = self.walk_records(store, trace)
+        return end, materialize(store, records)
+
+    def walk_records(self, store: FactStore, trace: bool) -> tuple[Step, list[Any]]:
+        """The walk itself. The trace is recorded compactly — (step, branch, next, condition,
+        sources fetched so far) — and turned into `TraceStep`s by `materialize` afterwards:
+        fact values never change within a diagnosis, so they are read from the store then."""
+        step = self.library.by_symptom[store.complaint.type].start
         if not trace:
-            while step.run is not None:
-                step = step.run(store)
+            run = step.run
+            while run is not None:
+                step = run(store)
+                run = step.run
             return step, []
-        steps: list[TraceStep] = []
-        while step.trace_run is not None:
-            label, nxt, exprs = step.trace_run(store)
-            condition = step.condition
-            if step.kind == "table" and exprs:
-                condition = exprs[-1].text
-            steps.append(TraceStep(step.id, step.kind, step.at, condition,
-                                   _reads(store, exprs), label, nxt.id))
+        records = []
+        fetched = store.fetched
+        trace_run = step.trace_run
+        while trace_run is not None:
+            label, nxt, condition = trace_run(store)
+            records.append((step, label, nxt, condition, len(fetched)))
             step = nxt
-        return step, steps
+            trace_run = step.trace_run
+        return step, records
 
     def finish(self, store: FactStore, locale: str | None, trace: bool,
                started: float) -> Diagnosis:
@@ -130,7 +137,8 @@ class Engine:
             values: dict[str, Any] = {}
             notes.append(f"no tree handles the symptom {complaint.type!r}")
         else:
-            end, steps = self.walk(store, trace)
+            end, records = self.walk_records(store, trace)
+            steps = materialize(store, records)
             if end.kind == "pending":  # pragma: no cover - sessions finish only when complete
                 raise RuntimeError("the walk is waiting for an answer; use a Session")
             cause = end.cause or NEEDS_INVESTIGATION
@@ -267,21 +275,24 @@ class Engine:
             return text
 
 
-def _reads(store: FactStore, exprs: tuple[Any, ...]) -> tuple[FactRead, ...]:
-    out: list[FactRead] = []
-    seen: set[str] = set()
-    for expr in exprs:
-        for name in expr.facts:
-            if name in seen or name not in store:
-                continue
-            seen.add(name)
-            value = dict.__getitem__(store, name)
-            source = name.partition(".")[0]
-            if value is UNKNOWN:
-                out.append(FactRead(name, None, source, available=False))
-            else:
-                out.append(FactRead(name, json_value(value), source))
-    return tuple(out)
+def materialize(store: FactStore, records: list[Any]) -> list[TraceStep]:
+    """Turn the walk's compact records into `TraceStep`s with the facts each step read."""
+    order = [call.source for call in store.calls]
+    steps = []
+    for step, label, nxt, condition, n_fetched in records:
+        available = set(order[:n_fetched]) | {"complaint"}
+        reads = []
+        for name in step.names:
+            source = name[: name.index(".")]
+            if source in available and name in store:
+                value = dict.__getitem__(store, name)
+                if value is UNKNOWN:
+                    reads.append(FactRead(name, None, source, False))
+                else:
+                    reads.append(FactRead(name, value, source, True))
+        steps.append(TraceStep(step.id, step.kind, step.at, condition, tuple(reads), label,
+                               nxt.id))
+    return steps
 
 
 def _check_answers(answers: Mapping[str, Any]) -> None:

@@ -117,8 +117,8 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if not matches:
         # dotted names: compare the last segment too (hlr.numbr_state → hlr.number_state)
-        tail = name.rsplit(".", 1)[-1]
-        by_tail = {c.rsplit(".", 1)[-1]: c for c in pool if c.count(".") == name.count(".")}
+        head, _, tail = name.rpartition(".")
+        by_tail = {c.rpartition(".")[2]: c for c in pool if c.rpartition(".")[0] == head}
         close = difflib.get_close_matches(tail, sorted(by_tail), n=1, cutoff=0.75)
         matches = [by_tail[close[0]]] if close else []
     return f"did you mean {matches[0]!r}?" if matches else None

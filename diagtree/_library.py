@@ -114,23 +114,29 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
     for doc in documents.values():
         check_document(doc, problems)
     _check_questions(documents.values(), problems)
-    trees: dict[str, CompiledTree] = {}
-    by_symptom: dict[str, CompiledTree] = {}
+    flats = []
+    handled: dict[str, str] = {}
     for doc in documents.values():
         if doc.kind != "tree":
             continue
-        flat = inline_tree(doc, documents, problems, limits.max_depth)
-        if flat is None:
-            continue
-        compiled = compile_tree(flat)
-        trees[doc.id] = compiled
         for symptom in doc.symptoms:
-            if symptom in by_symptom:
+            if symptom in handled:
                 problems.append(Problem(doc.location, "duplicate_symptom",
                                         f"symptom {symptom!r} is already handled by tree "
-                                        f"{by_symptom[symptom].id!r}"))
+                                        f"{handled[symptom]!r}"))
             else:
-                by_symptom[symptom] = compiled
+                handled[symptom] = doc.id
+        flat = inline_tree(doc, documents, problems, limits.max_depth)
+        if flat is not None:
+            flats.append(flat)
+    trees: dict[str, CompiledTree] = {}
+    by_symptom: dict[str, CompiledTree] = {}
+    if not any(p.severity == "error" for p in problems):  # compile only what is sound
+        for flat in flats:
+            trees[flat.id] = compiled = compile_tree(flat)
+            for symptom in flat.document.symptoms:
+                if handled.get(symptom) == flat.id:
+                    by_symptom[symptom] = compiled
     _check_outcomes(documents.values(), catalog, book, problems, bool(catalogs))
     if require_policy and policy is None and policy_file is None and documents:
         problems.append(Problem(Location(str(files[0]) if files else "."), "missing_policy",

@@ -17,7 +17,6 @@ Construction rules (deliberately predictable):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,7 +181,8 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key_node, value_node in _merged_pairs(node):
+        explicit, merged = _pairs(node)
+        for key_node, value_node in explicit:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(Problem(self._loc(key_node), "yaml_key",
                                              "a mapping key must be a plain name or string"))
@@ -199,20 +199,33 @@ class _Builder:
                 continue
             self.pos.keys[child] = self._loc(key_node)
             result[key] = self.build(value_node, child, depth + 1)
+        # merge keys (`<<: *base`) add what the mapping does not say itself (YAML semantics:
+        # explicit keys win; of several merged mappings, the first that has a key wins)
+        for key_node, value_node in merged:
+            key = str(key_node.value)
+            child = (*path, key)
+            if isinstance(key_node, yaml.ScalarNode) and key not in result:
+                self.pos.keys[child] = self._loc(key_node)
+                result[key] = self.build(value_node, child, depth + 1)
         return result
 
 
-def _merged_pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
-    """The key/value pairs of a mapping, with YAML merge keys (``<<: *base``) expanded."""
+def _pairs(node: yaml.MappingNode) -> tuple[list[tuple[yaml.Node, yaml.Node]],
+                                            list[tuple[yaml.Node, yaml.Node]]]:
+    """A mapping's own key/value pairs, and those its merge keys bring in (flattened)."""
+    explicit: list[tuple[yaml.Node, yaml.Node]] = []
+    merged: list[tuple[yaml.Node, yaml.Node]] = []
     for key_node, value_node in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) \
                 else [value_node]
             for src in sources:
                 if isinstance(src, yaml.MappingNode):
-                    yield from _merged_pairs(src)
+                    own, inherited = _pairs(src)
+                    merged.extend(own + inherited)
             continue
-        yield key_node, value_node
+        explicit.append((key_node, value_node))
+    return explicit, merged
 
 
 def key_is_trap(key: str) -> bool:

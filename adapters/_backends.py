@@ -1,0 +1,72 @@
+"""The backend protocols: the record look-ups an adapter needs from an operator's system.
+
+A backend answers with records in the shapes of sources.md (mappings; times and dates as
+`datetime`/`date` objects or ISO strings) or ``None``/empty when there is none. It does no
+interpretation: the adapters apply the conventions (serving cells, medians, alarm windows…).
+Spatial queries may return a *superset* (e.g. everything in a bounding box); the adapter applies
+the exact great-circle test. A backend that cannot answer raises (`SourceError`,
+`SourceTimeout`, or anything else); the engine makes the source's facts unavailable.
+
+`RecordStore` (``_store.py``) implements all three over in-memory `SourceRecords`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+__all__ = ["BillingBackend", "CoverageBackend", "HlrBackend"]
+
+Record = Mapping[str, Any]
+
+
+class HlrBackend(Protocol):
+    """HLR/HSS subscriber profiles and the TAC (device) database."""
+
+    def subscriber(self, msisdn: str) -> Record | None:
+        """The subscriber profile of an MSISDN, or None when it is not in the HLR."""
+        ...
+
+    def device(self, tac: str) -> Record | None:
+        """The device record of an 8-digit TAC, or None when the TAC is unknown."""
+        ...
+
+
+class BillingBackend(Protocol):
+    """BSS accounts (with plan, charges, SP subscriptions, payments, cards) and customers."""
+
+    def account(self, msisdn: str) -> Record | None:
+        """The account of an MSISDN, or None when there is none."""
+        ...
+
+    def customer(self, msisdn: str) -> Record | None:
+        """The customer record (name, tier) of an MSISDN, or None."""
+        ...
+
+
+class CoverageBackend(Protocol):
+    """NMS cells, open alarms, planned works, registered coverage gaps and measurements."""
+
+    def cells_near(self, lat: float, lon: float) -> Sequence[Record]:
+        """Candidate cells: at least every cell whose ``range_m`` reaches the point."""
+        ...
+
+    def alarms_on(self, element: str) -> Sequence[Record]:
+        """The open alarms on one network element (a cell id)."""
+        ...
+
+    def platform_alarms(self) -> Sequence[Record]:
+        """The open alarms of type ``platform_fault`` (any element, any severity)."""
+        ...
+
+    def planned_works_on(self, cell_id: str) -> Sequence[Record]:
+        """The planned works that list this cell (any time window)."""
+        ...
+
+    def gaps_near(self, lat: float, lon: float) -> Sequence[Record]:
+        """Candidate coverage gaps: at least every gap whose ``radius_m`` reaches the point."""
+        ...
+
+    def measurements_near(self, lat: float, lon: float, radius_m: float) -> Sequence[Record]:
+        """Candidate samples: at least every measurement within `radius_m` of the point."""
+        ...

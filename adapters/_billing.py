@@ -1,0 +1,342 @@
+"""`BillingAdapter`: the ``billing.*`` facts (docs/facts.md) from a BSS backend's records.
+
+Conventions (sources.md, taxonomy.md):
+- the *subject* records come from ``complaint.subject``: the charge by ``charge_id``, the SP
+  subscription by ``sp_code`` or else by the SP code of the subject charge, the payment by
+  ``payment_id``, the recharge card by ``card_serial``. A subject that is not named, or not there
+  (or no account), gives ``*.found`` false and that record's other facts null;
+- a charge's identical charges are those of the same cycle with the same kind, item and amount;
+  for two ``usage`` charges that both carry a ``usage_ref`` the refs must be equal, otherwise
+  their quantities must be; ``duplicate_count`` includes the charge itself;
+- rated amount: a usage charge's quantity × the plan's rate for its unit (``mb`` →
+  ``data_per_mb``, ``min`` → ``voice_per_min``, ``sms`` → ``sms_each``), a rental charge's plan
+  ``monthly_fee``; above rate when the amount exceeds it by more than 0.01 CNY (exact decimal
+  arithmetic on the numbers as written). Other kinds are not rated (rated null, above_rate
+  false); a usage/rental charge that cannot be rated (no rate, unit or quantity) gives null;
+- refund: amount × (n − 1) for n identical charges, else amount − rated amount when above the
+  rate, else 0; money is rounded half-up to the cent;
+- a recharge card is expired when the complaint's local date (its UTC offset) is after
+  ``expires_on``, and in grace while expired and that date ≤ ``expires_on`` + 180 days;
+- an SP subscription is confirmed when its ``confirmation`` has a non-null ``replied_at``;
+  ``billing.vas.total_charged`` sums every charge with its SP code (any cycle).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final
+
+from diagtree._complaint import Complaint
+from diagtree._errors import SourceError
+from diagtree._facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
+
+from ._backends import BillingBackend
+from ._schema import SERVICES
+from ._times import local_date
+from ._values import choice, day, decimal, flag, money, number, sub, text, texts, when
+
+__all__ = ["BILLING_FACTS", "GRACE", "TOLERANCE", "BillingAdapter"]
+
+Record = Mapping[str, Any]
+GRACE: Final = _dt.timedelta(days=180)
+TOLERANCE: Final = Decimal("0.01")
+UNIT_RATES: Final = {"mb": "data_per_mb", "min": "voice_per_min", "sms": "sms_each"}
+KINDS: Final = ("rental", "vas", "usage", "other")
+_E = FactType.enum
+_CNY = "CNY"
+
+BILLING_FACTS: Final[tuple[FactSpec, ...]] = (
+    FactSpec("billing.found", BOOL, "an account exists for the MSISDN"),
+    FactSpec("billing.account.status", _E("active", "suspended", "terminated"), "account status"),
+    FactSpec("billing.account.suspended_reason",
+             _E("arrears", "customer_request", "fraud", "real_name"), "why it is suspended"),
+    FactSpec("billing.account.balance", NUMBER, "balance; negative is owed", _CNY),
+    FactSpec("billing.account.overdue_amount", NUMBER, "overdue amount", _CNY),
+    FactSpec("billing.plan.code", STRING, "plan code"),
+    FactSpec("billing.plan.monthly_fee", NUMBER, "monthly fee", _CNY),
+    FactSpec("billing.plan.includes", FactType.list_of(_E(*SERVICES)),
+             "services the plan entitles"),
+    FactSpec("billing.plan.data_quota_mb", NUMBER, "data quota", "MB"),
+    FactSpec("billing.plan.data_used_mb", NUMBER, "data used this cycle", "MB"),
+    FactSpec("billing.plan.quota_exhausted", BOOL, "data used ≥ quota"),
+    FactSpec("billing.plan.throttle_after_quota", BOOL, "the plan throttles after the quota"),
+    FactSpec("billing.plan.cycle_resets_on", DATE, "date the quota resets"),
+    FactSpec("billing.customer.tier", _E("normal", "vip"), "customer tier"),
+    FactSpec("billing.customer.name", STRING, "customer name"),
+    FactSpec("billing.vas.unconfirmed", FactType.list_of(STRING),
+             "SP codes of active subscriptions without a replied confirmation"),
+    FactSpec("billing.charge.found", BOOL, "the subject charge exists"),
+    FactSpec("billing.charge.id", STRING, "subject charge id"),
+    FactSpec("billing.charge.cycle", STRING, "subject charge billing cycle"),
+    FactSpec("billing.charge.item", STRING, "subject charge item"),
+    FactSpec("billing.charge.sp_code", STRING, "subject charge SP code"),
+    FactSpec("billing.charge.kind", _E(*KINDS), "subject charge kind"),
+    FactSpec("billing.charge.amount", NUMBER, "subject charge amount", _CNY),
+    FactSpec("billing.charge.duplicate_count", INT,
+             "identical charges in its cycle, itself included (1 = no duplicate)"),
+    FactSpec("billing.charge.is_duplicate", BOOL, "duplicate_count > 1"),
+    FactSpec("billing.charge.rated_amount", NUMBER,
+             "what the plan's rate gives (quantity × rate, or the monthly fee for rental)", _CNY),
+    FactSpec("billing.charge.above_rate", BOOL,
+             "amount exceeds the rated amount by more than 0.01 CNY"),
+    FactSpec("billing.charge.refund_amount", NUMBER,
+             "amount × (n − 1) for n identical charges, else amount − rated amount when above "
+             "rate, else 0", _CNY),
+    FactSpec("billing.vas.found", BOOL, "the subject SP subscription exists"),
+    FactSpec("billing.vas.sp_code", STRING, "subject subscription SP code"),
+    FactSpec("billing.vas.service", STRING, "subject subscription service name"),
+    FactSpec("billing.vas.status", _E("active", "cancelled"), "subject subscription status"),
+    FactSpec("billing.vas.confirmed", BOOL, "it has a confirmation with a replied_at"),
+    FactSpec("billing.vas.channel", _E("sms", "web", "app", "store"),
+             "channel it was ordered through"),
+    FactSpec("billing.vas.subscribed_at", DATETIME, "when it was ordered"),
+    FactSpec("billing.vas.monthly_fee", NUMBER, "its monthly fee", _CNY),
+    FactSpec("billing.vas.total_charged", NUMBER, "sum of all charges with its SP code", _CNY),
+    FactSpec("billing.vas.charge_count", INT, "number of charges with its SP code"),
+    FactSpec("billing.payment.found", BOOL, "the subject payment exists"),
+    FactSpec("billing.payment.posted", BOOL, "the subject payment is posted"),
+    FactSpec("billing.payment.amount", NUMBER, "its amount", _CNY),
+    FactSpec("billing.payment.channel", STRING, "its channel"),
+    FactSpec("billing.payment.at", DATETIME, "when it was made"),
+    FactSpec("billing.card.found", BOOL, "the subject recharge card exists"),
+    FactSpec("billing.card.value", NUMBER, "face value", _CNY),
+    FactSpec("billing.card.used", BOOL, "already used"),
+    FactSpec("billing.card.expires_on", DATE, "expiry date"),
+    FactSpec("billing.card.expired", BOOL, "the complaint's date is after expires_on"),
+    FactSpec("billing.card.in_grace", BOOL,
+             "expired and the complaint's date ≤ expires_on + 180 days"),
+)
+_NAMES: Final = tuple(spec.name for spec in BILLING_FACTS)
+
+
+def _absent(prefix: str) -> dict[str, Any]:
+    out: dict[str, Any] = {n: None for n in _NAMES if n.startswith(prefix)}
+    out[prefix + "found"] = False
+    return out
+
+
+_NO_CHARGE: Final = _absent("billing.charge.")
+_NO_VAS: Final = _absent("billing.vas.")
+_NO_PAYMENT: Final = _absent("billing.payment.")
+_NO_CARD: Final = _absent("billing.card.")
+
+
+class BillingAdapter:
+    """The ``billing`` source: account, plan, customer and the complaint's subject records."""
+
+    name = "billing"
+    blocking = False
+
+    def __init__(self, backend: BillingBackend) -> None:
+        self.backend = backend
+
+    def facts(self) -> Sequence[FactSpec]:
+        return BILLING_FACTS
+
+    def fetch(self, complaint: Complaint, timeout_s: float) -> dict[str, Any]:
+        """Every ``billing.*`` fact for the complaint's MSISDN and subject."""
+        account = self.backend.account(complaint.msisdn)
+        customer = self.backend.customer(complaint.msisdn)
+        try:
+            out = dict.fromkeys(_NAMES)
+            out["billing.customer.tier"] = (None if customer is None
+                                            else choice(customer.get("tier"), ("normal", "vip")))
+            out["billing.customer.name"] = None if customer is None else text(customer.get("name"))
+            if account is None:
+                out["billing.found"] = False
+                out.update(_NO_CHARGE)
+                out.update(_NO_VAS)
+                out.update(_NO_PAYMENT)
+                out.update(_NO_CARD)
+                return out
+            out.update(_account(account))
+            subject = complaint.subject
+            charges: Sequence[Record] = account.get("charges") or ()
+            plan = sub(account, "plan")
+            charge = _find(charges, "id", subject.charge_id)
+            out.update(_NO_CHARGE if charge is None else _charge(charge, charges, plan))
+            sp_code = subject.sp_code or (None if charge is None else text(charge.get("sp_code")))
+            out.update(_vas(account, charges, sp_code))
+            payment = _find(account.get("payments") or (), "id", subject.payment_id)
+            out.update(_NO_PAYMENT if payment is None else _payment(payment))
+            card = _find(account.get("recharge_cards") or (), "serial", subject.card_serial)
+            out.update(_NO_CARD if card is None else _card(card, local_date(complaint)))
+            return out
+        except ValueError as exc:
+            raise SourceError(self.name, f"malformed account record: {exc}") from exc
+
+
+def _find(records: Sequence[Record], key: str, value: str | None) -> Record | None:
+    if value is None:
+        return None
+    for record in records:
+        if text(record.get(key)) == value:
+            return record
+    return None
+
+
+def _account(account: Record) -> dict[str, Any]:
+    plan = sub(account, "plan")
+    quota = used = None
+    if plan is not None:
+        quota, used = number(plan.get("data_quota_mb")), number(plan.get("data_used_mb"))
+    out: dict[str, Any] = {
+        "billing.found": True,
+        "billing.account.status": choice(account.get("status"),
+                                         ("active", "suspended", "terminated")),
+        "billing.account.suspended_reason": choice(
+            account.get("suspended_reason"), ("arrears", "customer_request", "fraud", "real_name")),
+        "billing.account.balance": number(account.get("balance")),
+        "billing.account.overdue_amount": number(account.get("overdue_amount")),
+        "billing.plan.data_quota_mb": quota,
+        "billing.plan.data_used_mb": used,
+        "billing.plan.quota_exhausted": (None if quota is None or used is None
+                                         else used >= quota),
+        "billing.vas.unconfirmed": tuple(dict.fromkeys(
+            text(s.get("sp_code")) or "" for s in account.get("vas_subscriptions") or ()
+            if s.get("status") == "active" and not _confirmed(s))),
+    }
+    if plan is not None:
+        includes = texts(plan.get("includes"))
+        out.update({
+            "billing.plan.code": text(plan.get("code")),
+            "billing.plan.monthly_fee": number(plan.get("monthly_fee")),
+            "billing.plan.includes": (None if includes is None
+                                      else tuple(s for s in includes if s in SERVICES)),
+            "billing.plan.throttle_after_quota": flag(plan.get("throttle_after_quota")),
+            "billing.plan.cycle_resets_on": day(plan.get("cycle_resets_on")),
+        })
+    return out
+
+
+def _confirmed(subscription: Record) -> bool:
+    confirmation = sub(subscription, "confirmation")
+    return confirmation is not None and confirmation.get("replied_at") is not None
+
+
+def identical(a: Record, b: Record) -> bool:
+    """Whether two charges are the same item charged twice (sources.md)."""
+    # numbers compare equal exactly when the decimals they were written as do (10 == 10.0)
+    if (a.get("cycle") != b.get("cycle") or a.get("kind") != b.get("kind")
+            or a.get("item") != b.get("item")
+            or number(a.get("amount")) != number(b.get("amount"))):
+        return False
+    if a.get("kind") == "usage":
+        ref_a, ref_b = a.get("usage_ref"), b.get("usage_ref")
+        if ref_a is not None and ref_b is not None:
+            return bool(ref_a == ref_b)
+        return number(a.get("quantity")) == number(b.get("quantity"))
+    return True
+
+
+def _amount(charge: Record) -> Decimal | None:
+    value = number(charge.get("amount"))
+    return None if value is None else decimal(value)
+
+
+def rated(charge: Record, plan: Record | None) -> Decimal | None:
+    """What the plan's rate gives for the charge, exactly; None when it cannot be rated."""
+    if plan is None:
+        return None
+    kind = charge.get("kind")
+    if kind == "rental":
+        fee = number(plan.get("monthly_fee"))
+        return None if fee is None else decimal(fee)
+    if kind == "usage":
+        rates = sub(plan, "rates")
+        key = UNIT_RATES.get(str(charge.get("unit")))
+        rate = None if rates is None or key is None else number(rates.get(key))
+        quantity = number(charge.get("quantity"))
+        if rate is None or quantity is None:
+            return None
+        return decimal(quantity) * decimal(rate)
+    return None
+
+
+def _charge(charge: Record, charges: Sequence[Record], plan: Record | None) -> dict[str, Any]:
+    amount = _amount(charge)
+    if amount is None:
+        raise ValueError(f"charge {charge.get('id')!r} has no amount")
+    cycle, item = charge.get("cycle"), charge.get("item")
+    count = sum(1 for other in charges if other is charge or (
+        other.get("cycle") == cycle and other.get("item") == item and identical(charge, other)))
+    rated_amount = rated(charge, plan)
+    kind = charge.get("kind")
+    above: bool | None
+    if rated_amount is not None:
+        above = amount - rated_amount > TOLERANCE
+    else:
+        above = None if kind in ("rental", "usage") else False
+    refund: float | None
+    if count > 1:
+        refund = money(amount * (count - 1))
+    elif above is None:
+        refund = None
+    elif above and rated_amount is not None:
+        refund = money(amount - decimal(money(rated_amount)))
+    else:
+        refund = 0.0
+    return {
+        "billing.charge.found": True,
+        "billing.charge.id": text(charge.get("id")),
+        "billing.charge.cycle": text(charge.get("cycle")),
+        "billing.charge.item": text(charge.get("item")),
+        "billing.charge.sp_code": text(charge.get("sp_code")),
+        "billing.charge.kind": kind if kind in KINDS else "other",
+        "billing.charge.amount": number(charge.get("amount")),
+        "billing.charge.duplicate_count": count,
+        "billing.charge.is_duplicate": count > 1,
+        "billing.charge.rated_amount": None if rated_amount is None else money(rated_amount),
+        "billing.charge.above_rate": above,
+        "billing.charge.refund_amount": refund,
+    }
+
+
+def _vas(account: Record, charges: Sequence[Record], sp_code: str | None) -> dict[str, Any]:
+    if sp_code is None:
+        return _NO_VAS
+    matches = [s for s in account.get("vas_subscriptions") or ()
+               if text(s.get("sp_code")) == sp_code]
+    if not matches:
+        return _NO_VAS
+    active = [s for s in matches if s.get("status") == "active"]
+    subscription = active[0] if active else matches[-1]
+    amounts = [_amount(c) for c in charges if text(c.get("sp_code")) == sp_code]
+    return {
+        "billing.vas.found": True,
+        "billing.vas.sp_code": sp_code,
+        "billing.vas.service": text(subscription.get("service")),
+        "billing.vas.status": choice(subscription.get("status"), ("active", "cancelled")),
+        "billing.vas.confirmed": _confirmed(subscription),
+        "billing.vas.channel": choice(subscription.get("channel"), ("sms", "web", "app", "store")),
+        "billing.vas.subscribed_at": when(subscription.get("subscribed_at")),
+        "billing.vas.monthly_fee": number(subscription.get("monthly_fee")),
+        "billing.vas.total_charged": money(sum((a for a in amounts if a is not None), Decimal(0))),
+        "billing.vas.charge_count": len(amounts),
+    }
+
+
+def _payment(payment: Record) -> dict[str, Any]:
+    return {
+        "billing.payment.found": True,
+        "billing.payment.posted": flag(payment.get("posted")),
+        "billing.payment.amount": number(payment.get("amount")),
+        "billing.payment.channel": text(payment.get("channel")),
+        "billing.payment.at": when(payment.get("at")),
+    }
+
+
+def _card(card: Record, today: _dt.date) -> dict[str, Any]:
+    expires_on = day(card.get("expires_on"))
+    expired = None if expires_on is None else today > expires_on
+    return {
+        "billing.card.found": True,
+        "billing.card.value": number(card.get("value")),
+        "billing.card.used": flag(card.get("used")),
+        "billing.card.expires_on": expires_on,
+        "billing.card.expired": expired,
+        "billing.card.in_grace": (None if expires_on is None
+                                  else bool(expired) and today <= expires_on + GRACE),
+    }

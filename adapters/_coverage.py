@@ -1,0 +1,238 @@
+"""`CoverageAdapter`: the ``coverage.*`` facts (docs/facts.md) at the complaint's location.
+
+Conventions (sources.md, taxonomy.md), all at the complaint's location and reported time:
+- serving cells: great-circle distance ≤ ``range_m`` (inclusive), whatever their ``status``;
+  listed nearest first;
+- measurements: the samples within 300 m (inclusive); medians of their RSRP and SINR (the mean
+  of the two middle values for an even count); null when there are none;
+- an alarm counts when ``raised_at`` ≤ the reported time (an ``eta`` is an estimate: an alarm
+  past it is still open; it may be null);
+- site outage: a ``critical`` alarm of type ``site_down``, ``power`` or ``transmission`` on a
+  serving cell; its cell and type are those of the nearest such cell, its ETA the latest known;
+- planned works on a serving cell with start ≤ reported time ≤ end; when several, the one that
+  ends last;
+- coverage gap: distance ≤ ``radius_m``; when several, the nearest centre;
+- LTE/NR-only: at least one serving cell and none of them GSM or UMTS;
+- ``prb_util_max``: the highest known ``prb_util_busy_hour`` among serving cells;
+- platform fault: an alarm of type ``platform_fault`` (any severity, any element) whose
+  ``affects`` lists the symptom's service (voice ← cannot_call_out; data ← slow_data, no_data;
+  sms ← sms_failure; no other symptom has one). Its element is the first such alarm's, its ETA
+  the latest known. Platform faults do not depend on the location: they are given for a
+  complaint without one, while every location fact is null and ``coverage.located`` false.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from diagtree._complaint import Complaint
+from diagtree._errors import SourceError
+from diagtree._facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
+
+from ._backends import CoverageBackend
+from ._geo import EPSILON_M, Origin
+from ._schema import AFFECTS
+from ._values import choice, day, number, text, texts, when
+
+__all__ = ["COVERAGE_FACTS", "NEAR_M", "SYMPTOM_SERVICE", "CoverageAdapter", "median"]
+
+Record = Mapping[str, Any]
+NEAR_M: Final = 300.0
+OUTAGE_TYPES: Final = ("site_down", "power", "transmission")
+LEGACY_RATS: Final = frozenset({"GSM", "UMTS"})
+#: the service a symptom depends on, for platform faults (taxonomy.md)
+SYMPTOM_SERVICE: Final[Mapping[str, str]] = {
+    "cannot_call_out": "voice", "slow_data": "data", "no_data": "data", "sms_failure": "sms",
+}
+_E = FactType.enum
+
+COVERAGE_FACTS: Final[tuple[FactSpec, ...]] = (
+    FactSpec("coverage.located", BOOL,
+             "the complaint has a location (otherwise location facts are null)"),
+    FactSpec("coverage.serving_cells", FactType.list_of(STRING),
+             "cells whose range covers the location, nearest first"),
+    FactSpec("coverage.serving_cell_count", INT, "how many cells serve the location"),
+    FactSpec("coverage.lte_nr_only", BOOL, "≥ 1 serving cell and none is GSM/UMTS"),
+    FactSpec("coverage.outage.active", BOOL,
+             "a critical site_down/power/transmission alarm on a serving cell, raised ≤ "
+             "reported time"),
+    FactSpec("coverage.outage.cell", STRING, "the cell of that alarm"),
+    FactSpec("coverage.outage.type", _E(*OUTAGE_TYPES), "its type"),
+    FactSpec("coverage.outage.eta", DATETIME, "its ETA (null when none is known; the latest "
+             "of several)"),
+    FactSpec("coverage.planned_works.active", BOOL,
+             "planned works on a serving cell with start ≤ reported ≤ end"),
+    FactSpec("coverage.planned_works.start", DATETIME, "start of their window"),
+    FactSpec("coverage.planned_works.end", DATETIME, "end of their window"),
+    FactSpec("coverage.planned_works.description", STRING, "what is done"),
+    FactSpec("coverage.gap.in_gap", BOOL,
+             "the location is within a registered coverage gap's radius"),
+    FactSpec("coverage.gap.planned_fix", DATE, "its planned fix (null when none)"),
+    FactSpec("coverage.gap.note", STRING, "its note"),
+    FactSpec("coverage.measurements.count", INT, "samples within 300 m"),
+    FactSpec("coverage.rsrp_dbm", NUMBER, "median RSRP within 300 m; null when no samples", "dBm"),
+    FactSpec("coverage.sinr_db", NUMBER, "median SINR within 300 m; null when no samples", "dB"),
+    FactSpec("coverage.prb_util_max", NUMBER,
+             "highest busy-hour PRB utilisation among serving cells (null when none known)"),
+    FactSpec("coverage.platform_fault.active", BOOL,
+             "a platform_fault alarm raised ≤ reported time affects the symptom's service "
+             "(voice: cannot_call_out; data: slow_data, no_data; sms: sms_failure)"),
+    FactSpec("coverage.platform_fault.element", STRING, "the platform (smsc, in, …)"),
+    FactSpec("coverage.platform_fault.eta", DATETIME, "its ETA"),
+    FactSpec("coverage.platform_faults.affects", FactType.list_of(_E(*AFFECTS)),
+             "services affected by any active platform fault"),
+)
+_NAMES: Final = tuple(spec.name for spec in COVERAGE_FACTS)
+_NO_PLATFORM_FAULT: Final[Mapping[str, Any]] = {
+    "coverage.platform_fault.active": False, "coverage.platform_fault.element": None,
+    "coverage.platform_fault.eta": None, "coverage.platform_faults.affects": (),
+}
+
+
+class CoverageAdapter:
+    """The ``coverage`` source: cells, alarms, works, gaps and measurements near the location."""
+
+    name = "coverage"
+    blocking = False
+
+    def __init__(self, backend: CoverageBackend) -> None:
+        self.backend = backend
+
+    def facts(self) -> Sequence[FactSpec]:
+        return COVERAGE_FACTS
+
+    def fetch(self, complaint: Complaint, timeout_s: float) -> dict[str, Any]:
+        """Every ``coverage.*`` fact at the complaint's location and reported time."""
+        try:
+            out: dict[str, Any] = dict.fromkeys(_NAMES)
+            out.update(self._platform(complaint))
+            location = complaint.location
+            out["coverage.located"] = location is not None
+            if location is not None:
+                out.update(self._located(location.lat, location.lon, complaint.reported_at))
+            return out
+        except (ValueError, TypeError, KeyError) as exc:
+            # a backend record without coordinates, or with text where a number belongs
+            raise SourceError(self.name, f"malformed record: {exc!r}") from exc
+
+    def _located(self, lat: float, lon: float, at: _dt.datetime) -> dict[str, Any]:
+        backend = self.backend
+        here = Origin(lat, lon)
+        serving: list[tuple[float, str, Record]] = []
+        for cell in backend.cells_near(lat, lon):
+            d = here.distance_m(cell["lat"], cell["lon"])
+            if d <= cell["range_m"] + EPSILON_M:
+                serving.append((d, text(cell["cell_id"]) or "", cell))
+        serving.sort(key=_by_distance)
+        ids = tuple(cell_id for _, cell_id, _ in serving)
+        prbs = [p for _, _, c in serving if (p := number(c.get("prb_util_busy_hour"))) is not None]
+        samples = [s for s in backend.measurements_near(lat, lon, NEAR_M)
+                   if here.within(s["lat"], s["lon"], NEAR_M)]
+        rsrp = [v for s in samples if (v := number(s.get("rsrp_dbm"))) is not None]
+        sinr = [v for s in samples if (v := number(s.get("sinr_db"))) is not None]
+        out: dict[str, Any] = {
+            "coverage.serving_cells": ids,
+            "coverage.serving_cell_count": len(ids),
+            "coverage.lte_nr_only": bool(ids) and not any(
+                c.get("tech") in LEGACY_RATS for _, _, c in serving),
+            "coverage.prb_util_max": max(prbs) if prbs else None,
+            "coverage.measurements.count": len(samples),
+            "coverage.rsrp_dbm": median(rsrp),
+            "coverage.sinr_db": median(sinr),
+        }
+        out.update(self._outage(ids, at))
+        out.update(self._works(ids, at))
+        out.update(self._gap(here))
+        return out
+
+    def _outage(self, cell_ids: Iterable[str], at: _dt.datetime) -> dict[str, Any]:
+        found: list[Record] = []
+        alarms_on = self.backend.alarms_on
+        for cell_id in cell_ids:
+            for a in alarms_on(cell_id):
+                if (a.get("severity") == "critical" and a.get("type") in OUTAGE_TYPES
+                        and _raised(a, at)):
+                    found.append(a)
+        first = found[0] if found else None
+        return {
+            "coverage.outage.active": first is not None,
+            "coverage.outage.cell": None if first is None else text(first.get("element")),
+            "coverage.outage.type": None if first is None else choice(first.get("type"),
+                                                                      OUTAGE_TYPES),
+            "coverage.outage.eta": _latest(when(a.get("eta")) for a in found),
+        }
+
+    def _works(self, cell_ids: Iterable[str], at: _dt.datetime) -> dict[str, Any]:
+        best: tuple[_dt.datetime, _dt.datetime, Record] | None = None
+        works_on = self.backend.planned_works_on
+        for cell_id in cell_ids:
+            for work in works_on(cell_id):
+                start, end = when(work.get("start")), when(work.get("end"))
+                if start is None or end is None or not start <= at <= end:
+                    continue
+                if best is None or end > best[1]:
+                    best = (start, end, work)
+        if best is None:
+            return {"coverage.planned_works.active": False}
+        return {
+            "coverage.planned_works.active": True,
+            "coverage.planned_works.start": best[0],
+            "coverage.planned_works.end": best[1],
+            "coverage.planned_works.description": text(best[2].get("description")),
+        }
+
+    def _gap(self, here: Origin) -> dict[str, Any]:
+        best: tuple[float, Record] | None = None
+        for gap in self.backend.gaps_near(here.lat, here.lon):
+            d = here.distance_m(gap["lat"], gap["lon"])
+            if d <= gap["radius_m"] + EPSILON_M and (best is None or d < best[0]):
+                best = (d, gap)
+        if best is None:
+            return {"coverage.gap.in_gap": False}
+        return {
+            "coverage.gap.in_gap": True,
+            "coverage.gap.planned_fix": day(best[1].get("planned_fix")),
+            "coverage.gap.note": text(best[1].get("note")),
+        }
+
+    def _platform(self, complaint: Complaint) -> Mapping[str, Any]:
+        at = complaint.reported_at
+        active = [a for a in self.backend.platform_alarms()
+                  if a.get("type") == "platform_fault" and _raised(a, at)]
+        if not active:
+            return _NO_PLATFORM_FAULT
+        affects: set[str] = set()
+        for alarm in active:
+            affects.update(texts(alarm.get("affects")) or ())
+        service = SYMPTOM_SERVICE.get(complaint.type)
+        hits = [a for a in active if service is not None and service in (a.get("affects") or ())]
+        return {
+            "coverage.platform_fault.active": bool(hits),
+            "coverage.platform_fault.element": text(hits[0].get("element")) if hits else None,
+            "coverage.platform_fault.eta": _latest(when(a.get("eta")) for a in hits),
+            "coverage.platform_faults.affects": tuple(s for s in AFFECTS if s in affects),
+        }
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The median (mean of the two middle values for an even count); None when empty."""
+    if not values:
+        return None
+    return statistics.median(values)
+
+
+def _raised(alarm: Record, at: _dt.datetime) -> bool:
+    raised = when(alarm.get("raised_at"))
+    return raised is None or raised <= at
+
+
+def _latest(times: Iterable[_dt.datetime | None]) -> _dt.datetime | None:
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _by_distance(entry: tuple[float, str, Record]) -> tuple[float, str]:
+    return entry[0], entry[1]

@@ -1,0 +1,167 @@
+"""Great-circle geometry and the lat/lon grids that keep spatial look-ups local.
+
+`distance_m` is the haversine distance on a sphere of the IUGG mean Earth radius
+(R = 6 371 008.8 m), the one the source-record contract (sources.md) prescribes. Boundaries are
+inclusive: `within` allows `EPSILON_M` (one micrometre) of floating-point noise so that a point
+placed exactly at a cell's range or at 300 m is inside whichever haversine formulation placed it.
+
+The grids are the in-memory store's spatial indexes, built once at load:
+
+- `PointGrid` holds points (measurement samples) in square buckets; `near(lat, lon, r)` returns
+  the items inside the bounding box of the disk of radius ``r`` (a superset of those within ``r``).
+- `DiskGrid` holds disks (cells with their range, coverage gaps with their radius) in every
+  bucket their bounding box overlaps; `covering(lat, lon)` returns the items whose bounding box
+  contains the point (a superset of the disks that contain it). Disks too large for the grid
+  (or crossing the antimeridian or a pole) go to a short list that every query returns.
+
+Callers apply the exact `within` test to what a grid returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from math import asin, cos, radians, sin, sqrt
+from typing import Final, Generic, TypeVar
+
+__all__ = ["EARTH_RADIUS_M", "EPSILON_M", "DiskGrid", "Origin", "PointGrid", "distance_m", "within"]
+
+EARTH_RADIUS_M: Final = 6_371_008.8
+EPSILON_M: Final = 1e-6
+_DIAMETER_M: Final = 2 * EARTH_RADIUS_M
+_PAD_DEG: Final = 1e-6  # bounding boxes are padded by ~0.1 m so that a boundary point is inside
+
+T = TypeVar("T")
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle (haversine) distance in metres between two points in degrees."""
+    return Origin(lat1, lon1).distance_m(lat2, lon2)
+
+
+class Origin:
+    """A fixed point to measure many distances from (the same values as `distance_m`)."""
+
+    __slots__ = ("_cos_phi", "_phi", "lat", "lon")
+
+    def __init__(self, lat: float, lon: float) -> None:
+        self.lat = lat
+        self.lon = lon
+        self._phi = math.radians(lat)
+        self._cos_phi = math.cos(self._phi)
+
+    def distance_m(self, lat: float, lon: float) -> float:
+        """The great-circle distance in metres from this point to (`lat`, `lon`)."""
+        phi2 = radians(lat)
+        s1 = sin((phi2 - self._phi) / 2)
+        s2 = sin(radians(lon - self.lon) / 2)
+        a = s1 * s1 + self._cos_phi * cos(phi2) * s2 * s2
+        return _DIAMETER_M * asin(sqrt(a if a < 1.0 else 1.0))
+
+    def within(self, lat: float, lon: float, radius_m: float) -> bool:
+        """Whether (`lat`, `lon`) is at most `radius_m` from this point (inclusive)."""
+        return self.distance_m(lat, lon) <= radius_m + EPSILON_M
+
+
+def within(lat1: float, lon1: float, lat2: float, lon2: float, radius_m: float) -> bool:
+    """Whether the two points are at most `radius_m` apart (inclusive)."""
+    return distance_m(lat1, lon1, lat2, lon2) <= radius_m + EPSILON_M
+
+
+def bbox_deg(lat: float, radius_m: float) -> tuple[float, float] | None:
+    """Half-height and half-width in degrees of the box around a disk; None if it has a pole."""
+    delta = radius_m / EARTH_RADIUS_M
+    if delta >= math.pi / 2:
+        return None
+    cos_lat = math.cos(math.radians(lat))
+    sin_delta = math.sin(delta)
+    if cos_lat <= sin_delta:
+        return None
+    dlon = math.degrees(math.asin(sin_delta / cos_lat))
+    return math.degrees(delta) + _PAD_DEG, dlon + _PAD_DEG
+
+
+class PointGrid(Generic[T]):
+    """Points in square buckets of `step_deg` degrees."""
+
+    def __init__(self, step_deg: float) -> None:
+        self._step = step_deg
+        self._buckets: dict[tuple[int, int], list[tuple[float, float, T]]] = {}
+        self._all: list[tuple[float, float, T]] = []
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def add(self, lat: float, lon: float, item: T) -> None:
+        entry = (lat, lon, item)
+        key = (math.floor(lat / self._step), math.floor(lon / self._step))
+        self._buckets.setdefault(key, []).append(entry)
+        self._all.append(entry)
+
+    def near(self, lat: float, lon: float, radius_m: float) -> list[T]:
+        """Items inside the bounding box of the disk of `radius_m` around the point."""
+        box = bbox_deg(lat, radius_m)
+        if box is None or abs(lon) + box[1] > 180:
+            return [item for _, _, item in self._all]
+        dlat, dlon = box
+        lo_lat, hi_lat, lo_lon, hi_lon = lat - dlat, lat + dlat, lon - dlon, lon + dlon
+        step = self._step
+        found: list[T] = []
+        buckets = self._buckets
+        for i in range(math.floor(lo_lat / step), math.floor(hi_lat / step) + 1):
+            for j in range(math.floor(lo_lon / step), math.floor(hi_lon / step) + 1):
+                bucket = buckets.get((i, j))
+                if bucket is None:
+                    continue
+                for p_lat, p_lon, item in bucket:
+                    if lo_lat <= p_lat <= hi_lat and lo_lon <= p_lon <= hi_lon:
+                        found.append(item)
+        return found
+
+
+class DiskGrid(Generic[T]):
+    """Disks registered in every bucket of `step_deg` degrees that their bounding box overlaps."""
+
+    def __init__(self, step_deg: float, max_buckets: int = 400) -> None:
+        self._step = step_deg
+        self._max = max_buckets
+        self._buckets: dict[tuple[int, int], list[T]] = {}
+        self._wide: list[T] = []
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, lat: float, lon: float, radius_m: float, item: T) -> None:
+        self._count += 1
+        box = bbox_deg(lat, max(radius_m, 0.0))
+        if box is None or abs(lon) + box[1] > 180:
+            self._wide.append(item)
+            return
+        keys = list(self._keys(lat - box[0], lat + box[0], lon - box[1], lon + box[1]))
+        if len(keys) > self._max:
+            self._wide.append(item)
+            return
+        for key in keys:
+            self._buckets.setdefault(key, []).append(item)
+
+    def _keys(self, lo_lat: float, hi_lat: float, lo_lon: float, hi_lon: float,
+              ) -> Iterator[tuple[int, int]]:
+        step = self._step
+        i0, i1 = math.floor(lo_lat / step), math.floor(hi_lat / step)
+        j0, j1 = math.floor(lo_lon / step), math.floor(hi_lon / step)
+        if (i1 - i0 + 1) * (j1 - j0 + 1) > self._max:
+            # too many to enumerate: a sentinel the caller counts as "too many"
+            yield from ((i0 + k, j0) for k in range(self._max + 1))
+            return
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                yield i, j
+
+    def covering(self, lat: float, lon: float) -> list[T]:
+        """Items whose disk's bounding box contains the point, plus the wide ones."""
+        key = (math.floor(lat / self._step), math.floor(lon / self._step))
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return list(self._wide)
+        return [*bucket, *self._wide] if self._wide else list(bucket)

@@ -1,0 +1,170 @@
+"""`HlrAdapter`: the ``hlr.*`` facts (docs/facts.md) from an HLR backend's records.
+
+Conventions (sources.md, taxonomy.md §3a):
+- ``hlr.odb.bar_reason`` is the reason of the first ODB entry whose category bars the
+  complaint's symptom (`BARS`); ``roaming`` and ``premium_sms`` bar no symptom as "line barred";
+- ``hlr.sim_not_registered``: the registration state is ``never``, or ``last_update`` is more
+  than 24 h (strictly) before the reported time, whatever the state;
+- the device is looked up by TAC, the first 8 digits of the IMEI; an unknown TAC gives
+  ``hlr.device.known`` false and the device's other facts null;
+- an MSISDN not in the HLR gives ``hlr.found`` false and every other fact null.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from diagtree._complaint import Complaint
+from diagtree._errors import SourceError
+from diagtree._facts import BOOL, DATE, DATETIME, STRING, FactSpec, FactType
+
+from ._backends import HlrBackend
+from ._schema import BAR_REASONS, ODB_CATEGORIES, RATS, SERVICES
+from ._values import choice, day, flag, sub, text, when
+
+__all__ = ["BARS", "HLR_FACTS", "HlrAdapter"]
+
+_LINE_BARRED: Final = frozenset({
+    "no_service", "cannot_call_out", "cannot_receive_calls", "no_data", "sms_failure",
+    "service_suspended", "roaming_failure",
+})
+#: ODB category -> the symptoms it bars (taxonomy.md §3a)
+BARS: Final[Mapping[str, frozenset[str]]] = {
+    "all": _LINE_BARRED,
+    "all_outgoing": frozenset({"no_service", "cannot_call_out", "no_data", "sms_failure",
+                               "roaming_failure", "service_suspended"}),
+    "all_incoming": frozenset({"cannot_receive_calls", "service_suspended"}),
+    "roaming": frozenset(),
+    "premium_sms": frozenset(),
+}
+STALE_AFTER: Final = _dt.timedelta(hours=24)
+_STATUSES: Final = ("service_granted", "operator_barred", "not_provisioned", "deleted")
+_NUMBER_STATES: Final = ("in_use", "suspended", "reclaimed")
+_REG_STATES: Final = ("registered", "detached", "never")
+_ODB: Final = frozenset(ODB_CATEGORIES)
+_E = FactType.enum
+
+HLR_FACTS: Final[tuple[FactSpec, ...]] = (
+    FactSpec("hlr.found", BOOL, "the MSISDN is in the HLR"),
+    FactSpec("hlr.status", _E(*_STATUSES), "subscriber status"),
+    FactSpec("hlr.number_state", _E(*_NUMBER_STATES), "number lifecycle state"),
+    FactSpec("hlr.suspended_since", DATE, "when the number was suspended/reclaimed"),
+    FactSpec("hlr.odb.categories", FactType.list_of(_E(*ODB_CATEGORIES)),
+             "operator determined barring categories set"),
+    FactSpec("hlr.odb.bar_reason", _E(*BAR_REASONS),
+             "reason of the first ODB entry whose category bars the complaint's symptom "
+             "(taxonomy §3a); null when none bars it"),
+    FactSpec("hlr.odb.roaming_barred", BOOL, "an ODB entry of category roaming (any reason)"),
+    FactSpec("hlr.services", FactType.list_of(_E(*SERVICES)),
+             "services provisioned (true) in the profile"),
+    FactSpec("hlr.apn", STRING, "APN"),
+    FactSpec("hlr.forwarding.unconditional", STRING,
+             "unconditional call-forwarding target; null when none"),
+    FactSpec("hlr.registration.state", _E(*_REG_STATES), "registration state"),
+    FactSpec("hlr.registration.last_update", DATETIME, "last location update"),
+    FactSpec("hlr.registration.rat", _E(*RATS), "radio access of the last update"),
+    FactSpec("hlr.registration.cell_id", STRING, "last serving cell"),
+    FactSpec("hlr.registration.roaming_plmn", STRING, "visited network when roaming"),
+    FactSpec("hlr.sim_not_registered", BOOL,
+             "registration state never, or last_update more than 24 h before the reported time"),
+    FactSpec("hlr.device.tac", STRING, "first 8 digits of the IMEI"),
+    FactSpec("hlr.device.known", BOOL, "the TAC is in the device database"),
+    FactSpec("hlr.device.model", STRING, "model name"),
+    FactSpec("hlr.device.volte", BOOL, "the device supports VoLTE (null when the TAC is unknown)"),
+    FactSpec("hlr.device.nr", BOOL, "the device supports NR (null when the TAC is unknown)"),
+)
+_NAMES: Final = tuple(spec.name for spec in HLR_FACTS)
+
+
+class HlrAdapter:
+    """The ``hlr`` source: subscriber profile, barring, registration and device facts."""
+
+    name = "hlr"
+    blocking = False
+
+    def __init__(self, backend: HlrBackend) -> None:
+        self.backend = backend
+
+    def facts(self) -> Sequence[FactSpec]:
+        return HLR_FACTS
+
+    def fetch(self, complaint: Complaint, timeout_s: float) -> dict[str, Any]:
+        """Every ``hlr.*`` fact for the complaint's MSISDN (None: known absence)."""
+        record = self.backend.subscriber(complaint.msisdn)
+        if record is None:
+            out: dict[str, Any] = dict.fromkeys(_NAMES)
+            out["hlr.found"] = False
+            return out
+        try:
+            return self._facts(record, complaint)
+        except ValueError as exc:
+            raise SourceError(self.name, f"malformed subscriber record: {exc}") from exc
+
+    def _facts(self, record: Mapping[str, Any], complaint: Complaint) -> dict[str, Any]:
+        odb = [(choice(e.get("category"), _ODB), e.get("reason")) for e in record.get("odb") or ()]
+        bar_reason = None
+        for category, reason in odb:
+            if category is not None and complaint.type in BARS[category]:
+                bar_reason = choice(reason, BAR_REASONS)
+                break
+        services = record.get("services")
+        if services is not None and not isinstance(services, Mapping):
+            raise ValueError(f"services: expected a mapping, got {services!r}")
+        registration = sub(record, "registration")
+        state = last_update = None
+        if registration is not None:
+            state = choice(registration.get("state"), _REG_STATES)
+            last_update = when(registration.get("last_update"))
+        forwarding = sub(record, "call_forwarding")
+        out: dict[str, Any] = {
+            "hlr.found": True,
+            "hlr.status": choice(record.get("status"), _STATUSES),
+            "hlr.number_state": choice(record.get("number_state"), _NUMBER_STATES),
+            "hlr.suspended_since": day(record.get("suspended_since")),
+            "hlr.odb.categories": tuple(c for c, _ in odb if c is not None),
+            "hlr.odb.bar_reason": bar_reason,
+            "hlr.odb.roaming_barred": any(c == "roaming" for c, _ in odb),
+            "hlr.services": (None if services is None
+                             else tuple(s for s in SERVICES if services.get(s) is True)),
+            "hlr.apn": text(record.get("apn")),
+            "hlr.forwarding.unconditional": (None if forwarding is None
+                                             else text(forwarding.get("unconditional")) or None),
+            "hlr.registration.state": state,
+            "hlr.registration.last_update": last_update,
+            "hlr.registration.rat": (None if registration is None
+                                     else choice(registration.get("rat"), RATS)),
+            "hlr.registration.cell_id": (None if registration is None
+                                         else text(registration.get("cell_id"))),
+            "hlr.registration.roaming_plmn": (None if registration is None
+                                              else text(registration.get("roaming_plmn"))),
+            "hlr.sim_not_registered": sim_not_registered(state, last_update,
+                                                         complaint.reported_at),
+        }
+        out.update(self._device(text(record.get("imei"))))
+        return out
+
+    def _device(self, imei: str | None) -> dict[str, Any]:
+        tac = imei[:8] if imei and len(imei) >= 8 else None
+        device = self.backend.device(tac) if tac is not None else None
+        return {
+            "hlr.device.tac": tac,
+            "hlr.device.known": None if tac is None else device is not None,
+            "hlr.device.model": None if device is None else text(device.get("model")),
+            "hlr.device.volte": None if device is None else flag(device.get("volte")),
+            "hlr.device.nr": None if device is None else flag(device.get("nr")),
+        }
+
+
+def sim_not_registered(state: str | None, last_update: _dt.datetime | None,
+                       reported_at: _dt.datetime) -> bool | None:
+    """State ``never``, or the last update more than 24 h before `reported_at` (sources.md).
+
+    None when the profile has neither a state nor a last update (nothing to judge by).
+    """
+    if state == "never":
+        return True
+    if last_update is not None:
+        return reported_at - last_update > STALE_AFTER
+    return None if state is None else False

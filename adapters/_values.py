@@ -1,0 +1,96 @@
+"""Reading single values out of backend records, as the fact types want them.
+
+Records from `RecordStore` are already typed, so each reader returns at once; records from an
+operator's own backend may hold ISO strings, ints for codes, lists for tuples: they are
+converted here. A value that cannot be read raises `ValueError`; the adapters turn it into a
+`SourceError` (the source's facts become unavailable rather than wrong).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Final
+
+from ._times import parse_date, parse_datetime
+
+__all__ = ["choice", "day", "decimal", "flag", "money", "number", "sub", "text", "texts", "when"]
+
+_CENT: Final = Decimal("0.01")
+
+
+def sub(record: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | None:
+    """A nested mapping field, or None."""
+    if record is None:
+        return None
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{key}: expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"expected a string, got {value!r}")
+
+
+def number(value: Any) -> int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"expected a number, got {value!r}")
+
+
+def flag(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def when(value: Any) -> _dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        return value
+    return parse_datetime(value)
+
+
+def day(value: Any) -> _dt.date | None:
+    if value is None:
+        return None
+    if type(value) is _dt.date:
+        return value
+    return parse_date(value)
+
+
+def choice(value: Any, values: tuple[str, ...] | frozenset[str]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value in values:
+        return value
+    raise ValueError(f"{value!r} is not one of {', '.join(sorted(values))}")
+
+
+def texts(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return tuple(text(v) or "" for v in value)
+    raise ValueError(f"expected a list, got {value!r}")
+
+
+def money(value: Decimal | float | int) -> float:
+    """A CNY amount rounded half-up to the cent, as a float."""
+    return float(Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def decimal(value: float | int) -> Decimal:
+    """The decimal a number was written as (0.29, not 0.2899999…)."""
+    return Decimal(str(value))

@@ -66,6 +66,7 @@ class Engine:
         self.library: Library = load_library(paths, self.schema, self.policy_schema,
                                              limits=limits)
         self._source_set = SourceSet(self.sources, self.timeouts, default_timeout_s)
+        self._action_templates: dict[str, jinja2.Template] = {}
 
     # -- public ----------------------------------------------------------------------------
     def tree_for(self, symptom: str) -> CompiledTree | None:
@@ -266,10 +267,13 @@ class Engine:
         if "{" not in text:
             return text
         try:
-            env = self.library.scripts.env("en")
+            template = self._action_templates.get(text)
+            if template is None:
+                template = self._action_templates[text] = \
+                    self.library.scripts.env("en").from_string(text)
             local = {k: (v.astimezone(complaint.utc_offset) if isinstance(v, _dt.datetime)
                          else v) for k, v in variables.items()}
-            return env.from_string(text).render(local)
+            return template.render(local)
         except (jinja2.TemplateError, TypeError, ValueError) as exc:
             notes.append(f"action {text!r} failed to render: {exc}")
             return text

@@ -47,6 +47,9 @@ class SourceSet:
                       for name, specs in self.specs.items()}
         self.timeouts = {name: float(timeouts.get(name, default_timeout_s))
                          for name in self.sources}
+        self.specs_by_name = {spec.name: spec for specs in self.specs.values() for spec in specs}
+        self.checks = {name: tuple((spec.name, spec.type.checker()) for spec in specs)
+                       for name, specs in self.specs.items()}
 
 
 class FactStore(dict[str, Any]):
@@ -93,11 +96,15 @@ class FactStore(dict[str, Any]):
                 values = src.fetch(self.complaint, timeout)
             if not isinstance(values, Mapping):
                 raise TypeError(f"fetch returned {type(values).__name__}, not a mapping")
-            for spec in self.sources.specs[source]:
-                value = values.get(spec.name)
-                if value is not None and not spec.type.accepts(value):
-                    raise TypeError(f"{spec.name} = {value!r} is not a {spec.type}")
-        except Exception as exc:
+            got = values.get
+            checked = []
+            for name, ok in self.sources.checks[source]:
+                value = got(name)
+                if value is not None and not ok(value):
+                    raise TypeError(f"{name} = {value!r} is not a "
+                                    f"{self.sources.specs_by_name[name].type}")
+                checked.append((name, value))
+        except Exception as exc:  # noqa: BLE001 - any adapter failure is data, by contract
             elapsed = (time.perf_counter() - start) * 1000
             for fact in self.sources.names[source]:
                 self[fact] = UNKNOWN
@@ -105,10 +112,8 @@ class FactStore(dict[str, Any]):
             self.calls.append(SourceCall(source, False, round(elapsed, 3),
                                          f"{type(exc).__name__}: {reason}"))
             return
+        self.update(checked)
         elapsed = (time.perf_counter() - start) * 1000
-        declared = self.sources.names[source]
-        for fact in declared:
-            self[fact] = values.get(fact)
         self.calls.append(SourceCall(source, True, round(elapsed, 3)))
 
     def unavailable(self) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from ._errors import (
     SourceTimeout,
 )
 from ._facts import UNKNOWN, FactSpec, FactType
+from ._loader import Limits
 from ._session import Session
 from ._sources import Source
 from ._taxonomy import Question
@@ -40,6 +41,7 @@ __all__ = [
     "FactRead",
     "FactSpec",
     "FactType",
+    "Limits",
     "Location",
     "Problem",
     "Question",

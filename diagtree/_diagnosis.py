@@ -117,7 +117,8 @@ class Diagnosis:
         data["values"] = dict(self.values)
         data["answers"] = dict(self.answers)
         data["timings_ms"] = dict(self.timings_ms)
-        return data
+        plain: dict[str, Any] = _plain(data)
+        return plain
 
     def to_json(self, *, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
@@ -129,13 +130,23 @@ class Diagnosis:
         return masked
 
 
-_DIGITS = re.compile(r"(?<![\w.-])\d{8,15}(?![\w.-])")
+# 8 to 15 digits not glued to ASCII letters/digits (Chinese text around a number is fine)
+_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{8,15}(?![0-9A-Za-z])")
+
+
+def _plain(value: Any) -> Any:
+    """Tuples to lists, recursively: plain JSON types."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _mask(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_mask(v) for v in value]
     if isinstance(value, str):
         return _DIGITS.sub(lambda m: mask_digits(m.group(0)), value)

@@ -24,7 +24,7 @@ from ._compile import CompiledTree, Step
 from ._complaint import Complaint, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
 from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, json_value
-from ._errors import ComplaintError
+from ._errors import AuthoringError, ComplaintError, Location, Problem
 from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
@@ -48,7 +48,11 @@ class Engine:
                  sources: Iterable[Source], timeouts: Mapping[str, float] | None = None,
                  default_timeout_s: float = 2.0, locale: str = "zh-CN",
                  limits: Limits | None = None) -> None:
-        self.sources = {s.name: s for s in sources}
+        self.sources: dict[str, Source] = {}
+        for source in sources:
+            if source.name in self.sources:
+                raise ValueError(f"two sources are named {source.name!r}")
+            self.sources[source.name] = source
         self.timeouts = dict(timeouts or {})
         self.default_timeout_s = default_timeout_s
         if locale not in LOCALES:
@@ -65,6 +69,11 @@ class Engine:
             paths = list(trees)
         self.library: Library = load_library(paths, self.schema, self.policy_schema,
                                              limits=limits)
+        if not self.library.catalog.entries:
+            raise AuthoringError((Problem(Location(str(paths[0])), "missing_catalog",
+                                          "no outcome catalog (a file with `outcomes:`) among "
+                                          "the knowledge files",
+                                          hint="the engine needs it to resolve each cause"),))
         self._source_set = SourceSet(self.sources, self.timeouts, default_timeout_s)
         self._action_templates: dict[str, jinja2.Template] = {}
 

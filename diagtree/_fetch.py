@@ -71,8 +71,10 @@ class FactStore(dict[str, Any]):
             self.fetch(source)
             if name in self:
                 return dict.__getitem__(self, name)
-        self[name] = None  # a declared fact the source did not return: known absence
-        return None
+        # a fact its source did not return is a known absence; one with no source is unknown
+        value = None if source in self.sources.sources else UNKNOWN
+        self[name] = value
+        return value
 
     def fetch(self, source: str) -> None:
         """Fetch one source (once); record the call and its failure, if any."""
@@ -80,7 +82,9 @@ class FactStore(dict[str, Any]):
             return
         self.fetched.add(source)
         src = self.sources.sources.get(source)
-        if src is None:
+        if src is None:  # no such source configured: its facts cannot be known
+            self.calls.append(SourceCall(source, False, 0.0, "no source of that name is "
+                                         "configured"))
             return
         timeout = self.sources.timeouts[source]
         start = time.perf_counter()
@@ -104,7 +108,7 @@ class FactStore(dict[str, Any]):
                     raise TypeError(f"{name} = {value!r} is not a "
                                     f"{self.sources.specs_by_name[name].type}")
                 checked.append((name, value))
-        except Exception as exc:  # noqa: BLE001 - any adapter failure is data, by contract
+        except Exception as exc:
             elapsed = (time.perf_counter() - start) * 1000
             for fact in self.sources.names[source]:
                 self[fact] = UNKNOWN

@@ -85,12 +85,16 @@ def check_document(doc: Document, problems: list[Problem]) -> None:
     ok = True
     for node in [*nodes.values()]:
         for edge in node.edges():
-            if edge.target not in nodes:
+            if edge.target in doc.broken:
+                ok = False  # already reported where that node is written
+            elif edge.target not in nodes:
                 ok = False
                 problems.append(Problem(edge.location, "dangling_reference",
                                         f"{edge.label} → {edge.target!r}: no such node",
                                         hint=did_you_mean(edge.target, nodes) or
                                         "define the node under `nodes`"))
+    if doc.broken:
+        return  # reachability and cycles would only echo the errors already reported
     if doc.start.target not in nodes:
         problems.append(Problem(doc.start.location, "dangling_reference",
                                 f"start → {doc.start.target!r}: no such node",

@@ -134,6 +134,7 @@ class _DocReader:
         start = self.edge(top, "start", "start")
         nodes_f = top.child("nodes", "`nodes`")
         nodes: dict[str, Node] = {}
+        broken: set[str] = set()
         if nodes_f.ok:
             if len(nodes_f.data) > self.limits.max_nodes:
                 nodes_f.error(nodes_f.path, "too_many_nodes",
@@ -143,13 +144,15 @@ class _DocReader:
                 node = self.node(nodes_f, str(node_id), kind, exits)
                 if node is not None:
                     nodes[node.id] = node
+                else:
+                    broken.add(str(node_id))
         if start is None:
             return None
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return Document(kind=kind, id=doc_id, version=version, file=self.pos.file,
                         location=top.loc(kind), title=title, symptoms=symptoms, owner=owner,
                         start=start, nodes=nodes, exits=exits, questions=questions,
-                        changelog=changelog, sha256=digest)
+                        changelog=changelog, sha256=digest, broken=frozenset(broken))
 
     def changelog(self, top: Fields) -> tuple[tuple[str, str], ...]:
         raw = top.raw("changelog")
@@ -219,7 +222,9 @@ class _DocReader:
                        f"{', '.join(NODE_KINDS)} (found {what})")
             return None
         kind = kinds[0]
-        f.only((*_KIND_KEYS[kind], *(_COMMON if kind not in ("outcome", "exit") else ("note",))))
+        # on_unknown belongs to nodes that read facts (answers and sub-trees are never unknown)
+        f.only((*_KIND_KEYS[kind], *(_COMMON if kind in ("check", "switch", "table")
+                                     else ("note",))))
         on_unknown = self.edge(f, "on_unknown", required=False)
         if kind == "check":
             cond = self.expression(f, "check")
@@ -357,7 +362,7 @@ class _DocReader:
             return None
         cases: list[tuple[object, Edge]] = []
         if question.type == "bool":
-            f.only((*_KIND_KEYS["check"][1:], "ask", *_COMMON))
+            f.only((*_KIND_KEYS["check"][1:], "ask", "note"))
             yes, no = self.edge(f, "yes"), self.edge(f, "no")
             if yes is None or no is None:
                 return None

@@ -183,6 +183,8 @@ class Document:
     questions: tuple[Question, ...] = ()
     changelog: tuple[tuple[str, str], ...] = ()
     sha256: str = ""
+    broken: frozenset[str] = frozenset()  # nodes written in the file that failed to load
+
 
     def title_for(self, locale: str) -> str:
         table = dict(self.title)

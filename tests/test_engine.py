@@ -256,3 +256,46 @@ def test_custom_source_facts_extend_the_schema(tmp_path: Any) -> None:
 
     engine = Engine(sources=[*ad.mock_sources(ad.records_from_mapping({})), Weather()])
     assert "weather.storm" in engine.schema
+
+
+FALLBACK_TREE = """
+tree: weak_signal_demo
+version: "0.1"
+title: {zh-CN: 信号弱, en: Weak signal}
+symptoms: [weak_signal]
+start: measured
+nodes:
+  measured:
+    check: coverage.rsrp_dbm < -110
+    yes: weak
+    no: fine
+    on_unknown: ask_others       # lookup first; ask only when the systems cannot tell
+  ask_others:
+    ask: other_phones_affected
+    yes: weak
+    no: fine
+  weak:
+    outcome: network.weak_coverage
+  fine:
+    outcome: unknown.needs_investigation
+"""
+
+
+def test_on_unknown_can_fall_back_to_asking_the_customer(tmp_path: Any) -> None:
+    import shutil
+
+    from diagtree import shipped_trees
+
+    trees = tmp_path / "trees"
+    shutil.copytree(shipped_trees(), trees, ignore=shutil.ignore_patterns("*.py", "scenarios"))
+    (trees / "weak_signal_demo.yaml").write_text(FALLBACK_TREE, encoding="utf-8")
+    case = healthy()
+    case["complaint"]["type"] = "weak_signal"
+    engine = Engine(trees, sources=sources_for(case))
+    d = engine.diagnose(case["complaint"], sources=sources_for(case, ["coverage"]),
+                        answers={"other_phones_affected": True})
+    assert d.cause == "network.weak_coverage"
+    assert [s.branch for s in d.trace] == ["on_unknown", "answer true"]
+    assert engine.diagnose(case["complaint"]).cause == "unknown.needs_investigation"
+    session = engine.session(case["complaint"])
+    assert session.question is None  # coverage answered: nothing to ask

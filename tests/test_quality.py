@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_public_api_is_sorted_and_complete() -> None:
-    assert list(diagtree.__all__) == sorted(diagtree.__all__)
+    def isort_style(name: str) -> tuple[int, str]:  # constants, classes, then functions
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert list(diagtree.__all__) == sorted(diagtree.__all__, key=isort_style)
     for name in diagtree.__all__:
         assert hasattr(diagtree, name), name
 

@@ -1,0 +1,72 @@
+"""The condition language: text → checked, compiled `Expression`.
+
+``compile_expression`` parses (`_expr_parse`), type-checks against the declared facts
+(`_expr_check`) and compiles to a closure (`_expr_compile`, whose docstring states the
+three-valued semantics). Bad author text never raises: every problem found is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagtree._errors import Location, Problem
+from diagtree._expr_ast import Node
+from diagtree._expr_check import check
+from diagtree._expr_compile import compile_ir, facts_read
+from diagtree._expr_parse import parse
+from diagtree._facts import BOOL, UNKNOWN, FactSchema, FactType, Unknown
+
+__all__ = ["Expression", "compile_expression", "evaluate_kleene_truth"]
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked, compiled expression."""
+
+    text: str
+    type: FactType
+    facts: tuple[str, ...]  # fact names read, in first-read order, deduplicated
+    fn: Callable[[dict[str, Any]], Any] = field(compare=False, repr=False)
+    ir: Node = field(compare=False, repr=False)
+
+    def sources(self) -> frozenset[str]:
+        """The sources the expression reads: the first segment of each fact name."""
+        return frozenset(name.split(".", 1)[0] for name in self.facts)
+
+
+def compile_expression(
+    text: str,
+    schema: FactSchema,
+    origin: Location,
+    *,
+    expect: FactType | None = BOOL,
+    max_length: int = 1000,
+) -> tuple[Expression | None, list[Problem]]:
+    """Parse, check and compile `text`; the Expression is None when there is any problem.
+
+    `origin` is the file location of the text's first character. `expect` is the type the whole
+    expression must have (None: any type, for outcome script values).
+    """
+
+    def locate(line: int, col: int) -> Location:
+        if line == 1:
+            return Location(origin.file, origin.line, origin.col + col)
+        return Location(origin.file, origin.line + line - 1, col + 1)
+
+    tree, problems = parse(text, locate, max_length)
+    if tree is None:
+        return None, problems
+    typed, problems = check(tree, schema, locate, expect)
+    if typed is None or typed.type is None:
+        return None, problems
+    fn = compile_ir(typed, condition=expect == BOOL)
+    return Expression(text, typed.type, facts_read(typed), fn, typed), []
+
+
+def evaluate_kleene_truth(value: object) -> bool | Unknown:
+    """The decision a condition's result stands for: True, False or UNKNOWN (null → False)."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    return bool(value)

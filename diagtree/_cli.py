@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ._cli_demo_data import add_demo_data
 from ._cli_diagnose import add_diagnose
 from ._cli_test import add_test
 from ._cli_validate import add_validate
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_validate(sub)
     add_diagnose(sub)
     add_test(sub)
+    add_demo_data(sub)
     return parser
 
 

@@ -79,7 +79,8 @@ def _read(path: str) -> Any:
     return data
 
 
-def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], list[Source], dict[str, Any]]:
+def _inputs(args: argparse.Namespace, handled: set[str]
+            ) -> tuple[dict[str, Any], list[Source], dict[str, Any]]:
     import diagtree_adapters as ad  # noqa: PLC0415 - the CLI is the composition root
 
     answers: dict[str, Any] = {}
@@ -110,8 +111,8 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], list[Source], dic
                 raise ComplaintError("id", f"no demo complaint {args.complaint!r} "
                                      f"(e.g. {cases[0]['complaint']['id']})")
             chosen = match[0]
-        else:
-            chosen = cases[0]
+        else:  # the first demo complaint a tree handles
+            chosen = next((c for c in cases if c["complaint"]["type"] in handled), cases[0])
         complaint = dict(chosen["complaint"])
         answers = dict(chosen.get("answers") or {})
     else:
@@ -132,17 +133,20 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], list[Source], dic
 
 
 def run_diagnose(args: argparse.Namespace) -> int:
+    import diagtree_adapters as ad  # noqa: PLC0415 - the CLI is the composition root
+
+    engine = Engine(args.trees, sources=ad.mock_sources(ad.records_from_mapping({})))
     try:
-        complaint, sources, answers = _inputs(args)
+        complaint, sources, answers = _inputs(args, set(engine.library.by_symptom))
     except (OSError, ValueError) as exc:
         if isinstance(exc, AuthoringError):
             print(format_problems(exc.problems), file=sys.stderr)
         else:
             print(f"diagtree diagnose: {exc}", file=sys.stderr)
         return 2
-    engine = Engine(args.trees, sources=sources)
     try:
-        diagnosis: Diagnosis = engine.diagnose(complaint, answers=answers, locale=args.locale)
+        diagnosis: Diagnosis = engine.diagnose(complaint, answers=answers, locale=args.locale,
+                                               sources=sources)
     except ComplaintError as exc:
         print(f"diagtree diagnose: complaint rejected: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,14 +61,18 @@ class Engine:
         specs = [spec for s in self.sources.values() for spec in s.facts()]
         self.schema = FactSchema([*COMPLAINT_FACTS, *specs])
         self.policy_schema = self.schema.merged(POLICY_FACTS)
+        display: Callable[[Path], str] = str
         if trees is None:
-            paths: list[str | Path] = [shipped_trees()]
+            root = shipped_trees()
+            paths: list[str | Path] = [root]
+            # the shipped files are shown as `trees/…`, as in the repository
+            display = lambda p: "trees/" + p.relative_to(root).as_posix()  # noqa: E731
         elif isinstance(trees, str | Path):
             paths = [trees]
         else:
             paths = list(trees)
         self.library: Library = load_library(paths, self.schema, self.policy_schema,
-                                             limits=limits)
+                                             limits=limits, display=display)
         if not self.library.catalog.entries:
             raise AuthoringError((Problem(Location(str(paths[0])), "missing_catalog",
                                           "no outcome catalog (a file with `outcomes:`) among "

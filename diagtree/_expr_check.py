@@ -168,7 +168,7 @@ class _Checker:
         self.mismatch(
             node,
             f"{where} combines conditions, but this is {_describe(node)}",
-            "compare it to make a condition, e.g. `x > 0` or `x == \"value\"`",
+            'compare it to make a condition, e.g. `x > 0` or `x == "value"`',
         )
         return False
 
@@ -267,8 +267,7 @@ class _Checker:
         if _family(lt) != "string":
             self.mismatch(
                 left,
-                f"`{node.op}` tests a string or enum value, but the left side is "
-                f"{_describe(left)}",
+                f"`{node.op}` tests a string or enum value, but the left side is {_describe(left)}",
             )
             return False
         if rt is None or rt.kind != "list":

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import bisect
 import io
+import re
 import tokenize
 import warnings
 from collections.abc import Callable
@@ -51,6 +52,7 @@ MAX_DEPTH: Final = 32
 Locate = Callable[[int, int], Location]
 """Maps a position in the expression text (1-based line, 0-based column) to a file location."""
 
+_LONE_EQUALS: Final = re.compile(r"(?<![=!<>:])=(?!=)")
 _NAMED_LITERALS: Final[dict[str, bool | None]] = {"true": True, "false": False, "null": None}
 _PY_LITERALS: Final = {True: "true", False: "false", None: "null"}
 _COMPARE_OPS: Final[dict[type[ast.cmpop], str]] = {
@@ -216,7 +218,7 @@ def _syntax_problem(err: SyntaxError, src: _Text, lead: int, locate: Locate, tex
         hint = "write `and` / `or`"
     elif "!" in text.replace("!=", ""):
         hint = "write `not x` or `!=`"
-    elif "=" in text and "==" not in text and "!=" not in text and "<=" not in text:
+    elif _LONE_EQUALS.search(text):
         hint = "compare with `==`"
     message = f"not a valid expression: {reason}"
     return Problem(locate(line, col), "expr_syntax", message, hint=hint)

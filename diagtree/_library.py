@@ -8,7 +8,7 @@ them). Every problem in every file is collected and raised at once as `Authoring
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,8 @@ def _yaml_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema: FactSchema,
-                 *, limits: Limits | None = None, require_policy: bool = True) -> Library:
+                 *, limits: Limits | None = None, require_policy: bool = True,
+                 display: Callable[[Path], str] = str) -> Library:
     """Load and check every knowledge file under `paths`; raise `AuthoringError` on problems."""
     limits = limits or Limits()
     problems: list[Problem] = []
@@ -65,7 +66,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
     policy_file: str | None = None
     files = _yaml_files(paths)
     for path in files:
-        name = str(path)
+        name = display(path)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -1,0 +1,76 @@
+"""The demo dataset: a generated city around Changsha and a few hundred planted complaints.
+
+The bundled city (seed 7, 3000 subscribers) lives in this package's ``data/`` folder in the CSV
+layout that `diagtree_adapters.load_records` reads, with ``data/complaints.yaml`` holding the
+demo complaints as scenario cases (scenarios.md, without ``sources:``): each names the cause the
+generator planted, so the file documents what every complaint should be diagnosed as.
+
+>>> from diagtree_adapters import mock_sources
+>>> from diagtree_adapters.demo import demo_complaints, demo_records
+>>> sources = mock_sources(demo_records())
+>>> first = demo_complaints()[0]
+>>> sorted(first)
+['answers', 'complaint', 'down', 'expected_cause']
+
+`generate` builds a city for any seed and size (same seed → byte-identical files), `write`
+saves it as a data folder (``diagtree demo-data --seed N --subscribers N --out DIR``).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .._load import load_records
+from .._records import SourceRecords
+from ._generate import MIN_SUBSCRIBERS, generate
+from ._model import DemoCity
+from ._write import COMPLAINTS_FILE, write
+
+__all__ = [
+    "MIN_SUBSCRIBERS",
+    "DemoCity",
+    "demo_complaints",
+    "demo_folder",
+    "demo_records",
+    "generate",
+    "read_complaints",
+    "write",
+]
+
+
+def demo_folder() -> Path:
+    """The bundled data folder (inside the installed package)."""
+    folder = Path(str(files("diagtree_adapters.demo") / "data"))
+    if not (folder / COMPLAINTS_FILE).is_file():
+        raise FileNotFoundError(f"the bundled demo data is missing from {folder}")
+    return folder
+
+
+@functools.cache
+def demo_records() -> SourceRecords:
+    """The bundled city's records, loaded once."""
+    return load_records(demo_folder())
+
+
+def demo_complaints() -> list[dict[str, Any]]:
+    """The bundled complaints: ``{"complaint", "answers", "down", "expected_cause"}`` each."""
+    return copy.deepcopy(_bundled_complaints())
+
+
+@functools.cache
+def _bundled_complaints() -> list[dict[str, Any]]:
+    return read_complaints(demo_folder())
+
+
+def read_complaints(folder: str | Path) -> list[dict[str, Any]]:
+    """The complaints of a demo data folder (its ``complaints.yaml``), as `demo_complaints`."""
+    data = yaml.safe_load((Path(folder) / COMPLAINTS_FILE).read_text(encoding="utf-8"))
+    return [{"complaint": case["complaint"], "answers": case.get("answers") or {},
+             "down": list(case.get("down") or ()), "expected_cause": case["expect"]["cause"]}
+            for case in data["cases"]]

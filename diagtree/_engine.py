@@ -30,6 +30,7 @@ from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
 from ._loader import Limits
 from ._session import Session
+from ._scripts import localize, render_template
 from ._sources import Source
 from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, category_of
 
@@ -119,9 +120,9 @@ class Engine:
         return end, materialize(store, records)
 
     def walk_records(self, store: FactStore, trace: bool) -> tuple[Step, list[Any]]:
-        """The walk itself. The trace is recorded compactly — (step, branch, next, condition,
-        sources fetched so far) — and turned into `TraceStep`s by `materialize` afterwards:
-        fact values never change within a diagnosis, so they are read from the store then."""
+        """The walk itself. The trace is recorded compactly — (step, branch, next, condition) —
+        and turned into `TraceStep`s by `materialize` afterwards: a fact's value never changes
+        within a diagnosis, so it is read from the store then."""
         step = self.library.by_symptom[store.complaint.type].start
         if not trace:
             run = step.run
@@ -130,11 +131,10 @@ class Engine:
                 run = step.run
             return step, []
         records = []
-        fetched = store.fetched
         trace_run = step.trace_run
         while trace_run is not None:
             label, nxt, condition = trace_run(store)
-            records.append((step, label, nxt, condition, len(fetched)))
+            records.append((step, label, nxt, condition))
             step = nxt
             trace_run = step.trace_run
         return step, records
@@ -219,8 +219,9 @@ class Engine:
                 "amount": refund.amount, "within_authority": refund.within_authority},
         }
         render_start = time.perf_counter()
-        script = self._render(entry.script if entry else None, loc, variables, complaint, notes)
-        actions = tuple(self._render_text(a, variables, complaint, notes)
+        local = localize(variables, complaint.utc_offset)
+        script = self._render(entry.script if entry else None, loc, local, notes)
+        actions = tuple(self._render_text(a, local, notes)
                         for a in (entry.actions if entry else ()))
         render_ms = (time.perf_counter() - render_start) * 1000
         total_ms = (time.perf_counter() - started) * 1000
@@ -263,20 +264,21 @@ class Engine:
                 grade_index = max(grade_index, GRADES.index(rule.grade))
         return GRADES[grade_index], reasons
 
-    def _render(self, script_id: str | None, locale: str, variables: Mapping[str, Any],
-                complaint: Complaint, notes: list[str]) -> str:
+    def _render(self, script_id: str | None, locale: str, variables: dict[str, Any],
+                notes: list[str]) -> str:
         book = self.library.scripts
         if script_id is None or script_id not in book.scripts:
             notes.append(f"no script {script_id!r}")
             return ""
+        script = book.scripts[script_id]
+        template = script.templates.get(locale) or script.templates["en"]
         try:
-            return book.render(script_id, locale, variables, complaint.utc_offset)
+            return render_template(template, variables).strip()
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
             notes.append(f"script {script_id!r} failed to render: {exc}")
             return ""
 
-    def _render_text(self, text: str, variables: Mapping[str, Any], complaint: Complaint,
-                     notes: list[str]) -> str:
+    def _render_text(self, text: str, variables: dict[str, Any], notes: list[str]) -> str:
         if "{" not in text:
             return text
         try:
@@ -284,25 +286,25 @@ class Engine:
             if template is None:
                 template = self._action_templates[text] = \
                     self.library.scripts.env("en").from_string(text)
-            local = {k: (v.astimezone(complaint.utc_offset) if isinstance(v, _dt.datetime)
-                         else v) for k, v in variables.items()}
-            return template.render(local)
-        except (jinja2.TemplateError, TypeError, ValueError) as exc:
+            return render_template(template, variables)
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
             notes.append(f"action {text!r} failed to render: {exc}")
             return text
 
 
 def materialize(store: FactStore, records: list[Any]) -> list[TraceStep]:
-    """Turn the walk's compact records into `TraceStep`s with the facts each step read."""
-    order = [call.source for call in store.calls]
+    """Turn the walk's compact records into `TraceStep`s with the facts each step read.
+
+    The store holds exactly the facts that were read (conditions stop early, e.g. `a and b`
+    with `a` false never reads `b`), so a step lists those of its facts found there.
+    """
     steps = []
-    for step, label, nxt, condition, n_fetched in records:
-        available = set(order[:n_fetched]) | {"complaint"}
+    for step, label, nxt, condition in records:
         reads = []
         for name in step.names:
-            source = name[: name.index(".")]
-            if source in available and name in store:
+            if name in store:
                 value = dict.__getitem__(store, name)
+                source = name[: name.find(".")]
                 if value is UNKNOWN:
                     reads.append(FactRead(name, None, source, False))
                 else:

@@ -69,6 +69,11 @@ def _describe(node: Node) -> str:
     return kind
 
 
+def _owner(node: Node) -> str:
+    """The fact an enum value belongs to, for messages."""
+    return node.name if isinstance(node, FactRef) else "this enum"
+
+
 def _article(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
@@ -280,7 +285,7 @@ class _Checker:
         if isinstance(right, ListLit):
             return all([self.enum_values(left, item) for item in right.items])
         if isinstance(left, Literal) and rt.item is not None and rt.item.kind == "enum":
-            return self.enum_value(left, rt.item, _describe(right))
+            return self.enum_value(left, rt.item, _owner(right))
         return True
 
     def enum_values(self, fact: Node, other: Node) -> bool:
@@ -293,9 +298,9 @@ class _Checker:
         if t.kind != "enum":
             return True
         if isinstance(other, Literal):
-            return self.enum_value(other, t, _describe(fact))
+            return self.enum_value(other, t, _owner(fact))
         if isinstance(other, ListLit):
-            return all([self.enum_value(item, t, _describe(fact)) for item in other.items])
+            return all([self.enum_value(item, t, _owner(fact)) for item in other.items])
         return True
 
     def enum_value(self, literal: Literal, enum: FactType, owner: str) -> bool:

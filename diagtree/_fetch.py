@@ -1,31 +1,37 @@
 """Lazy, once-per-diagnosis fact fetching.
 
 `FactStore` is the dict that compiled conditions read. It starts with the complaint's own facts;
-the first read of a fact from another source (``hlr.*``) fetches that whole source once, and
-stores its values. A source that raises or times out stores `UNKNOWN` for every fact it
-declares, and the failure is recorded: failure is data, never an exception to the caller.
+the first read of a fact from another source (``hlr.*``) fetches that whole source once and
+keeps what it returned. Each fact is then checked against its declared type when it is first
+read, so a diagnosis pays only for the facts its walk reaches — and the store holds exactly the
+facts that were read, which is what the trace reports.
+
+A source that raises or times out makes every fact it declares `UNKNOWN`, and the failure is
+recorded: failure is data, never an exception to the caller. A value of the wrong type (an
+adapter bug) makes that fact `UNKNOWN` and is recorded the same way.
 
 Sources marked ``blocking = True`` run on a worker thread and are abandoned at their timeout;
 others are called inline and trusted to honour the timeout they are given (the shipped mock
-sources do). Fetching several sources concurrently ahead of the walk fits here too: the store
-only needs its dict filled before the read.
+sources do). Fetching several sources concurrently ahead of the walk fits here too: `prefetch`
+only needs the raw results in place before the first read.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._complaint import Complaint
 from ._diagnosis import SourceCall
-from ._facts import UNKNOWN
+from ._facts import UNKNOWN, FactSpec
 from ._sources import Source
 
 __all__ = ["FactStore", "SourceSet"]
 
 _POOL: concurrent.futures.ThreadPoolExecutor | None = None
+_EMPTY: Mapping[str, Any] = {}
 
 
 def _pool() -> concurrent.futures.ThreadPoolExecutor:
@@ -37,23 +43,21 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
 
 
 class SourceSet:
-    """The sources an engine reads, with their declared fact names and timeouts."""
+    """The sources an engine reads, with their declared facts and timeouts."""
 
     def __init__(self, sources: Mapping[str, Source], timeouts: Mapping[str, float],
                  default_timeout_s: float) -> None:
         self.sources = dict(sources)
-        self.specs = {name: tuple(src.facts()) for name, src in self.sources.items()}
-        self.names = {name: tuple(spec.name for spec in specs)
-                      for name, specs in self.specs.items()}
         self.timeouts = {name: float(timeouts.get(name, default_timeout_s))
                          for name in self.sources}
-        self.specs_by_name = {spec.name: spec for specs in self.specs.values() for spec in specs}
-        self.checks = {name: tuple((spec.name, spec.type.checker()) for spec in specs)
-                       for name, specs in self.specs.items()}
+        self.specs: dict[str, FactSpec] = {
+            spec.name: spec for src in self.sources.values() for spec in src.facts()}
+        self.checks: dict[str, Callable[[Any], bool]] = {
+            name: spec.type.checker() for name, spec in self.specs.items()}
 
 
 class FactStore(dict[str, Any]):
-    """Facts for one complaint; missing keys trigger a one-time fetch of their source."""
+    """Facts for one complaint; a missing key fetches its source once, then checks the value."""
 
     def __init__(self, complaint: Complaint, initial: Mapping[str, Any],
                  sources: SourceSet, answers: Mapping[str, Any], interactive: bool) -> None:
@@ -63,16 +67,27 @@ class FactStore(dict[str, Any]):
         self.answers = dict(answers)
         self.interactive = interactive
         self.calls: list[SourceCall] = []
-        self.fetched: set[str] = set()
+        self.fetched: set[str] = set()  # sources asked, in any outcome
+        self.raw: dict[str, Mapping[str, Any] | None] = {}  # what each returned; None: failed
 
     def __missing__(self, name: str) -> Any:
-        source = name.partition(".")[0]
-        if source not in self.fetched:
+        source = name[: name.find(".")]
+        raw = self.raw.get(source, _EMPTY)
+        if raw is _EMPTY and source not in self.fetched:
             self.fetch(source)
-            if name in self:
-                return dict.__getitem__(self, name)
-        # a fact its source did not return is a known absence; one with no source is unknown
-        value = None if source in self.sources.sources else UNKNOWN
+            raw = self.raw.get(source, _EMPTY)
+        if raw is None:  # the source failed, or none of that name is configured
+            value: Any = UNKNOWN
+        else:
+            value = raw.get(name)
+            if value is not None:
+                check = self.sources.checks.get(name)
+                if check is not None and not check(value):
+                    spec = self.sources.specs[name]
+                    self.calls.append(SourceCall(source, False, 0.0,
+                                                 f"TypeError: {name} = {value!r} is not a "
+                                                 f"{spec.type}"))
+                    value = UNKNOWN
         self[name] = value
         return value
 
@@ -83,8 +98,9 @@ class FactStore(dict[str, Any]):
         self.fetched.add(source)
         src = self.sources.sources.get(source)
         if src is None:  # no such source configured: its facts cannot be known
-            self.calls.append(SourceCall(source, False, 0.0, "no source of that name is "
-                                         "configured"))
+            self.raw[source] = None
+            self.calls.append(SourceCall(source, False, 0.0,
+                                         "no source of that name is configured"))
             return
         timeout = self.sources.timeouts[source]
         start = time.perf_counter()
@@ -100,25 +116,17 @@ class FactStore(dict[str, Any]):
                 values = src.fetch(self.complaint, timeout)
             if not isinstance(values, Mapping):
                 raise TypeError(f"fetch returned {type(values).__name__}, not a mapping")
-            got = values.get
-            checked = []
-            for name, ok in self.sources.checks[source]:
-                value = got(name)
-                if value is not None and not ok(value):
-                    raise TypeError(f"{name} = {value!r} is not a "
-                                    f"{self.sources.specs_by_name[name].type}")
-                checked.append((name, value))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any adapter failure is data, by contract
             elapsed = (time.perf_counter() - start) * 1000
-            for fact in self.sources.names[source]:
-                self[fact] = UNKNOWN
+            self.raw[source] = None
             reason = str(exc) or type(exc).__name__
             self.calls.append(SourceCall(source, False, round(elapsed, 3),
                                          f"{type(exc).__name__}: {reason}"))
             return
-        self.update(checked)
+        self.raw[source] = values
         elapsed = (time.perf_counter() - start) * 1000
         self.calls.append(SourceCall(source, True, round(elapsed, 3)))
 
     def unavailable(self) -> tuple[str, ...]:
-        return tuple(call.source for call in self.calls if not call.ok)
+        """Sources that failed (each once, in the order they failed)."""
+        return tuple(dict.fromkeys(call.source for call in self.calls if not call.ok))

@@ -104,9 +104,21 @@ class ScriptBook:
         """Render; raises jinja2 errors (the engine turns them into a diagnosis note)."""
         script = self.scripts[script_id]
         template = script.templates.get(locale) or script.templates["en"]
-        local = {k: (v.astimezone(tz) if isinstance(v, _dt.datetime) else v)
-                 for k, v in variables.items()}
-        return template.render(local).strip()
+        return render_template(template, localize(variables, tz)).strip()
+
+
+def localize(variables: Mapping[str, Any], tz: _dt.tzinfo) -> dict[str, Any]:
+    """The variables with every time shown in the complaint's UTC offset."""
+    return {k: (v.astimezone(tz) if isinstance(v, _dt.datetime) else v)
+            for k, v in variables.items()}
+
+
+def render_template(template: jinja2.Template, variables: dict[str, Any]) -> str:
+    """`template.render(variables)` without merging the environment's globals on every call
+    (the scripts use none of them): jinja2 documents `new_context(vars, shared=True)` for a
+    context whose variables are used as they are. Sandbox and strict undefined still apply."""
+    context = template.new_context(variables, shared=True)
+    return str(template.environment.concat(template.root_render_func(context)))
 
 
 def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: ScriptBook) -> None:

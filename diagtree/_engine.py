@@ -29,8 +29,8 @@ from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
 from ._loader import Limits
-from ._session import Session
 from ._scripts import localize, render_template
+from ._session import Session
 from ._sources import Source
 from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, category_of
 

@@ -252,6 +252,18 @@ def _switch(step: Step, node: SwitchNode, resolve: Callable[[str], Step], unk: S
             return null_target
         return table.get(v, default)
 
+    if isinstance(node.subject.ir, FactRef):  # the common case: one closure, no inner call
+        name = node.subject.ir.name
+        lookup = table.get
+
+        def run(f: Any) -> Step:
+            v = f[name]
+            if v is None:
+                return null_target
+            if v is UNKNOWN:
+                return unk
+            return lookup(v, default)
+
     def trace_run(f: Any) -> tuple[str, Step, str | None]:
         v = fn(f)
         if v is UNKNOWN:

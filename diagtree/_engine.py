@@ -116,6 +116,13 @@ class Engine:
 
     def walk(self, store: FactStore, trace: bool) -> tuple[Step, list[TraceStep]]:
         """Walk the complaint's tree; with `trace`, also return the evidence of every step."""
+        if not trace:
+            step = self.library.by_symptom[store.complaint.type].start
+            run = step.run
+            while run is not None:
+                step = run(store)
+                run = step.run
+            return step, []
         end, records = self.walk_records(store, trace)
         return end, materialize(store, records)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._catalog import Catalog, read_catalog
+from ._catalog import Catalog, CatalogEntry, read_catalog
 from ._compile import CompiledTree, compile_tree
 from ._errors import AuthoringError, Location, Problem, did_you_mean
 from ._facts import FactSchema
@@ -20,8 +20,8 @@ from ._graph import check_document, inline_tree
 from ._loader import Limits, read_document
 from ._model import AskNode, Document, OutcomeNode
 from ._policy import Policy, read_policy
-from ._scripts import ScriptBook, read_scripts
-from ._taxonomy import Question
+from ._scripts import STANDARD_VARIABLES, ScriptBook, read_scripts, template_variables
+from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 from ._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]
@@ -171,22 +171,52 @@ def _check_questions(documents: Iterable[Document], problems: list[Problem]) -> 
 
 def _check_outcomes(documents: Iterable[Document], catalog: Catalog, book: ScriptBook,
                     problems: list[Problem], have_catalog: bool) -> None:
+    """Every cause has a catalog entry and a script, and every outcome gives its script (and
+    the catalog's actions) the values they read."""
     if not have_catalog:
         return
-    for doc in documents:
-        for node in doc.nodes.values():
-            if isinstance(node, OutcomeNode) and catalog.entry(node.cause) is None:
-                problems.append(Problem(node.cause_location, "cause_not_in_catalog",
-                                        f"cause {node.cause!r} has no entry in the outcome "
-                                        "catalog", hint="add it under `outcomes:`"))
-    for cause in ("unknown.data_unavailable", "unknown.needs_investigation"):
-        if catalog.entry(cause) is None:
-            problems.append(Problem(Location("outcomes"), "cause_not_in_catalog",
-                                    f"the catalog needs an entry for {cause!r} "
-                                    "(the engine's fallback outcomes)"))
     for entry in catalog.entries.values():
         if entry.script not in book.scripts:
             problems.append(Problem(Location(entry.file, entry.line, 1), "missing_script",
                                     f"outcome {entry.cause!r} uses script {entry.script!r}, "
                                     "which no scripts file defines",
                                     hint=did_you_mean(entry.script, book.scripts)))
+    needs = {cause: _needed(entry, book) for cause, entry in catalog.entries.items()}
+    for doc in documents:
+        for node in doc.nodes.values():
+            if not isinstance(node, OutcomeNode):
+                continue
+            found = catalog.entry(node.cause)
+            if found is None:
+                problems.append(Problem(node.cause_location, "cause_not_in_catalog",
+                                        f"cause {node.cause!r} has no entry in the outcome "
+                                        "catalog", hint="add it under `outcomes:`"))
+                continue
+            missing = sorted(needs[found.cause] - {name for name, _ in node.values})
+            if missing:
+                problems.append(Problem(node.location, "missing_script_values",
+                                        f"the script or actions of {node.cause!r} read "
+                                        + ", ".join(missing) + " but this outcome gives no "
+                                        "such value", hint="add them under `values:`, e.g. "
+                                        f"`{missing[0]}: <fact or expression>` (null is fine)"))
+    for cause in (DATA_UNAVAILABLE, NEEDS_INVESTIGATION):
+        fallback = catalog.entry(cause)
+        if fallback is None:
+            problems.append(Problem(Location("outcomes"), "cause_not_in_catalog",
+                                    f"the catalog needs an entry for {cause!r} "
+                                    "(the engine's fallback outcomes)"))
+        elif needs[fallback.cause]:
+            problems.append(Problem(Location(fallback.file, fallback.line, 1),
+                                    "missing_script_values",
+                                    f"the engine concludes {cause!r} by itself, with no values; "
+                                    "its script and actions may only read "
+                                    + ", ".join(sorted(STANDARD_VARIABLES)),
+                                    hint="remove " + ", ".join(sorted(needs[fallback.cause]))))
+
+
+def _needed(entry: CatalogEntry, book: ScriptBook) -> frozenset[str]:
+    used = book.variables(entry.script) if entry.script in book.scripts else frozenset()
+    env = book.env("en")
+    for action in entry.actions:
+        used |= template_variables(env, action)
+    return used - STANDARD_VARIABLES

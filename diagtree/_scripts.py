@@ -20,9 +20,10 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import jinja2
+from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from ._errors import Location, Problem
@@ -89,6 +90,12 @@ class Script:
     sources: dict[str, str]
 
 
+#: variables the engine gives every script and action; the rest come from the outcome's `values`
+STANDARD_VARIABLES: Final = frozenset({
+    "complaint_id", "grade", "resolution", "department", "feedback_due", "reported_at",
+    "unavailable", "answers", "refund"})
+
+
 class ScriptBook:
     """All scripts, by id, compiled."""
 
@@ -98,6 +105,20 @@ class ScriptBook:
 
     def env(self, locale: str) -> SandboxedEnvironment:
         return self._envs[locale]
+
+    def variables(self, script_id: str) -> frozenset[str]:
+        """The variables a script reads (in any locale)."""
+        script = self.scripts[script_id]
+        return frozenset().union(*(template_variables(self.env(loc), text)
+                                   for loc, text in script.sources.items()))
+
+
+def template_variables(env: SandboxedEnvironment, text: str) -> frozenset[str]:
+    """The variables a template text reads (jinja2's own analysis); empty if it is invalid."""
+    try:
+        return frozenset(meta.find_undeclared_variables(env.parse(text)))
+    except jinja2.TemplateSyntaxError:
+        return frozenset()
 
     def render(self, script_id: str, locale: str, variables: Mapping[str, Any],
                tz: _dt.tzinfo) -> str:

@@ -112,6 +112,13 @@ class ScriptBook:
         return frozenset().union(*(template_variables(self.env(loc), text)
                                    for loc, text in script.sources.items()))
 
+    def render(self, script_id: str, locale: str, variables: Mapping[str, Any],
+               tz: _dt.tzinfo) -> str:
+        """Render; raises jinja2 errors (the engine turns them into a diagnosis note)."""
+        script = self.scripts[script_id]
+        template = script.templates.get(locale) or script.templates["en"]
+        return render_template(template, localize(variables, tz)).strip()
+
 
 def template_variables(env: SandboxedEnvironment, text: str) -> frozenset[str]:
     """The variables a template text reads (jinja2's own analysis); empty if it is invalid."""
@@ -119,13 +126,6 @@ def template_variables(env: SandboxedEnvironment, text: str) -> frozenset[str]:
         return frozenset(meta.find_undeclared_variables(env.parse(text)))
     except jinja2.TemplateSyntaxError:
         return frozenset()
-
-    def render(self, script_id: str, locale: str, variables: Mapping[str, Any],
-               tz: _dt.tzinfo) -> str:
-        """Render; raises jinja2 errors (the engine turns them into a diagnosis note)."""
-        script = self.scripts[script_id]
-        template = script.templates.get(locale) or script.templates["en"]
-        return render_template(template, localize(variables, tz)).strip()
 
 
 def localize(variables: Mapping[str, Any], tz: _dt.tzinfo) -> dict[str, Any]:

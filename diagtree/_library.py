@@ -20,13 +20,14 @@ from ._graph import check_document, inline_tree
 from ._loader import Limits, read_document
 from ._model import AskNode, Document, OutcomeNode
 from ._policy import Policy, read_policy
+from ._script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
 from ._scripts import STANDARD_VARIABLES, ScriptBook, read_scripts, template_variables
 from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 from ._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]
 
-_KINDS = ("tree", "subtree", "outcomes", "scripts", "policy", "cases")
+_KINDS = ("tree", "subtree", "outcomes", "scripts", "policy", "script_rules", "cases")
 
 
 @dataclass
@@ -64,6 +65,8 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
     book = ScriptBook()
     policy: Policy | None = None
     policy_file: str | None = None
+    rules: list[ScriptRules] = []
+    texts: dict[str, str] = {}
     files = _yaml_files(paths)
     for path in files:
         name = display(path)
@@ -72,6 +75,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(Location(name), "unreadable_file", str(exc)))
             continue
+        texts[name] = text
         data, pos, probs = load_yaml(text, name, YamlLimits(max_bytes=limits.max_file_bytes))
         problems.extend(probs)
         if data is None:
@@ -103,6 +107,8 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
             catalogs.append(read_catalog(data, pos, problems))
         elif kind == "scripts":
             read_scripts(data, pos, problems, book)
+        elif kind == "script_rules":
+            rules.append(read_script_rules(data, pos, problems))
         elif kind == "policy":
             if policy_file is not None:
                 problems.append(Problem(Location(name, 1, 1), "duplicate_policy",
@@ -139,6 +145,9 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
                 if handled.get(symptom) == flat.id:
                     by_symptom[symptom] = compiled
     _check_outcomes(documents.values(), catalog, book, problems, bool(catalogs))
+    lines: dict[str, list[str]] = {}
+    lint_scripts(book, catalog, merge_rules(rules), problems,
+                 lambda f: lines.setdefault(f, texts.get(f, "").splitlines()))
     if require_policy and policy is None and policy_file is None and documents:
         problems.append(Problem(Location(str(files[0]) if files else "."), "missing_policy",
                                 "no policy file (a file with `policy:`) among the knowledge "

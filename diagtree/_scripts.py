@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import jinja2
@@ -88,6 +88,8 @@ class Script:
     location: Location
     templates: dict[str, jinja2.Template]
     sources: dict[str, str]
+    #: per locale, where the text's first line is in the file (for located lint problems)
+    starts: dict[str, Location] = field(default_factory=dict)
 
 
 #: variables the engine gives every script and action; the rest come from the outcome's `values`
@@ -159,6 +161,7 @@ def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: Scrip
         f.only(LOCALES)
         templates: dict[str, jinja2.Template] = {}
         sources: dict[str, str] = {}
+        starts: dict[str, Location] = {}
         for locale in LOCALES:
             text = f.string(locale)
             if text is None:
@@ -168,6 +171,10 @@ def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: Scrip
             try:
                 templates[locale] = book.env(locale).from_string(text)
                 sources[locale] = text
+                loc = pos.of((*f.path, locale))
+                block = pos.styles.get((*f.path, locale)) in ("|", ">")
+                starts[locale] = Location(loc.file, loc.line + 1, 1) if block \
+                    else pos.text_origin((*f.path, locale))
             except jinja2.TemplateSyntaxError as exc:
                 loc = pos.of((*f.path, locale))
                 block = pos.styles.get((*f.path, locale)) in ("|", ">")
@@ -175,4 +182,4 @@ def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: Scrip
                 problems.append(Problem(Location(loc.file, line, 1), "script_syntax",
                                         f"script {sid!r} ({locale}): {exc.message}"))
         if templates:
-            book.scripts[sid] = Script(sid, f.key_loc(sid), templates, sources)
+            book.scripts[sid] = Script(sid, f.key_loc(sid), templates, sources, starts)

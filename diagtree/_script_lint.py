@@ -1,0 +1,157 @@
+"""The built-in script lint (taxonomy.md §6), run by `diagtree validate` and at engine load.
+
+A script must never promise an outcome (一定解决, guarantee…), never show internal system names
+or codes (HLR, RSRP, cause and department codes…), must state when wherever it promises a later
+action, every dispatch script must give the feedback deadline, and both locales must read the
+same variables. The word lists live in a ``script_rules:`` file operators extend
+(``trees/script_rules.yaml``); without one, the taxonomy's own lists apply.
+
+Matching looks at the text the customer hears: template tags (``{{ … }}``, ``{% … %}``) are
+blanked out first, so a variable named ``department`` is not an internal term.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._catalog import Catalog
+from ._errors import Location, Problem
+from ._fields import Fields
+from ._scripts import ScriptBook, template_variables
+from ._taxonomy import CAUSES, DEPARTMENTS, LOCALES
+from ._yaml import Positions
+
+__all__ = ["DEFAULT_RULES", "ScriptRules", "lint_scripts", "read_script_rules"]
+
+
+@dataclass(frozen=True)
+class ScriptRules:
+    forbidden: dict[str, tuple[str, ...]]  # per locale, case-insensitive substrings
+    internal: tuple[str, ...]  # whole words, case-sensitive
+    later: dict[str, tuple[str, ...]]  # per locale, phrases that promise a later action
+    file: str | None = None
+
+
+DEFAULT_RULES = ScriptRules(
+    forbidden={"zh-CN": ("一定解决", "保证", "肯定", "绝对"),
+               "en": ("guarantee", "definitely", "promise")},
+    internal=("HLR", "ODB", "PRB", "TAC", "RSRP", "SINR", "IMSI"),
+    later={"zh-CN": ("回电",), "en": ("call you back",)},
+)
+
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_TIME_FILTER = re.compile(r"\|\s*(datetime|date|time)\b")
+
+
+def read_script_rules(data: Any, pos: Positions, problems: list[Problem]) -> ScriptRules:
+    top = Fields(data, (), pos, problems, "a script rules file")
+    top.only(("script_rules", "description"))
+    f = top.child("script_rules", "`script_rules`")
+    f.only(("forbidden_promises", "internal_terms", "later_actions"))
+
+    def per_locale(key: str) -> dict[str, tuple[str, ...]]:
+        sub = f.child(key, f"`{key}`")
+        sub.only(LOCALES)
+        return {loc: tuple(sub.strings(loc)) for loc in LOCALES}
+
+    return ScriptRules(per_locale("forbidden_promises"), tuple(f.strings("internal_terms")),
+                       per_locale("later_actions"), pos.file)
+
+
+def _blank_tags(text: str) -> str:
+    """The text with template tags replaced by spaces (same length: offsets stay valid)."""
+    return _TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def lint_scripts(book: ScriptBook, catalog: Catalog, rules: ScriptRules,
+                 problems: list[Problem], file_lines: Callable[[str], list[str]]) -> None:
+    # department codes that are plain words ("store") are fine to say; the others are codes
+    departments = {d for d in DEPARTMENTS if "_" in d or any(c.isdigit() for c in d)}
+    codes = sorted({*CAUSES, *catalog.entries, *departments}, key=len, reverse=True)
+    internal = [re.compile(rf"(?<![\w.]){re.escape(t)}(?![\w])") for t in
+                (*rules.internal, *codes)]
+    dispatch_scripts = {e.script for e in catalog.entries.values()
+                        if e.resolution == "dispatch"}
+    for script in book.scripts.values():
+        variables: dict[str, frozenset[str]] = {}
+        for locale, source in script.sources.items():
+            start = script.starts.get(locale, script.location)
+            spoken = _blank_tags(source)
+
+            def at(offset: int, term: str, _start: Location = start,
+                   _source: str = source) -> Location:
+                return _locate(_start, _source, offset, term, file_lines)
+
+            for term in rules.forbidden.get(locale, ()):
+                for m in re.finditer(re.escape(term), spoken, re.IGNORECASE):
+                    problems.append(Problem(at(m.start(), m.group(0)), "script_forbidden_promise",
+                                            f"script {script.id!r} ({locale}) promises an outcome:"
+                                            f" {m.group(0)!r}", hint="commit to what will be done "
+                                            "and by when, never to the result (taxonomy §6)"))
+            for pattern in internal:
+                for m in pattern.finditer(spoken):
+                    problems.append(Problem(at(m.start(), m.group(0)), "script_internal_term",
+                                            f"script {script.id!r} ({locale}) shows the internal "
+                                            f"name {m.group(0)!r} to the customer",
+                                            hint="say it in plain words"))
+            has_time = bool(_TIME_FILTER.search(source))
+            for phrase in rules.later.get(locale, ()):
+                hit = re.search(re.escape(phrase), spoken, re.IGNORECASE)
+                if hit is not None and not has_time:
+                    m = hit
+                    problems.append(Problem(at(m.start(), m.group(0)), "script_no_time_commitment",
+                                            f"script {script.id!r} ({locale}) promises a later "
+                                            f"action ({m.group(0)!r}) without saying when",
+                                            hint="add e.g. {{ feedback_due | datetime }}"))
+            variables[locale] = template_variables(book.env(locale), source)
+            if script.id in dispatch_scripts and "feedback_due" not in variables[locale]:
+                problems.append(Problem(start, "script_dispatch_without_deadline",
+                                        f"script {script.id!r} ({locale}) is for a dispatched "
+                                        "case but never gives the feedback deadline",
+                                        hint="say when: {{ feedback_due | datetime }}"))
+        _same_variables(script.id, script.location, variables, problems)
+
+
+def _same_variables(script_id: str, where: Location, variables: Mapping[str, frozenset[str]],
+                    problems: list[Problem]) -> None:
+    sets = list(variables.items())
+    for (loc_a, a), (loc_b, b) in zip(sets, sets[1:], strict=False):
+        if a != b:
+            only_a, only_b = sorted(a - b), sorted(b - a)
+            detail = "; ".join(x for x in (
+                f"only {loc_a} reads {', '.join(only_a)}" if only_a else "",
+                f"only {loc_b} reads {', '.join(only_b)}" if only_b else "") if x)
+            problems.append(Problem(where, "script_locale_variables",
+                                    f"the locales of script {script_id!r} differ: {detail}",
+                                    hint="every locale must tell the customer the same facts"))
+
+
+def _locate(start: Location, source: str, offset: int, term: str,
+            file_lines: Callable[[str], list[str]]) -> Location:
+    """The file position of `term` found at `offset` in a script's text."""
+    line = start.line + source.count("\n", 0, offset)
+    lines = file_lines(start.file)
+    if 0 < line <= len(lines):
+        col = lines[line - 1].find(term)
+        if col >= 0:
+            return Location(start.file, line, col + 1)
+    return Location(start.file, line, 1)
+
+
+def merge_rules(found: Iterable[ScriptRules]) -> ScriptRules:
+    """The rules files found (usually one), or the taxonomy's defaults when there is none."""
+    rules = list(found)
+    if not rules:
+        return DEFAULT_RULES
+    first = rules[0]
+    for extra in rules[1:]:
+        first = ScriptRules(
+            {loc: (*first.forbidden.get(loc, ()), *extra.forbidden.get(loc, ()))
+             for loc in LOCALES},
+            (*first.internal, *extra.internal),
+            {loc: (*first.later.get(loc, ()), *extra.later.get(loc, ())) for loc in LOCALES},
+            first.file)
+    return first

@@ -12,6 +12,7 @@ blanked out first, so a variable named ``department`` is not an internal term.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -118,7 +119,7 @@ def lint_scripts(book: ScriptBook, catalog: Catalog, rules: ScriptRules,
 def _same_variables(script_id: str, where: Location, variables: Mapping[str, frozenset[str]],
                     problems: list[Problem]) -> None:
     sets = list(variables.items())
-    for (loc_a, a), (loc_b, b) in zip(sets, sets[1:], strict=False):
+    for (loc_a, a), (loc_b, b) in itertools.pairwise(sets):
         if a != b:
             only_a, only_b = sorted(a - b), sorted(b - a)
             detail = "; ".join(x for x in (

@@ -121,6 +121,10 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
         by_tail = {c.rpartition(".")[2]: c for c in pool if c.rpartition(".")[0] == head}
         close = difflib.get_close_matches(tail, sorted(by_tail), n=1, cutoff=0.75)
         matches = [by_tail[close[0]]] if close else []
+    if not matches and len(name) >= 4:
+        # a misspelling that keeps the start of the word (`cheque` for `check`)
+        same_start = [c for c in pool if c[:3] == name[:3]]
+        matches = same_start if len(same_start) == 1 else []
     return f"did you mean {matches[0]!r}?" if matches else None
 
 
@@ -136,7 +140,8 @@ class AuthoringError(DiagtreeError, ValueError):
     sources: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.problems = tuple(sorted(self.problems, key=Problem.sort_key))
+        # one problem found by two checks is reported once
+        self.problems = tuple(sorted(dict.fromkeys(self.problems), key=Problem.sort_key))
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

@@ -51,9 +51,8 @@ def compile_expression(
     """
 
     def locate(line: int, col: int) -> Location:
-        if line == 1:
-            return Location(origin.file, origin.line, origin.col + col)
-        return Location(origin.file, origin.line + line - 1, col + 1)
+        # a text spanning lines is a literal block scalar: its lines share one indentation
+        return Location(origin.file, origin.line + line - 1, origin.col + col)
 
     tree, problems = parse(text, locate, max_length)
     if tree is None:

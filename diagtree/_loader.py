@@ -215,6 +215,15 @@ class _DocReader:
         if not f.ok:
             return None
         kinds = [k for k in NODE_KINDS if f.has(k)]
+        if not kinds:  # a misspelt kind (`cheque:`): point at it and suggest the kind
+            allowed = {k for keys in _KIND_KEYS.values() for k in keys} | set(_COMMON)
+            for key in f.data:
+                hint = did_you_mean(str(key), NODE_KINDS)
+                if key not in allowed and hint:
+                    self.error(f.key_loc(str(key)), "node_kind",
+                               f"node {node_id!r} has no kind: {key!r} is not one of "
+                               + ", ".join(NODE_KINDS), hint)
+                    return None
         if len(kinds) != 1:
             what = "none" if not kinds else " and ".join(kinds)
             self.error(loc, "node_kind",
@@ -362,7 +371,10 @@ class _DocReader:
             return None
         cases: list[tuple[object, Edge]] = []
         if question.type == "bool":
-            f.only((*_KIND_KEYS["check"][1:], "ask", "note"))
+            if f.has("cases"):
+                f.error((*f.path, "cases"), "unknown_key",
+                        f"{qid!r} is a yes/no question: branch with `yes:` and `no:`",
+                        at_key=True)
             yes, no = self.edge(f, "yes"), self.edge(f, "no")
             if yes is None or no is None:
                 return None

@@ -61,6 +61,7 @@ class Positions:
     keys: dict[Path, Location] = field(default_factory=dict)
     traps: set[Path] = field(default_factory=set)
     styles: dict[Path, str] = field(default_factory=dict)  # scalar style: '', '"', "'", '|', '>'
+    blocks: dict[Path, Location] = field(default_factory=dict)  # first text char of | and >
 
     def of(self, path: Path) -> Location:
         """Where the value at `path` starts; falls back to the nearest known ancestor."""
@@ -83,7 +84,7 @@ class Positions:
         loc = self.of(path)
         if self.styles.get(path) in ("'", '"'):
             return loc.shifted(1)
-        return loc
+        return self.blocks.get(path, loc)
 
 
 class _TooBig(Exception):
@@ -167,6 +168,10 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         self.pos.styles[path] = node.style or ""
+        if node.style in ("|", ">"):
+            first = _block_text_start(node)
+            if first is not None:
+                self.pos.blocks[path] = Location(self.file, first[0] + 1, first[1] + 1)
         if node.style is None and node.tag == "tag:yaml.org,2002:bool" and \
                 node.value not in _TRUE_FALSE:
             self.pos.traps.add(path)
@@ -177,6 +182,11 @@ class _Builder:
             return self.resolver.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             self.problems.append(Problem(self._loc(node), "yaml_value", str(exc.problem)))
+            return node.value
+        except (ValueError, KeyError, TypeError, OverflowError):  # e.g. `0x_`, `!!int abc`
+            self.problems.append(Problem(self._loc(node), "yaml_value",
+                                         f"{node.value!r} cannot be read as {node.tag}",
+                                         hint="quote it to mean the text"))
             return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
@@ -210,18 +220,38 @@ class _Builder:
         return result
 
 
-def _pairs(node: yaml.MappingNode) -> tuple[list[tuple[yaml.Node, yaml.Node]],
-                                            list[tuple[yaml.Node, yaml.Node]]]:
+def _block_text_start(node: yaml.ScalarNode) -> tuple[int, int] | None:
+    """0-based (line, col) of the first character of a block scalar's text."""
+    mark = node.start_mark
+    buffer = getattr(mark, "buffer", None)
+    if not isinstance(buffer, str):
+        return None
+    line, at = mark.line, buffer.find("\n", mark.pointer)
+    while at != -1:
+        line += 1
+        end = buffer.find("\n", at + 1)
+        text = buffer[at + 1: end if end != -1 else len(buffer)]
+        if text.strip():
+            return line, len(text) - len(text.lstrip(" "))
+        at = end
+    return None
+
+
+def _pairs(node: yaml.MappingNode, seen: frozenset[int] = frozenset()
+           ) -> tuple[list[tuple[yaml.Node, yaml.Node]], list[tuple[yaml.Node, yaml.Node]]]:
     """A mapping's own key/value pairs, and those its merge keys bring in (flattened)."""
     explicit: list[tuple[yaml.Node, yaml.Node]] = []
     merged: list[tuple[yaml.Node, yaml.Node]] = []
+    seen = seen | {id(node)}
     for key_node, value_node in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) \
                 else [value_node]
             for src in sources:
                 if isinstance(src, yaml.MappingNode):
-                    own, inherited = _pairs(src)
+                    if id(src) in seen:
+                        raise _TooBig("a mapping merges itself (`<<:` through an alias)")
+                    own, inherited = _pairs(src, seen)
                     merged.extend(own + inherited)
             continue
         explicit.append((key_node, value_node))

@@ -289,6 +289,7 @@ def test_on_unknown_can_fall_back_to_asking_the_customer(tmp_path: Any) -> None:
 
     trees = tmp_path / "trees"
     shutil.copytree(shipped_trees(), trees, ignore=shutil.ignore_patterns("*.py", "scenarios"))
+    (trees / "weak_signal.yaml").unlink(missing_ok=True)  # replaced by the tree above
     (trees / "weak_signal_demo.yaml").write_text(FALLBACK_TREE, encoding="utf-8")
     case = healthy()
     case["complaint"]["type"] = "weak_signal"

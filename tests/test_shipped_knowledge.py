@@ -5,20 +5,21 @@ deadlines and refund authority."""
 from __future__ import annotations
 
 import collections
-import datetime as dt
 import copy
+import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import sources_for
 
 import diagtree_adapters as ad
 from diagtree import Engine, shipped_trees
 from diagtree._scenarios import load_cases, run_cases
 from diagtree._taxonomy import CAUSES, SYMPTOMS
+
+from conftest import sources_for
 
 SCENARIOS = shipped_trees() / "scenarios"
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from ._cli_demo_data import add_demo_data
 from ._cli_diagnose import add_diagnose
+from ._cli_diff import add_diff
 from ._cli_test import add_test
 from ._cli_validate import add_validate
 from ._errors import DiagtreeError
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_diagnose(sub)
     add_test(sub)
     add_demo_data(sub)
+    add_diff(sub)
     return parser
 
 

@@ -83,8 +83,10 @@ class Engine:
         self._action_templates: dict[str, jinja2.Template] = {}
 
     # -- public ----------------------------------------------------------------------------
-    def tree_for(self, symptom: str) -> CompiledTree | None:
-        return self.library.by_symptom.get(symptom)
+    def tree_for(self, symptom: str, at: _dt.datetime | None = None) -> CompiledTree | None:
+        """The tree for a symptom: the latest, or the versions in force at time `at` (on its
+        calendar date in its own UTC offset)."""
+        return self.library.tree_for(symptom, at.date() if at is not None else None)
 
     def diagnose(self, complaint: Complaint | Mapping[str, Any], *,
                  answers: Mapping[str, Any] | None = None, locale: str | None = None,
@@ -112,12 +114,14 @@ class Engine:
             source_set = SourceSet({s.name: s for s in sources}, self.timeouts,
                                    self.default_timeout_s)
         _check_answers(answers)
-        return FactStore(complaint, complaint_facts(complaint), source_set, answers, interactive)
+        store = FactStore(complaint, complaint_facts(complaint), source_set, answers, interactive)
+        store.tree = self.tree_for(complaint.type, complaint.reported_at)
+        return store
 
     def walk(self, store: FactStore, trace: bool) -> tuple[Step, list[TraceStep]]:
         """Walk the complaint's tree; with `trace`, also return the evidence of every step."""
         if not trace:
-            step = self.library.by_symptom[store.complaint.type].start
+            step = store.tree.start
             run = step.run
             while run is not None:
                 step = run(store)
@@ -130,7 +134,7 @@ class Engine:
         """The walk itself. The trace is recorded compactly — (step, branch, next, condition) —
         and turned into `TraceStep`s by `materialize` afterwards: a fact's value never changes
         within a diagnosis, so it is read from the store then."""
-        step = self.library.by_symptom[store.complaint.type].start
+        step = store.tree.start
         if not trace:
             run = step.run
             while run is not None:
@@ -149,7 +153,7 @@ class Engine:
     def finish(self, store: FactStore, locale: str | None, trace: bool,
                started: float) -> Diagnosis:
         complaint = store.complaint
-        tree = self.tree_for(complaint.type)
+        tree = store.tree
         notes: list[str] = []
         steps: list[TraceStep] = []
         walk_start = time.perf_counter()

@@ -69,6 +69,7 @@ class FactStore(dict[str, Any]):
         self.calls: list[SourceCall] = []
         self.fetched: set[str] = set()  # sources asked, in any outcome
         self.raw: dict[str, Mapping[str, Any] | None] = {}  # what each returned; None: failed
+        self.tree: Any = None  # the compiled tree this complaint is walked through
 
     def __missing__(self, name: str) -> Any:
         source = name[: name.find(".")]

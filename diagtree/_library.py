@@ -8,6 +8,7 @@ them). Every problem in every file is collected and raised at once as `Authoring
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from ._policy import Policy, read_policy
 from ._script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
 from ._scripts import STANDARD_VARIABLES, ScriptBook, read_scripts, template_variables
 from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
+from ._versions import History, order_versions
 from ._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]
@@ -40,6 +42,14 @@ class Library:
     policy: Policy | None
     files: tuple[str, ...]
     warnings: tuple[Problem, ...] = ()
+    #: set when some tree or sub-tree has several versions (`effective_from`)
+    history: History | None = None
+
+    def tree_for(self, symptom: str, day: _dt.date | None = None) -> CompiledTree | None:
+        """The tree for a symptom as in force on `day` (None: the latest versions)."""
+        if day is None or self.history is None:
+            return self.by_symptom.get(symptom)
+        return self.history.tree_on(symptom, day, self.trees)
 
 
 def _yaml_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -60,7 +70,8 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
     """Load and check every knowledge file under `paths`; raise `AuthoringError` on problems."""
     limits = limits or Limits()
     problems: list[Problem] = []
-    documents: dict[str, Document] = {}
+    documents: dict[str, Document] = {}  # the latest version of each id
+    versions: dict[str, list[Document]] = {}
     catalogs: list[Catalog] = []
     book = ScriptBook()
     policy: Policy | None = None
@@ -97,12 +108,14 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
             doc = read_document(data, pos, schema, problems, text, limits)
             if doc is None:
                 continue
-            if doc.id in documents:
+            earlier = versions.get(doc.id, [doc])[0]
+            if earlier.kind != doc.kind:
                 problems.append(Problem(doc.location, "duplicate_id",
-                                        f"{doc.kind} id {doc.id!r} is already used in "
-                                        f"{documents[doc.id].file}"))
+                                        f"{doc.kind} id {doc.id!r} is already used by a "
+                                        f"{earlier.kind} in {earlier.file}",
+                                        hint="trees and sub-trees share one set of ids"))
                 continue
-            documents[doc.id] = doc
+            versions.setdefault(doc.id, []).append(doc)
         elif kind == "outcomes":
             catalogs.append(read_catalog(data, pos, problems))
         elif kind == "scripts":
@@ -118,9 +131,14 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
             policy = read_policy(data, pos, policy_schema, problems)
 
     catalog = Catalog({k: v for c in catalogs for k, v in c.entries.items()})
-    for doc in documents.values():
+    for doc_id in list(versions):
+        versions[doc_id] = order_versions(versions[doc_id], problems)
+        documents[doc_id] = versions[doc_id][-1]  # the latest version
+    every_version = [d for docs in versions.values() for d in docs]
+    for doc in every_version:
         check_document(doc, problems)
     _check_questions(documents.values(), problems)
+    history = History(versions, limits.max_depth)
     flats = []
     handled: dict[str, str] = {}
     for doc in documents.values():
@@ -136,6 +154,8 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
         flat = inline_tree(doc, documents, problems, limits.max_depth)
         if flat is not None:
             flats.append(flat)
+    if any(len(docs) > 1 for docs in versions.values()):
+        history.check_all([d.id for d in documents.values() if d.kind == "tree"], problems)
     trees: dict[str, CompiledTree] = {}
     by_symptom: dict[str, CompiledTree] = {}
     if not any(p.severity == "error" for p in problems):  # compile only what is sound
@@ -144,7 +164,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
             for symptom in flat.document.symptoms:
                 if handled.get(symptom) == flat.id:
                     by_symptom[symptom] = compiled
-    _check_outcomes(documents.values(), catalog, book, problems, bool(catalogs))
+    _check_outcomes(every_version, catalog, book, problems, bool(catalogs))
     lines: dict[str, list[str]] = {}
     lint_scripts(book, catalog, merge_rules(rules), problems,
                  lambda f: lines.setdefault(f, texts.get(f, "").splitlines()))
@@ -155,8 +175,9 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise AuthoringError(tuple(problems))
+    versioned = history if any(len(docs) > 1 for docs in versions.values()) else None
     return Library(trees, by_symptom, documents, catalog, book, policy,
-                   tuple(str(f) for f in files), tuple(problems))
+                   tuple(str(f) for f in files), tuple(problems), versioned)
 
 
 def _check_questions(documents: Iterable[Document], problems: list[Problem]) -> None:

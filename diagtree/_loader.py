@@ -7,6 +7,7 @@ files, cycles, reachability) live in `_graph`.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -46,10 +47,10 @@ _KIND_KEYS: Final = {
     "exit": ("exit",),
 }
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
-_TOP_TREE: Final = ("tree", "version", "title", "symptoms", "owner", "changelog", "start",
-                    "nodes", "questions", "description")
-_TOP_SUBTREE: Final = ("subtree", "version", "title", "owner", "changelog", "start", "nodes",
-                       "exits", "questions", "description")
+_TOP_TREE: Final = ("tree", "version", "effective_from", "title", "symptoms", "owner",
+                    "changelog", "start", "nodes", "questions", "description")
+_TOP_SUBTREE: Final = ("subtree", "version", "effective_from", "title", "owner", "changelog",
+                       "start", "nodes", "exits", "questions", "description")
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,15 @@ class _DocReader:
             top.error((kind,), "bad_id", f"{kind} id {doc_id!r} must be a simple name",
                       "letters, digits, _ and -")
         version = top.string("version", required=True) or "0"
+        effective_from = None
+        raw_from = top.string("effective_from")
+        if raw_from is not None:
+            try:
+                effective_from = _dt.date.fromisoformat(raw_from)
+            except ValueError:
+                top.error(("effective_from",), "bad_date",
+                          f"effective_from {raw_from!r} is not a date",
+                          "write the calendar date it takes effect, e.g. 2027-01-01")
         title = top.localized("title", required=True)
         owner = top.string("owner")
         symptoms: tuple[str, ...] = ()
@@ -152,7 +162,8 @@ class _DocReader:
         return Document(kind=kind, id=doc_id, version=version, file=self.pos.file,
                         location=top.loc(kind), title=title, symptoms=symptoms, owner=owner,
                         start=start, nodes=nodes, exits=exits, questions=questions,
-                        changelog=changelog, sha256=digest, broken=frozenset(broken))
+                        changelog=changelog, sha256=digest, broken=frozenset(broken),
+                        effective_from=effective_from)
 
     def changelog(self, top: Fields) -> tuple[tuple[str, str], ...]:
         raw = top.raw("changelog")

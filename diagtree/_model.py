@@ -7,6 +7,7 @@ compiled (see `_expr`); the walker closures are built later by `_compile`.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -184,6 +185,7 @@ class Document:
     changelog: tuple[tuple[str, str], ...] = ()
     sha256: str = ""
     broken: frozenset[str] = frozenset()  # nodes written in the file that failed to load
+    effective_from: _dt.date | None = None  # the calendar date this version is in force from
 
 
     def title_for(self, locale: str) -> str:

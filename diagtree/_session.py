@@ -68,7 +68,7 @@ class Session:
         return self._question
 
     def _advance(self) -> None:
-        if self.engine.tree_for(self.complaint.type) is None:
+        if self._store.tree is None:
             self._question = None
             return
         end, _ = self.engine.walk(self._store, trace=False)

@@ -148,7 +148,8 @@ def test_and_stops_at_first_false() -> None:
         ("'abc", "expr_syntax", 10, 12),
         ("", "expr_syntax", 10, 12),
         ("   ", "expr_syntax", 10, 12),
-        ("b.flag and\n  True", "expr_unsupported", 11, 3),
+        # a text spanning lines is a literal block scalar whose lines share the first's indent
+        ("b.flag and\n  True", "expr_unsupported", 11, 14),
         ("n.count < n.level < 3", "expr_unsupported", 10, 22),
         ("n.count is null", "expr_unsupported", 10, 12),
         ("l.tags[0] == 'a'", "expr_unsupported", 10, 12),
@@ -197,7 +198,7 @@ def test_multi_line_positions() -> None:
     text = 'e.status == "active"\n  and e.tier == "vpi"'
     problem = one_problem(text)
     assert problem.code == "unknown_enum_value"
-    assert (problem.location.line, problem.location.col) == (11, 17)
+    assert (problem.location.line, problem.location.col) == (11, 12 + 16)
     compile_ok('e.status == "active"\n  and\n  b.flag')
     compile_ok('e.status == "active"\r\n  and b.flag')
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from ._cli_demo_data import add_demo_data
 from ._cli_diagnose import add_diagnose
 from ._cli_diff import add_diff
+from ._cli_lint import add_lint
 from ._cli_test import add_test
 from ._cli_validate import add_validate
 from ._errors import DiagtreeError
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Diagnose telecom customer complaints with decision trees.")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     add_validate(sub)
+    add_lint(sub)
     add_diagnose(sub)
     add_test(sub)
     add_demo_data(sub)

@@ -9,6 +9,7 @@ them). Every problem in every file is collected and raised at once as `Authoring
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from ._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]
 
+_SCENARIO_FILE = re.compile(r"^cases:", re.MULTILINE)
+_KNOWLEDGE_FILE = re.compile(r"^(tree|subtree|outcomes|scripts|policy|script_rules):", re.MULTILINE)
 _KINDS = ("tree", "subtree", "outcomes", "scripts", "policy", "script_rules", "cases")
 
 
@@ -86,6 +89,8 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(Location(name), "unreadable_file", str(exc)))
             continue
+        if _SCENARIO_FILE.search(text) and not _KNOWLEDGE_FILE.search(text):
+            continue  # scenarios live beside the trees; `diagtree test` reads them
         texts[name] = text
         data, pos, probs = load_yaml(text, name, YamlLimits(max_bytes=limits.max_file_bytes))
         problems.extend(probs)

@@ -16,14 +16,14 @@ interactive session, pauses the walk.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ._expr import Expression
-from ._expr_ast import Compare, FactRef, Literal
+from ._expr_ast import FactRef
 from ._facts import UNKNOWN
+from ._fused import fused_decision
 from ._graph import FlatTree, Jump
 from ._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
 from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
@@ -121,7 +121,7 @@ def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None
     fn = cond.fn
     step.names = _names((cond,))
     text = step.condition = cond.text
-    run = _fused_check(cond, yes, no, unk)
+    run = fused_decision(cond.ir, yes, no, unk)
     if run is None:
         def run(f: Any) -> Step:
             r = fn(f)
@@ -140,71 +140,6 @@ def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None
         return "no", no, text
 
     step.run, step.trace_run = run, trace_run
-
-
-_ORDERED: dict[str, Callable[[Any, Any], Any]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-
-
-def _fused_check(cond: Expression, yes: Step, no: Step, unk: Step) -> Run | None:
-    """One closure for the commonest conditions (a bool fact; a fact compared with a literal),
-    with the same semantics as the compiled expression: the hot path of the walk."""
-    ir = cond.ir
-    if isinstance(ir, FactRef):
-        name = ir.name
-
-        def run_bool(f: Any) -> Step:
-            v = f[name]
-            if v is True:
-                return yes
-            if v is UNKNOWN:
-                return unk
-            return no
-
-        return run_bool
-    if not (isinstance(ir, Compare) and isinstance(ir.left, FactRef)
-            and isinstance(ir.right, Literal)):
-        return None
-    name, lit, op = ir.left.name, ir.right.value, ir.op
-    if op == "==":
-        def run_eq(f: Any) -> Step:
-            v = f[name]
-            if v is UNKNOWN:
-                return unk
-            return yes if v == lit else no
-
-        return run_eq
-    if op == "!=":
-        def run_ne(f: Any) -> Step:
-            v = f[name]
-            if v is UNKNOWN:
-                return unk
-            return yes if v != lit else no
-
-        return run_ne
-    if op == "<" and lit is not None:
-        def run_lt(f: Any) -> Step:
-            v = f[name]
-            if v is None:
-                return no
-            if v is UNKNOWN:
-                return unk
-            return yes if v < lit else no
-
-        return run_lt
-    if op in _ORDERED and lit is not None:
-        cmp = _ORDERED[op]
-
-        def run_cmp(f: Any) -> Step:
-            v = f[name]
-            if v is None:
-                return no
-            if v is UNKNOWN:
-                return unk
-            return yes if cmp(v, lit) else no
-
-        return run_cmp
-    return None
 
 
 def _table(step: Step, node: TableNode, resolve: Callable[[str], Step], unk: Step) -> None:

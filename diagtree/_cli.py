@@ -15,6 +15,7 @@ from ._cli_diagnose import add_diagnose
 from ._cli_diff import add_diff
 from ._cli_lint import add_lint
 from ._cli_render import add_render
+from ._cli_schema import add_schema
 from ._cli_test import add_test
 from ._cli_validate import add_validate
 from ._errors import DiagtreeError
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_render(sub)
     add_demo_data(sub)
     add_diff(sub)
+    add_schema(sub)
     return parser
 
 

@@ -24,7 +24,6 @@ Conventions (sources.md, taxonomy.md), all at the complaint's location and repor
 from __future__ import annotations
 
 import datetime as _dt
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -123,8 +122,8 @@ class CoverageAdapter:
         here = Origin(lat, lon)
         serving: list[tuple[float, str, Record]] = []
         for cell in backend.cells_near(lat, lon):
-            d = here.distance_m(cell["lat"], cell["lon"])
-            if d <= cell["range_m"] + EPSILON_M:
+            d = here.distance_within(cell["lat"], cell["lon"], cell["range_m"])
+            if d is not None:
                 serving.append((d, text(cell["cell_id"]) or "", cell))
         serving.sort(key=_by_distance)
         ids = tuple(cell_id for _, cell_id, _ in serving)
@@ -221,7 +220,11 @@ def median(values: Sequence[float]) -> float | None:
     """The median (mean of the two middle values for an even count); None when empty."""
     if not values:
         return None
-    return statistics.median(values)
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    return (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _raised(alarm: Record, at: _dt.datetime) -> bool:

@@ -54,6 +54,8 @@ class SourceSet:
             spec.name: spec for src in self.sources.values() for spec in src.facts()}
         self.checks: dict[str, Callable[[Any], bool]] = {
             name: spec.type.checker() for name, spec in self.specs.items()}
+        self.blocking = {name: bool(getattr(src, "blocking", False))
+                         for name, src in self.sources.items()}
 
 
 class FactStore(dict[str, Any]):
@@ -106,7 +108,7 @@ class FactStore(dict[str, Any]):
         timeout = self.sources.timeouts[source]
         start = time.perf_counter()
         try:
-            if getattr(src, "blocking", False):
+            if self.sources.blocking[source]:
                 future = _pool().submit(src.fetch, self.complaint, timeout)
                 try:
                     values = future.result(timeout=timeout)
@@ -115,7 +117,7 @@ class FactStore(dict[str, Any]):
                     raise TimeoutError(f"timed out after {timeout:g} s") from None
             else:
                 values = src.fetch(self.complaint, timeout)
-            if not isinstance(values, Mapping):
+            if type(values) is not dict and not isinstance(values, Mapping):
                 raise TypeError(f"fetch returned {type(values).__name__}, not a mapping")
         except Exception as exc:
             elapsed = (time.perf_counter() - start) * 1000

@@ -29,7 +29,7 @@ from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
 from ._loader import Limits
-from ._scripts import localize, render_template
+from ._scripts import compile_template, localize, render_template
 from ._session import Session
 from ._sources import Source
 from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, category_of
@@ -296,7 +296,7 @@ class Engine:
             template = self._action_templates.get(text)
             if template is None:
                 template = self._action_templates[text] = \
-                    self.library.scripts.env("en").from_string(text)
+                    compile_template(self.library.scripts.env("en"), text)
             return render_template(template, variables)
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
             notes.append(f"action {text!r} failed to render: {exc}")

@@ -136,6 +136,14 @@ def localize(variables: Mapping[str, Any], tz: _dt.tzinfo) -> dict[str, Any]:
             for k, v in variables.items()}
 
 
+def compile_template(env: SandboxedEnvironment, text: str) -> jinja2.Template:
+    """Compile once; the template's globals become a plain dict (jinja2 keeps a ChainMap that
+    every render would otherwise iterate to build its context)."""
+    template = env.from_string(text)
+    template.globals = dict(template.globals)
+    return template
+
+
 def render_template(template: jinja2.Template, variables: dict[str, Any]) -> str:
     """`template.render(variables)` without merging the environment's globals on every call
     (the scripts use none of them): jinja2 documents `new_context(vars, shared=True)` for a
@@ -169,7 +177,7 @@ def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: Scrip
                         f"add `{locale}: |` with the script", at_key=True)
                 continue
             try:
-                templates[locale] = book.env(locale).from_string(text)
+                templates[locale] = compile_template(book.env(locale), text)
                 sources[locale] = text
                 loc = pos.of((*f.path, locale))
                 block = pos.styles.get((*f.path, locale)) in ("|", ">")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from ._cli_demo_data import add_demo_data
 from ._cli_diagnose import add_diagnose
 from ._cli_diff import add_diff
+from ._cli_fmt import add_fmt
 from ._cli_lint import add_lint
 from ._cli_render import add_render
 from ._cli_schema import add_schema
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_data(sub)
     add_diff(sub)
     add_schema(sub)
+    add_fmt(sub)
     return parser
 
 

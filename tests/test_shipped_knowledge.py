@@ -109,3 +109,15 @@ def test_editing_the_policy_file_changes_grade_deadline_and_authority(tmp_path: 
     assert dt.datetime.fromisoformat(after.feedback_due) == reported + dt.timedelta(hours=2)
     assert after.refund is not None and not after.refund.within_authority
     assert (after.resolution, after.department) == ("dispatch", "billing_center")
+
+
+def test_shipped_trees_are_in_the_canonical_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    from diagtree._cli import main
+
+    assert main(["fmt", "--check", str(shipped_trees())]) == 0, capsys.readouterr().out
+
+
+def test_shipped_trees_lint_clean_under_strict() -> None:
+    from diagtree._cli import main
+
+    assert main(["lint", "--strict", str(shipped_trees())]) == 0

@@ -80,7 +80,12 @@ class Engine:
                                           "the knowledge files",
                                           hint="the engine needs it to resolve each cause"),))
         self._source_set = SourceSet(self.sources, self.timeouts, default_timeout_s)
-        self._action_templates: dict[str, jinja2.Template] = {}
+        # the catalog's action texts compile once, here, like the scripts (compile once, use many)
+        env = self.library.scripts.env("en")
+        self._action_templates: dict[str, jinja2.Template] = {
+            text: compile_template(env, text)
+            for entry in self.library.catalog.entries.values() for text in entry.actions
+            if "{" in text}
 
     # -- public ----------------------------------------------------------------------------
     def tree_for(self, symptom: str, at: _dt.datetime | None = None) -> CompiledTree | None:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from ._catalog import Catalog, CatalogEntry, read_catalog
 from ._compile import CompiledTree, compile_tree
 from ._errors import AuthoringError, Location, Problem, did_you_mean
@@ -216,6 +218,15 @@ def _check_outcomes(documents: Iterable[Document], catalog: Catalog, book: Scrip
                                     f"outcome {entry.cause!r} uses script {entry.script!r}, "
                                     "which no scripts file defines",
                                     hint=did_you_mean(entry.script, book.scripts)))
+    env = book.env("en")
+    for entry in catalog.entries.values():
+        for action in entry.actions:
+            try:
+                env.parse(action)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(Problem(Location(entry.file, entry.line, 1), "script_syntax",
+                                        f"an action of {entry.cause!r} is not a valid template: "
+                                        f"{exc.message}", hint=f"the action: {action!r}"))
     needs = {cause: _needed(entry, book) for cause, entry in catalog.entries.items()}
     for doc in documents:
         for node in doc.nodes.values():

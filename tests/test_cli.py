@@ -105,3 +105,16 @@ def test_diagnose_rejects_a_bad_complaint_without_traceback(
     assert code == 2
     err = capsys.readouterr().err
     assert "msisdn" in err and "Traceback" not in err
+
+
+def test_a_broken_action_template_is_a_located_problem(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trees = _copy_trees(tmp_path)
+    catalog = trees / "outcomes.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace(
+        '"Attach the complaint to the open outage incident; do not open a new ticket"',
+        '"Attach {{ oops"', 1), encoding="utf-8")
+    assert main(["validate", str(trees)]) == 1
+    out = capsys.readouterr().out
+    assert "outcomes.yaml:" in out and "script_syntax" in out and "network.site_outage" in out

@@ -121,3 +121,13 @@ def test_shipped_trees_lint_clean_under_strict() -> None:
     from diagtree._cli import main
 
     assert main(["lint", "--strict", str(shipped_trees())]) == 0
+
+
+def test_the_contracts_worked_examples_pass(shipped: Engine) -> None:
+    from conftest import DATA
+
+    cases, problems = load_cases([DATA / "spec_examples.yaml"])
+    assert not problems and len(cases) == 8
+    results = run_cases(cases, shipped.diagnose, lambda block, down: ad.mock_sources(
+        ad.records_from_mapping(block), down=down))
+    assert [r.describe() for r in results if not r.passed] == []

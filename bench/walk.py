@@ -134,8 +134,9 @@ def main() -> None:
           f"{len(records.cells)} cells, {len(records.measurements)} samples")
     for name, us in results.items():
         print(f"{name:<18} {us:8.3f} µs/diagnosis   ratio {us / base:5.2f}x")
-    print(f"(the trace is recorded during the walk; turning it into TraceStep records takes "
-          f"{shown:.3f} µs more, once per diagnosis, and is part of the full diagnosis below)")
+    print(f"(the traced walk records the steps it passes; turning them into TraceStep records "
+          f"— branch, condition, facts read — takes {shown:.3f} µs more, once per diagnosis, "
+          "and is part of the full diagnosis below)")
     print(f"{'full diagnosis':<18} {full['full diagnosis']:8.3f} µs/diagnosis   "
           f"(median over the {len(every)} demo complaints: raw records → facts → walk → "
           "policy → script)")

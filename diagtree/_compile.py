@@ -237,15 +237,15 @@ def _ask(step: Step, node: AskNode, resolve: Callable[[str], Step]) -> None:
         if f.interactive:
             return pending
         answers[qid] = question.default
+        f.defaulted.add(qid)
         return default
 
     def trace_run(f: Any) -> tuple[str, Step, str | None]:
-        given = qid in f.answers
         nxt = run(f)
         if nxt is pending:
             return "waiting for the answer", pending, text
         value = f.answers[qid]
         shown = str(value).lower() if isinstance(value, bool) else str(value)
-        return ("answer " if given else "default ") + shown, nxt, text
+        return ("default " if qid in f.defaulted else "answer ") + shown, nxt, text
 
     step.run, step.trace_run = run, trace_run

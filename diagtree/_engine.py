@@ -136,24 +136,25 @@ class Engine:
         return end, materialize(store, records)
 
     def walk_records(self, store: FactStore, trace: bool) -> tuple[Step, list[Any]]:
-        """The walk itself. The trace is recorded compactly — (step, branch, next, condition) —
-        and turned into `TraceStep`s by `materialize` afterwards: a fact's value never changes
-        within a diagnosis, so it is read from the store then."""
+        """The walk itself; with `trace`, it records the steps it passes through.
+
+        That list is the whole trace: `materialize` turns it into `TraceStep`s afterwards by
+        asking each step again which branch it takes and why. Within one diagnosis every fact
+        and answer is fixed once read, so the second asking is the same decision, reading the
+        same facts from the store, with nothing fetched."""
         step = store.tree.start
+        run = step.run
         if not trace:
-            run = step.run
             while run is not None:
                 step = run(store)
                 run = step.run
             return step, []
-        records = []
-        trace_run = step.trace_run
-        while trace_run is not None:
-            label, nxt, condition = trace_run(store)
-            records.append((step, label, nxt, condition))
-            step = nxt
-            trace_run = step.trace_run
-        return step, records
+        visited = []
+        while run is not None:
+            visited.append(step)
+            step = run(store)
+            run = step.run
+        return step, visited
 
     def finish(self, store: FactStore, locale: str | None, trace: bool,
                started: float) -> Diagnosis:
@@ -308,14 +309,13 @@ class Engine:
             return text
 
 
-def materialize(store: FactStore, records: list[Any]) -> list[TraceStep]:
-    """Turn the walk's compact records into `TraceStep`s with the facts each step read.
-
-    The store holds exactly the facts that were read (conditions stop early, e.g. `a and b`
-    with `a` false never reads `b`), so a step lists those of its facts found there.
-    """
+def materialize(store: FactStore, visited: list[Any]) -> list[TraceStep]:
+    """Turn the steps a walk passed through into `TraceStep`s: the branch each took, the
+    condition that decided, and the facts it read (those of its facts found in the store —
+    conditions stop early, e.g. `a and b` with `a` false never reads `b`)."""
     steps = []
-    for step, label, nxt, condition in records:
+    for step in visited:
+        label, nxt, condition = step.trace_run(store)
         reads = []
         for name in step.names:
             if name in store:

@@ -67,6 +67,7 @@ class FactStore(dict[str, Any]):
         self.complaint = complaint
         self.sources = sources
         self.answers = dict(answers)
+        self.defaulted: set[str] = set()  # questions answered by their default
         self.interactive = interactive
         self.calls: list[SourceCall] = []
         self.fetched: set[str] = set()  # sources asked, in any outcome

@@ -121,12 +121,14 @@ def at(problems: Iterable[Problem], code: str) -> list[tuple[int, int]]:
 
 # -- walking ---------------------------------------------------------------------------------------
 class FakeStore(dict[str, Any]):
-    """What compiled closures read: facts by name, plus `answers` and `interactive`."""
+    """What compiled closures read: facts by name, plus `answers`, `defaulted` (questions
+    answered by their default) and `interactive`."""
 
     def __init__(self, facts: Mapping[str, Any], answers: Mapping[str, Any] | None = None,
                  *, interactive: bool = False) -> None:
         super().__init__(facts)
         self.answers: dict[str, Any] = dict(answers or {})
+        self.defaulted: set[str] = set()
         self.interactive = interactive
 
     def __missing__(self, name: str) -> Any:

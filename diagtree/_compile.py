@@ -64,6 +64,8 @@ class CompiledTree:
     steps: dict[str, Step]
     unavailable: Step
     undecided: Step
+    #: the untraced walk as generated code (`_codegen`); None until attached
+    fast: Callable[[Any], Step] | None = None
 
     @property
     def id(self) -> str:

@@ -126,12 +126,7 @@ class Engine:
     def walk(self, store: FactStore, trace: bool) -> tuple[Step, list[TraceStep]]:
         """Walk the complaint's tree; with `trace`, also return the evidence of every step."""
         if not trace:
-            step = store.tree.start
-            run = step.run
-            while run is not None:
-                step = run(store)
-                run = step.run
-            return step, []
+            return store.tree.fast(store), []
         end, records = self.walk_records(store, trace)
         return end, materialize(store, records)
 
@@ -142,13 +137,10 @@ class Engine:
         asking each step again which branch it takes and why. Within one diagnosis every fact
         and answer is fixed once read, so the second asking is the same decision, reading the
         same facts from the store, with nothing fetched."""
+        if not trace:
+            return store.tree.fast(store), []
         step = store.tree.start
         run = step.run
-        if not trace:
-            while run is not None:
-                step = run(store)
-                run = step.run
-            return step, []
         visited = []
         while run is not None:
             visited.append(step)

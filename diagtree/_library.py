@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 
 from ._catalog import Catalog, CatalogEntry, read_catalog
+from ._codegen import attach_fast_walker
 from ._compile import CompiledTree, compile_tree
 from ._errors import AuthoringError, Location, Problem, did_you_mean
 from ._facts import FactSchema
@@ -167,7 +168,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
     by_symptom: dict[str, CompiledTree] = {}
     if not any(p.severity == "error" for p in problems):  # compile only what is sound
         for flat in flats:
-            trees[flat.id] = compiled = compile_tree(flat)
+            trees[flat.id] = compiled = attach_fast_walker(compile_tree(flat))
             for symptom in flat.document.symptoms:
                 if handled.get(symptom) == flat.id:
                     by_symptom[symptom] = compiled

@@ -16,6 +16,7 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ._codegen import attach_fast_walker
 from ._compile import CompiledTree, compile_tree
 from ._errors import Problem
 from ._graph import FlatTree, inline_tree
@@ -111,5 +112,5 @@ class History:
             flat = inline_tree(tree, documents, [], self.max_depth)
             if flat is None:  # pragma: no cover - every combination was checked at load
                 return latest.get(tree.id)
-            hit = self._cache[key] = compile_tree(flat)
+            hit = self._cache[key] = attach_fast_walker(compile_tree(flat))
         return hit

@@ -238,6 +238,9 @@ def _check_walks(lib: Any, facts_list: list[dict[str, Any]],
         traced_end, labels = walk_traced(tree, FakeStore(facts, answers), max_steps=bound)
         assert traced_end is end, (labels, visited)
         assert [sid for sid, _ in labels] == visited[:-1]
+        # the generated whole-tree walker (`_codegen`) ends where the closures end
+        assert tree.fast is not None
+        assert tree.fast(FakeStore(facts, answers)) is end, visited
 
 
 @SETTINGS

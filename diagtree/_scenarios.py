@@ -56,16 +56,17 @@ class CaseResult:
     error: str | None = None
 
     def describe(self) -> str:
+        """One line: the case, what differed (expected and actual), and the path walked."""
         head = f"FAIL {self.case.id} ({self.case.location})"
         if self.error:
-            return f"{head}: {self.error}"
-        lines = [head + ": " + "; ".join(self.mismatches)]
+            return f"{head}: " + "; ".join(line.strip() for line in self.error.splitlines())
+        parts = ["; ".join(self.mismatches)]
         if self.diagnosis is not None:
             path = " → ".join(f"{s.node}[{s.branch}]" for s in self.diagnosis.trace)
-            lines.append(f"    path: {path or '(none)'} ⇒ {self.diagnosis.cause}")
+            parts.append(f"path: {path or '(none)'} ⇒ {self.diagnosis.cause}")
             if self.diagnosis.unavailable:
-                lines.append("    unavailable: " + ", ".join(self.diagnosis.unavailable))
-        return "\n".join(lines)
+                parts.append("unavailable: " + ", ".join(self.diagnosis.unavailable))
+        return f"{head}: " + "; ".join(parts)
 
 
 def _files(paths: Iterable[str | Path]) -> list[Path]:

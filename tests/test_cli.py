@@ -118,3 +118,17 @@ def test_a_broken_action_template_is_a_located_problem(
     assert main(["validate", str(trees)]) == 1
     out = capsys.readouterr().out
     assert "outcomes.yaml:" in out and "script_syntax" in out and "network.site_outage" in out
+
+
+def test_each_failing_case_is_one_line(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    text = (DATA / "spec_examples.yaml").read_text(encoding="utf-8")
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(text.replace("cause: network.known_coverage_gap",
+                                  "cause: network.weak_coverage").replace(
+        "cause: network.site_outage\n    resolution: frontline",
+        "cause: network.site_outage\n    resolution: dispatch"), encoding="utf-8")
+    assert main(["test", str(wrong)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1] == "6 passed, 2 failed"
+    assert len(lines) == 3 and all(line.startswith("FAIL ") for line in lines[:2])

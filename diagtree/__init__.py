@@ -12,6 +12,8 @@ The public API is what `__all__` lists; every other module is private (``_name``
     print(diagnosis.cause, diagnosis.script)
 """
 
+import logging as _logging
+
 from ._complaint import Complaint, parse_complaint
 from ._diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
 from ._engine import Engine, shipped_trees
@@ -57,3 +59,6 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# a library logs, the application decides where to (no output unless it configures logging)
+_logging.getLogger("diagtree").addHandler(_logging.NullHandler())

@@ -19,6 +19,7 @@ only needs the raw results in place before the first read.
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,6 +32,7 @@ from ._sources import Source
 __all__ = ["FactStore", "SourceSet"]
 
 _POOL: concurrent.futures.ThreadPoolExecutor | None = None
+_log = logging.getLogger("diagtree.sources")
 _EMPTY: Mapping[str, Any] = {}
 
 
@@ -126,6 +128,10 @@ class FactStore(dict[str, Any]):
             reason = str(exc) or type(exc).__name__
             self.calls.append(SourceCall(source, False, round(elapsed, 3),
                                          f"{type(exc).__name__}: {reason}"))
+            # logs never carry a full MSISDN (or IMSI): the complaint id identifies the case
+            _log.warning("source %s unavailable for complaint %s (msisdn %s) after %.1f ms: %s",
+                         source, self.complaint.id, self.complaint.masked_msisdn(), elapsed,
+                         f"{type(exc).__name__}: {reason}")
             return
         self.raw[source] = values
         elapsed = (time.perf_counter() - start) * 1000

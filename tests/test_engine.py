@@ -301,3 +301,14 @@ def test_on_unknown_can_fall_back_to_asking_the_customer(tmp_path: Any) -> None:
     assert engine.diagnose(case["complaint"]).cause == "unknown.needs_investigation"
     session = engine.session(case["complaint"])
     assert session.question is None  # coverage answered: nothing to ask
+
+
+def test_source_failures_are_logged_with_the_msisdn_masked(
+        engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    case = healthy()
+    with caplog.at_level("WARNING", logger="diagtree.sources"):
+        run(engine, case, down=["hlr"])
+    text = caplog.text
+    assert "source hlr unavailable" in text and case["complaint"]["id"] in text
+    assert case["complaint"]["msisdn"] not in text
+    assert case["complaint"]["msisdn"][:3] in text  # masked, not dropped

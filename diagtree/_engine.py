@@ -12,6 +12,7 @@ diagnosis = engine.diagnose({"id": "T1", "type": "no_service", ...})
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
@@ -35,6 +36,8 @@ from ._sources import Source
 from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, category_of
 
 __all__ = ["Engine", "shipped_trees"]
+
+_log = logging.getLogger("diagtree.engine")
 
 
 def shipped_trees() -> Path:
@@ -160,16 +163,26 @@ class Engine:
             values: dict[str, Any] = {}
             notes.append(f"no tree handles the symptom {complaint.type!r}")
         else:
-            end, records = self.walk_records(store, trace)
-            steps = materialize(store, records)
+            failed = False
+            try:
+                end, records = self.walk_records(store, trace)
+                steps = materialize(store, records)
+                values = self._values(end, store, notes)
+            except Exception as exc:
+                # never expected: the walk is checked at load and facts are type-checked; if
+                # it happens anyway the complaint still gets a diagnosis, for an expert to see
+                _log.exception("walk of complaint %s (msisdn %s) failed", complaint.id,
+                               complaint.masked_msisdn())
+                notes.append(f"internal error while walking the tree: {type(exc).__name__}: "
+                             f"{exc}; sent to an expert with the evidence gathered")
+                end, values, failed = tree.undecided, {}, True
             if end.kind == "pending":  # pragma: no cover - sessions finish only when complete
                 raise RuntimeError("the walk is waiting for an answer; use a Session")
             cause = end.cause or NEEDS_INVESTIGATION
-            values = self._values(end, store, notes)
             if end is tree.unavailable:
                 notes.append("a source needed to decide was unavailable: "
                              + (", ".join(store.unavailable()) or "unknown"))
-            elif end is tree.undecided:
+            elif end is tree.undecided and not failed:
                 notes.append("a switch had no case for the value it read")
         walk_ms = (time.perf_counter() - walk_start) * 1000
         return self._conclude(store, tree, cause, values, steps, notes, locale, started,

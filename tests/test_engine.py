@@ -312,3 +312,26 @@ def test_source_failures_are_logged_with_the_msisdn_masked(
     assert "source hlr unavailable" in text and case["complaint"]["id"] in text
     assert case["complaint"]["msisdn"] not in text
     assert case["complaint"]["msisdn"][:3] in text  # masked, not dropped
+
+
+def test_an_internal_failure_still_gives_a_diagnosis(
+        engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    case = healthy()
+    tree = engine.tree_for("no_service")
+    assert tree is not None
+    step = tree.start
+    original = step.run
+
+    def broken(f: Any) -> Any:
+        raise ZeroDivisionError("a bug")
+
+    step.run = broken
+    try:
+        with caplog.at_level("ERROR", logger="diagtree.engine"):
+            d = run(engine, case)
+    finally:
+        step.run = original
+    assert d.cause == "unknown.needs_investigation"
+    assert (d.resolution, d.department) == ("dispatch", "tier2")
+    assert any("internal error" in n and "a bug" in n for n in d.notes)
+    assert case["complaint"]["msisdn"] not in caplog.text and "failed" in caplog.text

@@ -21,6 +21,7 @@ from typing import Any
 
 import jinja2
 
+from ._catalog import CatalogEntry
 from ._compile import CompiledTree, Step
 from ._complaint import Complaint, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
@@ -38,6 +39,7 @@ from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, category_of
 __all__ = ["Engine", "shipped_trees"]
 
 _log = logging.getLogger("diagtree.engine")
+_ACTION_SEPARATOR = "\x1e"  # ASCII record separator: never in an action's text
 
 
 def shipped_trees() -> Path:
@@ -89,6 +91,11 @@ class Engine:
             text: compile_template(env, text)
             for entry in self.library.catalog.entries.values() for text in entry.actions
             if "{" in text}
+        # all of an outcome's actions as one template, rendered in one go (one context)
+        self._action_bundles: dict[str, jinja2.Template] = {
+            cause: compile_template(env, _ACTION_SEPARATOR.join(entry.actions))
+            for cause, entry in self.library.catalog.entries.items()
+            if sum("{" in text for text in entry.actions) > 1}
 
     # -- public ----------------------------------------------------------------------------
     def tree_for(self, symptom: str, at: _dt.datetime | None = None) -> CompiledTree | None:
@@ -243,8 +250,7 @@ class Engine:
         render_start = time.perf_counter()
         local = localize(variables, complaint.utc_offset)
         script = self._render(entry.script if entry else None, loc, local, notes)
-        actions = tuple(self._render_text(a, local, notes)
-                        for a in (entry.actions if entry else ()))
+        actions = self._render_actions(entry, local, notes)
         render_ms = (time.perf_counter() - render_start) * 1000
         total_ms = (time.perf_counter() - started) * 1000
         fetch_ms = sum(c.latency_ms for c in store.calls)
@@ -299,6 +305,20 @@ class Engine:
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
             notes.append(f"script {script_id!r} failed to render: {exc}")
             return ""
+
+    def _render_actions(self, entry: CatalogEntry | None, variables: dict[str, Any],
+                        notes: list[str]) -> tuple[str, ...]:
+        if entry is None:
+            return ()
+        bundle = self._action_bundles.get(entry.cause)
+        if bundle is not None:
+            try:
+                parts = render_template(bundle, variables).split(_ACTION_SEPARATOR)
+                if len(parts) == len(entry.actions):
+                    return tuple(parts)
+            except (jinja2.TemplateError, TypeError, ValueError, AttributeError):
+                pass  # rendered one by one below, so the note names the action that failed
+        return tuple(self._render_text(a, variables, notes) for a in entry.actions)
 
     def _render_text(self, text: str, variables: dict[str, Any], notes: list[str]) -> str:
         if "{" not in text:

@@ -55,3 +55,16 @@ def test_the_generated_source_holds_no_author_text(engine: Engine) -> None:
         del codegen.compile  # type: ignore[attr-defined]
     text = "\n".join(sources)
     assert "hlr." not in text and "coverage." not in text and '"' not in text and "'" not in text
+
+
+def test_bundled_action_rendering_equals_rendering_one_by_one() -> None:
+    bundled = Engine(sources=ad.mock_sources(demo.demo_records()))
+    one_by_one = Engine(sources=ad.mock_sources(demo.demo_records()))
+    one_by_one._action_bundles.clear()
+    assert len(bundled._action_bundles) >= 5
+    for case in demo.demo_complaints():
+        if case["down"]:
+            continue
+        a = bundled.diagnose(case["complaint"], answers=case["answers"])
+        b = one_by_one.diagnose(case["complaint"], answers=case["answers"])
+        assert a.actions == b.actions and a.notes == b.notes, case["complaint"]["id"]

@@ -22,14 +22,13 @@ from typing import Any
 from ._compile import CompiledTree, Step
 from ._expr_ast import FactRef
 from ._facts import UNKNOWN
-from ._fused import _leaf  # the same leaf analysis as the fused closures
+from ._fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
 from ._graph import Jump
 from ._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
 
 __all__ = ["attach_fast_walker", "fast_walker"]
 
 _ORDER_OPS = {"<", "<=", ">", ">="}
-_BOOL, _NOT_BOOL, _EQ, _NE, _ORD, _IN, _NOT_IN, _HAS, _NOT_HAS = range(9)
 
 
 class _Gen:
@@ -107,36 +106,36 @@ class _Gen:
 
     def check(self, step: Step, node: CheckNode, ind: str, out: list[str]) -> None:
         yes, no, unk = _edges(self.tree, step, node)[:3]
-        leaf = _leaf(node.condition.ir)
-        if leaf is None:
+        found = leaf(node.condition.ir)
+        if found is None:
             out.append(f"{ind}r = {self.k(node.condition.fn)}(f)")
             self.branch(f"{ind}if r is True:", yes, ind, out)
             self.branch(f"{ind}if r is U:", unk, ind, out)
             self.goto(no, ind, out)
             return
-        kind, name, lit, _cmp = leaf
+        kind, name, lit, _cmp = found
         out.append(f"{ind}v = f[{self.k(name)}]")
-        if kind == _BOOL:
+        if kind == BOOL:
             self.branch(f"{ind}if v is True:", yes, ind, out)
             self.branch(f"{ind}if v is U:", unk, ind, out)
             self.goto(no, ind, out)
             return
         self.branch(f"{ind}if v is U:", unk, ind, out)
-        if kind == _NOT_BOOL:
+        if kind == NOT_BOOL:
             self.branch(f"{ind}if v is True:", no, ind, out)
             self.goto(yes, ind, out)
             return
-        if kind in (_EQ, _NE):
-            op = "==" if kind == _EQ else "!="
+        if kind in (EQ, NE):
+            op = "==" if kind == EQ else "!="
             test = f"v {op} {self.k(lit)}"
-        elif kind == _ORD:
+        elif kind == ORD:
             op = _ir_op(node.condition.ir)
             test = f"v is not None and v {op} {self.k(lit)}"
-        elif kind in (_IN, _NOT_IN):
-            op = "in" if kind == _IN else "not in"
+        elif kind in (IN, NOT_IN):
+            op = "in" if kind == IN else "not in"
             test = f"v is not None and v {op} {self.k(lit)}"
         else:
-            op = "in" if kind == _HAS else "not in"
+            op = "in" if kind == HAS else "not in"
             test = f"v is not None and {self.k(lit)} {op} v"
         self.branch(f"{ind}if {test}:", yes, ind, out)
         self.goto(no, ind, out)
@@ -148,10 +147,10 @@ class _Gen:
     def switch(self, step: Step, node: SwitchNode, ind: str, out: list[str]) -> None:
         assert isinstance(node.subject.ir, FactRef)
         tree = self.tree
-        table = {value: _resolve(tree, edge.target) for value, edge in node.cases}
-        default = _resolve(tree, node.default.target) if node.default is not None \
+        table = {value: tree.resolve(edge.target) for value, edge in node.cases}
+        default = tree.resolve(node.default.target) if node.default is not None \
             else tree.undecided
-        unk = _resolve(tree, node.on_unknown.target) if node.on_unknown is not None \
+        unk = tree.resolve(node.on_unknown.target) if node.on_unknown is not None \
             else tree.unavailable
         null = table.get(None, default)
         out.append(f"{ind}v = f[{self.k(node.subject.ir.name)}]")
@@ -171,7 +170,7 @@ class _Gen:
     def ask(self, step: Step, node: AskNode, ind: str, out: list[str]) -> None:
         tree = self.tree
         question = node.question
-        table = {value: _resolve(tree, edge.target) for value, edge in node.cases}
+        table = {value: tree.resolve(edge.target) for value, edge in node.cases}
         default = table[question.default] if question.default in table \
             else next(iter(table.values()))
         qid = self.k(question.id)
@@ -257,35 +256,26 @@ class _Continue:
 
 def _ir_op(ir: Any) -> str:
     op = str(ir.op)
-    if op not in _ORDER_OPS:  # pragma: no cover - `_leaf` only makes _ORD for these
+    if op not in _ORDER_OPS:  # pragma: no cover - `leaf` only makes ORD for these
         raise ValueError(op)
     return op
 
 
-def _resolve(tree: CompiledTree, target: str) -> Step:
-    nodes = tree.flat.nodes
-    while isinstance(nodes.get(target), Jump):
-        jump = nodes[target]
-        assert isinstance(jump, Jump)
-        target = jump.to.target
-    return tree.steps[target]
-
-
 def _edges(tree: CompiledTree, step: Step, node: Any) -> list[Step]:
     """The steps a node can go to; for a check: [yes, no, unknown]."""
-    unk = _resolve(tree, node.on_unknown.target) if getattr(node, "on_unknown", None) \
+    unk = tree.resolve(node.on_unknown.target) if getattr(node, "on_unknown", None) \
         else tree.unavailable
     if isinstance(node, CheckNode):
-        return [_resolve(tree, node.yes.target), _resolve(tree, node.no.target), unk]
+        return [tree.resolve(node.yes.target), tree.resolve(node.no.target), unk]
     if isinstance(node, SwitchNode):
-        default = _resolve(tree, node.default.target) if node.default is not None \
+        default = tree.resolve(node.default.target) if node.default is not None \
             else tree.undecided
-        return [*(_resolve(tree, e.target) for _, e in node.cases), default, unk]
+        return [*(tree.resolve(e.target) for _, e in node.cases), default, unk]
     if isinstance(node, TableNode):
-        return [*(_resolve(tree, r.then.target) for r in node.rows),
-                _resolve(tree, node.default.target), unk]
+        return [*(tree.resolve(r.then.target) for r in node.rows),
+                tree.resolve(node.default.target), unk]
     if isinstance(node, AskNode):
-        return [_resolve(tree, e.target) for _, e in node.cases]
+        return [tree.resolve(e.target) for _, e in node.cases]
     return []
 
 

@@ -75,6 +75,23 @@ class CompiledTree:
     def version(self) -> str:
         return self.flat.document.version
 
+    def resolve(self, target: str) -> Step:
+        """The step a node id leads to (jumps left by sub-tree inlining followed)."""
+        return self.steps[through_jumps(self.flat, target)]
+
+
+def through_jumps(flat: FlatTree, target: str) -> str:
+    """The node a target really leads to, past the jumps that sub-tree inlining left."""
+    seen = set()
+    while isinstance(flat.nodes.get(target), Jump):
+        if target in seen:  # pragma: no cover - cycles are rejected before compiling
+            break
+        seen.add(target)
+        jump = flat.nodes[target]
+        assert isinstance(jump, Jump)
+        target = jump.to.target
+    return target
+
 
 def compile_tree(flat: FlatTree) -> CompiledTree:
     steps: dict[str, Step] = {}
@@ -86,15 +103,7 @@ def compile_tree(flat: FlatTree) -> CompiledTree:
     undecided.cause = NEEDS_INVESTIGATION
 
     def resolve(target: str) -> Step:
-        seen = set()
-        while isinstance(flat.nodes.get(target), Jump):
-            if target in seen:  # pragma: no cover - cycles are rejected before compiling
-                break
-            seen.add(target)
-            jump = flat.nodes[target]
-            assert isinstance(jump, Jump)
-            target = jump.to.target
-        return steps[target]
+        return steps[through_jumps(flat, target)]
 
     for nid, node in flat.nodes.items():
         step = steps[nid]
@@ -133,14 +142,6 @@ def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None
                 return unk
             return no
 
-    def trace_run(f: Any) -> tuple[str, Step, str | None]:
-        r = fn(f)
-        if r is True:
-            return "yes", yes, text
-        if r is UNKNOWN:
-            return "on_unknown", unk, text
-        return "no", no, text
-
     if len({id(yes), id(no), id(unk)}) == 3:  # the target tells the branch: reuse `run`
         labels = {id(yes): "yes", id(no): "no", id(unk): "on_unknown"}
         fast = run
@@ -148,6 +149,14 @@ def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None
         def trace_run(f: Any) -> tuple[str, Step, str | None]:
             nxt = fast(f)
             return labels[id(nxt)], nxt, text
+    else:
+        def trace_run(f: Any) -> tuple[str, Step, str | None]:
+            r = fn(f)
+            if r is True:
+                return "yes", yes, text
+            if r is UNKNOWN:
+                return "on_unknown", unk, text
+            return "no", no, text
 
     step.run, step.trace_run = run, trace_run
 

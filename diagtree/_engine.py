@@ -135,8 +135,6 @@ class Engine:
 
     def walk(self, store: FactStore, trace: bool) -> tuple[Step, list[TraceStep]]:
         """Walk the complaint's tree; with `trace`, also return the evidence of every step."""
-        if not trace:
-            return store.tree.fast(store), []
         end, records = self.walk_records(store, trace)
         return end, materialize(store, records)
 
@@ -234,6 +232,7 @@ class Engine:
                     notes.append(f"refund {amount:.2f} CNY is above the {role}'s authority "
                                  f"({limit:g} CNY): dispatched to {policy.above}")
         loc = locale or self.locale
+        unavailable = store.unavailable()
         variables = {
             **values,
             "complaint_id": complaint.id,
@@ -242,7 +241,7 @@ class Engine:
             "department": department,
             "feedback_due": due,
             "reported_at": complaint.reported_at,
-            "unavailable": list(store.unavailable()),
+            "unavailable": list(unavailable),
             "answers": dict(store.answers),
             "refund": None if refund is None else {
                 "amount": refund.amount, "within_authority": refund.within_authority},
@@ -266,7 +265,7 @@ class Engine:
             actions=actions, refund=refund, locale=loc, script=script,
             values=tuple((k, json_value(v)) for k, v in values.items()),
             answers=tuple((k, v) for k, v in store.answers.items()),
-            trace=tuple(steps), sources=tuple(store.calls), unavailable=store.unavailable(),
+            trace=tuple(steps), sources=tuple(store.calls), unavailable=unavailable,
             notes=tuple(notes),
             timings_ms=(("total", round(total_ms, 3)), ("walk", round(walk_ms, 3)),
                         ("fetch", round(fetch_ms, 3)), ("render", round(render_ms, 3))),
@@ -323,12 +322,8 @@ class Engine:
     def _render_text(self, text: str, variables: dict[str, Any], notes: list[str]) -> str:
         if "{" not in text:
             return text
-        try:
-            template = self._action_templates.get(text)
-            if template is None:
-                template = self._action_templates[text] = \
-                    compile_template(self.library.scripts.env("en"), text)
-            return render_template(template, variables)
+        try:  # every templated action was compiled when the engine loaded
+            return render_template(self._action_templates[text], variables)
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
             notes.append(f"action {text!r} failed to render: {exc}")
             return text

@@ -12,8 +12,8 @@ adapter bug) makes that fact `UNKNOWN` and is recorded the same way.
 
 Sources marked ``blocking = True`` run on a worker thread and are abandoned at their timeout;
 others are called inline and trusted to honour the timeout they are given (the shipped mock
-sources do). Fetching several sources concurrently ahead of the walk fits here too: `prefetch`
-only needs the raw results in place before the first read.
+sources do). Fetching several sources concurrently ahead of the walk fits here too: such a
+step only needs to fill `raw` for those sources (with `calls`) before the first read.
 """
 
 from __future__ import annotations
@@ -72,14 +72,14 @@ class FactStore(dict[str, Any]):
         self.defaulted: set[str] = set()  # questions answered by their default
         self.interactive = interactive
         self.calls: list[SourceCall] = []
-        self.fetched: set[str] = set()  # sources asked, in any outcome
-        self.raw: dict[str, Mapping[str, Any] | None] = {}  # what each returned; None: failed
+        # what each source asked returned (None: it failed); a source is asked once
+        self.raw: dict[str, Mapping[str, Any] | None] = {}
         self.tree: Any = None  # the compiled tree this complaint is walked through
 
     def __missing__(self, name: str) -> Any:
         source = name[: name.find(".")]
         raw = self.raw.get(source, _EMPTY)
-        if raw is _EMPTY and source not in self.fetched:
+        if raw is _EMPTY:
             self.fetch(source)
             raw = self.raw.get(source, _EMPTY)
         if raw is None:  # the source failed, or none of that name is configured
@@ -99,9 +99,8 @@ class FactStore(dict[str, Any]):
 
     def fetch(self, source: str) -> None:
         """Fetch one source (once); record the call and its failure, if any."""
-        if source in self.fetched:
+        if source in self.raw:
             return
-        self.fetched.add(source)
         src = self.sources.sources.get(source)
         if src is None:  # no such source configured: its facts cannot be known
             self.raw[source] = None

@@ -22,37 +22,38 @@ from typing import Any, Final
 from ._expr_ast import BoolOp, Compare, FactRef, ListLit, Literal, Node, Not
 from ._facts import UNKNOWN
 
-__all__ = ["fused_decision"]
+__all__ = ["BOOL", "EQ", "HAS", "IN", "NE", "NOT_BOOL", "NOT_HAS", "NOT_IN", "ORD",
+           "fused_decision", "leaf"]
 
-# leaf kinds
-_BOOL, _NOT_BOOL, _EQ, _NE, _ORD, _IN, _NOT_IN, _HAS, _NOT_HAS = range(9)
+# leaf kinds (the generated walker of `_codegen` reads them too)
+BOOL, NOT_BOOL, EQ, NE, ORD, IN, NOT_IN, HAS, NOT_HAS = range(9)
 _ORDERED: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 Leaf = tuple[int, str, Any, Any]  # (kind, fact name, literal, ordered operator or None)
 
 
-def _leaf(node: Node) -> Leaf | None:
+def leaf(node: Node) -> Leaf | None:
     if isinstance(node, FactRef) and node.type is not None and node.type.kind == "bool":
-        return (_BOOL, node.name, None, None)
+        return (BOOL, node.name, None, None)
     if isinstance(node, Not) and isinstance(node.operand, FactRef):
-        inner = _leaf(node.operand)
-        return (_NOT_BOOL, inner[1], None, None) if inner is not None else None
+        inner = leaf(node.operand)
+        return (NOT_BOOL, inner[1], None, None) if inner is not None else None
     if not isinstance(node, Compare):
         return None
     left, right, op = node.left, node.right, node.op
     if isinstance(left, FactRef) and isinstance(right, Literal):
         if op == "==":
-            return (_EQ, left.name, right.value, None)
+            return (EQ, left.name, right.value, None)
         if op == "!=":
-            return (_NE, left.name, right.value, None)
+            return (NE, left.name, right.value, None)
         if op in _ORDERED and right.value is not None:
-            return (_ORD, left.name, right.value, _ORDERED[op])
+            return (ORD, left.name, right.value, _ORDERED[op])
     if isinstance(left, FactRef) and isinstance(right, ListLit) and op in ("in", "not in"):
         values = frozenset(item.value for item in right.items)
-        return (_IN if op == "in" else _NOT_IN, left.name, values, None)
+        return (IN if op == "in" else NOT_IN, left.name, values, None)
     if isinstance(left, Literal) and isinstance(right, FactRef) and op in ("in", "not in") \
             and isinstance(left.value, str):
-        return (_HAS if op == "in" else _NOT_HAS, right.name, left.value, None)
+        return (HAS if op == "in" else NOT_HAS, right.name, left.value, None)
     return None
 
 
@@ -61,35 +62,35 @@ def _truth(leaf: Leaf, v: Any) -> Any:
     kind, _, lit, cmp = leaf
     if v is UNKNOWN:
         return UNKNOWN
-    if kind == _BOOL:
+    if kind == BOOL:
         return v is True
-    if kind == _NOT_BOOL:
+    if kind == NOT_BOOL:
         return v is not True
-    if kind == _EQ:
+    if kind == EQ:
         return v == lit
-    if kind == _NE:
+    if kind == NE:
         return v != lit
     if v is None:
         return False
-    if kind == _ORD:
+    if kind == ORD:
         return bool(cmp(v, lit))
-    if kind == _IN:
+    if kind == IN:
         return v in lit
-    if kind == _NOT_IN:
+    if kind == NOT_IN:
         return v not in lit
-    if kind == _HAS:
+    if kind == HAS:
         return lit in v
     return lit not in v
 
 
 def fused_decision(ir: Node, yes: Any, no: Any, unk: Any) -> Callable[[Any], Any] | None:
     """A closure `f -> yes | no | unk` for `ir`, or None when it is not made of leaves."""
-    single = _leaf(ir)
+    single = leaf(ir)
     if single is not None:
         return _single(single, yes, no, unk)
     if not isinstance(ir, BoolOp):
         return None
-    leaves = [_leaf(operand) for operand in ir.operands]
+    leaves = [leaf(operand) for operand in ir.operands]
     if any(leaf is None for leaf in leaves) or not leaves:
         return None
     chain = tuple(leaf for leaf in leaves if leaf is not None)
@@ -122,7 +123,7 @@ def fused_decision(ir: Node, yes: Any, no: Any, unk: Any) -> Callable[[Any], Any
 
 def _single(leaf: Leaf, yes: Any, no: Any, unk: Any) -> Callable[[Any], Any]:
     kind, name, lit, cmp = leaf
-    if kind == _BOOL:
+    if kind == BOOL:
         def run_bool(f: Any) -> Any:
             v = f[name]
             if v is True:
@@ -132,7 +133,7 @@ def _single(leaf: Leaf, yes: Any, no: Any, unk: Any) -> Callable[[Any], Any]:
             return no
 
         return run_bool
-    if kind == _EQ:
+    if kind == EQ:
         def run_eq(f: Any) -> Any:
             v = f[name]
             if v is UNKNOWN:
@@ -140,7 +141,7 @@ def _single(leaf: Leaf, yes: Any, no: Any, unk: Any) -> Callable[[Any], Any]:
             return yes if v == lit else no
 
         return run_eq
-    if kind == _ORD:
+    if kind == ORD:
         def run_ord(f: Any) -> Any:
             v = f[name]
             if v is None:

@@ -5,8 +5,8 @@ Two layers, so that an operator replaces only what talks to its own systems:
 - a **backend** is a record store. It answers look-ups with records in the shapes of the
   source-record contract (``shared/spec/sources.md``): `HlrBackend` (``subscriber(msisdn)``,
   ``device(tac)``), `BillingBackend` (``account(msisdn)``, ``customer(msisdn)``) and
-  `CoverageBackend` (``cells_near(lat, lon)``, ``alarms_on(element)``, ``platform_alarms()``,
-  ``planned_works_on(cell_id)``, ``gaps_near(lat, lon)``, ``measurements_near(lat, lon, r)``).
+  `CoverageBackend` (``cells_near(lat, lon)``, ``alarms_on_any(elements)``, ``platform_alarms()``,
+  ``planned_works_on_any(cell_ids)``, ``gaps_near(lat, lon)``, ``measurements_near(lat, lon, r)``).
   It interprets nothing; spatial queries may return a superset (a bounding box, a PostGIS
   ``ST_DWithin`` with a margin). `RecordStore` is the in-memory backend over `SourceRecords`,
   indexed once (dicts by key, lat/lon grids) so that each look-up touches only nearby records.

@@ -51,16 +51,18 @@ class CoverageBackend(Protocol):
         """Candidate cells: at least every cell whose ``range_m`` reaches the point."""
         ...
 
-    def alarms_on(self, element: str) -> Sequence[Record]:
-        """The open alarms on one network element (a cell id)."""
+    def alarms_on_any(self, elements: Sequence[str]) -> Sequence[Record]:
+        """The open alarms on any of these network elements (cell ids), grouped in the order
+        of `elements` (one query for all of a location's serving cells)."""
         ...
 
     def platform_alarms(self) -> Sequence[Record]:
         """The open alarms of type ``platform_fault`` (any element, any severity)."""
         ...
 
-    def planned_works_on(self, cell_id: str) -> Sequence[Record]:
-        """The planned works that list this cell (any time window)."""
+    def planned_works_on_any(self, cell_ids: Sequence[str]) -> Sequence[Record]:
+        """The planned works that list any of these cells (any time window), each once, in
+        the order of the first cell of `cell_ids` that it lists."""
         ...
 
     def gaps_near(self, lat: float, lon: float) -> Sequence[Record]:

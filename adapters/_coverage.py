@@ -24,6 +24,7 @@ Conventions (sources.md, taxonomy.md), all at the complaint's location and repor
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -84,6 +85,8 @@ COVERAGE_FACTS: Final[tuple[FactSpec, ...]] = (
     FactSpec("coverage.platform_faults.affects", FactType.list_of(_E(*AFFECTS)),
              "services affected by any active platform fault"),
 )
+_STR: Final = frozenset({str})
+_BY_DISTANCE: Final = operator.itemgetter(0, 1)
 _NAMES: Final = tuple(spec.name for spec in COVERAGE_FACTS)
 _NO_PLATFORM_FAULT: Final[Mapping[str, Any]] = {
     "coverage.platform_fault.active": False, "coverage.platform_fault.element": None,
@@ -120,60 +123,56 @@ class CoverageAdapter:
     def _located(self, lat: float, lon: float, at: _dt.datetime) -> dict[str, Any]:
         backend = self.backend
         here = Origin(lat, lon)
-        serving: list[tuple[float, str, Record]] = []
-        for cell in backend.cells_near(lat, lon):
-            d = here.distance_within(cell["lat"], cell["lon"], cell["range_m"])
-            if d is not None:
-                serving.append((d, text(cell["cell_id"]) or "", cell))
-        serving.sort(key=_by_distance)
-        ids = tuple(cell_id for _, cell_id, _ in serving)
-        prbs = [p for _, _, c in serving if (p := number(c.get("prb_util_busy_hour"))) is not None]
-        samples = [s for s in backend.measurements_near(lat, lon, NEAR_M)
-                   if here.within(s["lat"], s["lon"], NEAR_M)]
-        rsrp = [v for s in samples if (v := number(s.get("rsrp_dbm"))) is not None]
-        sinr = [v for s in samples if (v := number(s.get("sinr_db"))) is not None]
+        serving = [(d, cell["cell_id"], cell)
+                   for d, cell in here.all_within(backend.cells_near(lat, lon), "range_m")]
+        if not set(map(type, [cell_id for _, cell_id, _ in serving])) <= _STR:
+            serving = [(d, text(cell_id) or "", cell) for d, cell_id, cell in serving]
+        serving.sort(key=_BY_DISTANCE)  # nearest first; the cell id breaks a tie
+        ids = tuple([cell_id for _, cell_id, _ in serving])
+        prbs = numbers([c.get("prb_util_busy_hour") for _, _, c in serving])
+        techs = {c.get("tech") for _, _, c in serving}
+        samples = here.all_within(backend.measurements_near(lat, lon, NEAR_M), None, NEAR_M)
+        rsrp = numbers([s.get("rsrp_dbm") for _, s in samples])
+        sinr = numbers([s.get("sinr_db") for _, s in samples])
         out: dict[str, Any] = {
             "coverage.serving_cells": ids,
             "coverage.serving_cell_count": len(ids),
-            "coverage.lte_nr_only": bool(ids) and not any(
-                c.get("tech") in LEGACY_RATS for _, _, c in serving),
+            "coverage.lte_nr_only": bool(ids) and techs.isdisjoint(LEGACY_RATS),
             "coverage.prb_util_max": max(prbs) if prbs else None,
             "coverage.measurements.count": len(samples),
             "coverage.rsrp_dbm": median(rsrp),
             "coverage.sinr_db": median(sinr),
         }
-        out.update(self._outage(ids, at))
-        out.update(self._works(ids, at))
+        if ids:
+            out.update(self._outage(ids, at))
+            out.update(self._works(ids, at))
+        else:
+            out["coverage.outage.active"] = out["coverage.planned_works.active"] = False
         out.update(self._gap(here))
         return out
 
-    def _outage(self, cell_ids: Iterable[str], at: _dt.datetime) -> dict[str, Any]:
-        found: list[Record] = []
-        alarms_on = self.backend.alarms_on
-        for cell_id in cell_ids:
-            for a in alarms_on(cell_id):
-                if (a.get("severity") == "critical" and a.get("type") in OUTAGE_TYPES
-                        and _raised(a, at)):
-                    found.append(a)
-        first = found[0] if found else None
+    def _outage(self, cell_ids: Sequence[str], at: _dt.datetime) -> dict[str, Any]:
+        found = [a for a in self.backend.alarms_on_any(cell_ids)
+                 if a.get("severity") == "critical" and a.get("type") in OUTAGE_TYPES
+                 and _raised(a, at)]
+        if not found:
+            return {"coverage.outage.active": False}
+        first = found[0]
         return {
-            "coverage.outage.active": first is not None,
-            "coverage.outage.cell": None if first is None else text(first.get("element")),
-            "coverage.outage.type": None if first is None else choice(first.get("type"),
-                                                                      OUTAGE_TYPES),
+            "coverage.outage.active": True,
+            "coverage.outage.cell": text(first.get("element")),
+            "coverage.outage.type": choice(first.get("type"), OUTAGE_TYPES),
             "coverage.outage.eta": _latest(when(a.get("eta")) for a in found),
         }
 
-    def _works(self, cell_ids: Iterable[str], at: _dt.datetime) -> dict[str, Any]:
+    def _works(self, cell_ids: Sequence[str], at: _dt.datetime) -> dict[str, Any]:
         best: tuple[_dt.datetime, _dt.datetime, Record] | None = None
-        works_on = self.backend.planned_works_on
-        for cell_id in cell_ids:
-            for work in works_on(cell_id):
-                start, end = when(work.get("start")), when(work.get("end"))
-                if start is None or end is None or not start <= at <= end:
-                    continue
-                if best is None or end > best[1]:
-                    best = (start, end, work)
+        for work in self.backend.planned_works_on_any(cell_ids):
+            start, end = when(work.get("start")), when(work.get("end"))
+            if start is None or end is None or not start <= at <= end:
+                continue
+            if best is None or end > best[1]:
+                best = (start, end, work)
         if best is None:
             return {"coverage.planned_works.active": False}
         return {
@@ -237,5 +236,10 @@ def _latest(times: Iterable[_dt.datetime | None]) -> _dt.datetime | None:
     return max(known) if known else None
 
 
-def _by_distance(entry: tuple[float, str, Record]) -> tuple[float, str]:
-    return entry[0], entry[1]
+def numbers(values: list[Any]) -> list[int | float]:
+    """The known values of a list of record fields, each checked to be a number."""
+    known = [v for v in values if v is not None]
+    for v in known:
+        if type(v) is not float and type(v) is not int:
+            number(v)  # raises ValueError for a non-number (bool included)
+    return known

@@ -20,9 +20,9 @@ Callers apply the exact `within` test to what a grid returns.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from math import asin, cos, radians, sin, sqrt
-from typing import Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 __all__ = ["EARTH_RADIUS_M", "EPSILON_M", "DiskGrid", "Origin", "PointGrid", "distance_m", "within"]
 
@@ -30,6 +30,7 @@ EARTH_RADIUS_M: Final = 6_371_008.8
 EPSILON_M: Final = 1e-6
 _DIAMETER_M: Final = 2 * EARTH_RADIUS_M
 _M_PER_DEG: Final = EARTH_RADIUS_M * math.pi / 180
+_HALF_RAD: Final = math.pi / 360  # degrees → radians, halved (for a mean latitude)
 _PLANAR_MAX_M: Final = 50_000.0  # beyond this the planar estimate is not trusted
 _PAD_DEG: Final = 1e-6  # bounding boxes are padded by ~0.1 m so that a boundary point is inside
 
@@ -73,7 +74,7 @@ class Origin:
         is exactly `distance_m`'s. The estimate is returned for inside points (used to order
         serving cells nearest first)."""
         dy = (lat - self.lat) * _M_PER_DEG
-        dx = (lon - self.lon) * _M_PER_DEG * cos(radians((lat + self.lat) / 2))
+        dx = (lon - self.lon) * _M_PER_DEG * cos((lat + self.lat) * _HALF_RAD)
         estimate = sqrt(dx * dx + dy * dy)
         if estimate <= _PLANAR_MAX_M:
             band = radius_m * 1e-5 + 0.01
@@ -83,6 +84,35 @@ class Origin:
                 return None
         exact = self.distance_m(lat, lon)
         return exact if exact <= radius_m + EPSILON_M else None
+
+
+    def all_within(self, items: Iterable[Mapping[str, Any]], radius_key: str | None = None,
+                   radius_m: float = 0.0) -> list[tuple[float, Any]]:
+        """``(distance, item)`` for each mapping with ``lat``/``lon`` keys that is at most its
+        radius from here: ``item[radius_key]`` (a cell's range), or `radius_m` for all.
+
+        The same decision and distance as `distance_within` item by item, in one loop (the
+        coverage adapter asks it of a few tens of cells and samples per complaint)."""
+        lat0, lon0 = self.lat, self.lon
+        found: list[tuple[float, Any]] = []
+        for item in items:
+            lat = item["lat"]
+            lon = item["lon"]
+            r = radius_m if radius_key is None else item[radius_key]
+            dy = (lat - lat0) * _M_PER_DEG
+            dx = (lon - lon0) * _M_PER_DEG * cos((lat + lat0) * _HALF_RAD)
+            estimate = sqrt(dx * dx + dy * dy)
+            if estimate <= _PLANAR_MAX_M:
+                band = r * 1e-5 + 0.01
+                if estimate < r - band:
+                    found.append((estimate, item))
+                    continue
+                if estimate > r + band:
+                    continue
+            exact = self.distance_m(lat, lon)
+            if exact <= r + EPSILON_M:
+                found.append((exact, item))
+        return found
 
 
 def within(lat1: float, lon1: float, lat2: float, lon2: float, radius_m: float) -> bool:

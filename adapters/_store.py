@@ -20,7 +20,6 @@ __all__ = ["RecordStore"]
 CELL_STEP_DEG: Final = 0.0025  # ~280 m buckets for cells and gaps
 CELL_MAX_BUCKETS: Final = 10_000  # a larger disk (a ~35 km rural GSM cell) is always a candidate
 POINT_STEP_DEG: Final = 0.003  # ~330 m buckets for measurement samples
-_EMPTY: Final[tuple[Record, ...]] = ()
 
 
 class RecordStore:
@@ -70,14 +69,19 @@ class RecordStore:
     def cells_near(self, lat: float, lon: float) -> Sequence[Record]:
         return self._cells.covering(lat, lon)
 
-    def alarms_on(self, element: str) -> Sequence[Record]:
-        return self._alarms.get(element, _EMPTY)
+    def alarms_on_any(self, elements: Sequence[str]) -> Sequence[Record]:
+        alarms = self._alarms
+        return [a for e in elements if e in alarms for a in alarms[e]]
 
     def platform_alarms(self) -> Sequence[Record]:
         return self._platform
 
-    def planned_works_on(self, cell_id: str) -> Sequence[Record]:
-        return self._works.get(cell_id, _EMPTY)
+    def planned_works_on_any(self, cell_ids: Sequence[str]) -> Sequence[Record]:
+        works = self._works
+        found = [w for c in cell_ids if c in works for w in works[c]]
+        if len(found) < 2:
+            return found
+        return list({id(w): w for w in found}.values())  # a work listing two of the cells
 
     def gaps_near(self, lat: float, lon: float) -> Sequence[Record]:
         return self._gaps.covering(lat, lon)

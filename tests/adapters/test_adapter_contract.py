@@ -136,13 +136,14 @@ class RawBackend:
     def cells_near(self, lat: float, lon: float) -> list[dict[str, Any]]:
         return list(self.block["coverage"]["cells"])
 
-    def alarms_on(self, element: str) -> list[dict[str, Any]]:
-        return [a for a in self.block["coverage"]["alarms"] if a["element"] == element]
+    def alarms_on_any(self, elements: list[str]) -> list[dict[str, Any]]:
+        return [a for e in elements for a in self.block["coverage"]["alarms"]
+                if a["element"] == e]
 
     def platform_alarms(self) -> list[dict[str, Any]]:
         return []
 
-    def planned_works_on(self, cell_id: str) -> list[dict[str, Any]]:
+    def planned_works_on_any(self, cell_ids: list[str]) -> list[dict[str, Any]]:
         return []
 
     def gaps_near(self, lat: float, lon: float) -> list[dict[str, Any]]:

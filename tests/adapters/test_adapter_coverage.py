@@ -149,6 +149,15 @@ def test_outage_eta_latest_of_several() -> None:
     assert facts["coverage.outage.type"] == "site_down"
 
 
+def test_outage_cell_is_the_nearest_alarmed_serving_cell() -> None:
+    cells = [_cell("far", 900, 2000), _cell("near", 50, 2000), _cell("mid", 400, 2000)]
+    alarms = [_alarm(element="far", type="power"), _alarm(element="mid"),
+              _alarm(element="near", severity="major")]  # not an outage: skipped
+    facts = coverage(complaint(), cells=cells, alarms=alarms)
+    assert facts["coverage.serving_cells"] == ("near", "mid", "far")
+    assert (facts["coverage.outage.cell"], facts["coverage.outage.type"]) == ("mid", "site_down")
+
+
 def _works(start: str, end: str, cells: list[str] | None = None) -> list[dict[str, Any]]:
     return [{"cells": cells or [CELL["cell_id"]], "start": start, "end": end,
              "description": "antenna swap"}]
@@ -170,6 +179,15 @@ def test_planned_works_window_inclusive(start: str, end: str, active: bool) -> N
         assert facts["coverage.planned_works.description"] == "antenna swap"
     else:
         assert facts["coverage.planned_works.end"] is None
+
+
+def test_works_listing_two_serving_cells_counts_once() -> None:
+    cells = [_cell("a", 50, 2000), _cell("b", 100, 2000)]
+    works = (_works("2026-11-20T01:00:00+08:00", "2026-11-20T12:00:00+08:00", ["b", "a"])
+             + _works("2026-11-20T02:00:00+08:00", "2026-11-20T11:00:00+08:00", ["a"]))
+    facts = coverage(complaint(), cells=cells, planned_works=works)
+    assert facts["coverage.planned_works.end"] == dt.datetime.fromisoformat(
+        "2026-11-20T12:00:00+08:00")
 
 
 def test_planned_works_on_other_cell() -> None:

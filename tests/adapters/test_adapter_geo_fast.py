@@ -29,3 +29,22 @@ def test_a_point_exactly_at_the_radius_is_inside(lat: float, lon: float, dlat: f
     here = Origin(lat, lon)
     radius = here.distance_m(lat + dlat, lon + dlon)
     assert here.distance_within(lat + dlat, lon + dlon, radius) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(LAT, LON, st.lists(st.tuples(OFFSET, OFFSET, RADIUS), max_size=8), RADIUS)
+def test_all_within_equals_item_by_item(lat: float, lon: float,
+                                        points: list[tuple[float, float, float]],
+                                        fixed: float) -> None:
+    here = Origin(lat, lon)
+    items = [{"lat": lat + dlat, "lon": lon + dlon, "range_m": r} for dlat, dlon, r in points]
+    for key, radius in (("range_m", 0.0), (None, fixed)):
+        expected = []
+        for item in items:
+            r = item["range_m"] if key else radius
+            if here.distance_m(item["lat"], item["lon"]) <= r + EPSILON_M:
+                expected.append(item)
+        found = here.all_within(items, key, radius)
+        assert [item for _, item in found] == expected
+        for d, item in found:  # the distance is the great-circle one, to well under a mm
+            assert abs(d - here.distance_m(item["lat"], item["lon"])) < 1e-3

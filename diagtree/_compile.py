@@ -38,8 +38,8 @@ TraceRun = Callable[[Any], tuple[str, "Step", str | None]]
 class Step:
     """One compiled node. `run` is None for ends (outcomes, and a pending question)."""
 
-    __slots__ = ("at", "cause", "condition", "id", "kind", "names", "question", "run",
-                 "trace_run", "values")
+    __slots__ = ("at", "cause", "condition", "id", "kind", "names", "question", "reads",
+                 "run", "trace_run", "values")
 
     def __init__(self, node_id: str, kind: str, at: str) -> None:
         self.id = node_id
@@ -52,6 +52,7 @@ class Step:
         self.question: Question | None = None
         self.condition: str | None = None
         self.names: tuple[str, ...] = ()  # the facts its conditions may read
+        self.reads: tuple[tuple[str, str], ...] = ()  # (name, source) of each, for the trace
 
     def __repr__(self) -> str:
         return f"<Step {self.id} {self.kind}>"
@@ -121,6 +122,8 @@ def compile_tree(flat: FlatTree) -> CompiledTree:
         elif isinstance(node, OutcomeNode):
             step.cause = node.cause
             step.values = node.values
+    for step in steps.values():
+        step.reads = tuple((name, name.split(".", 1)[0]) for name in step.names)
     return CompiledTree(flat, resolve(flat.start), steps, unavailable, undecided)
 
 

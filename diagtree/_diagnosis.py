@@ -12,11 +12,13 @@ import datetime as _dt
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from ._complaint import mask_digits
 
-__all__ = ["Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "json_value"]
+__all__ = ["Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "build", "json_value"]
+
+R = TypeVar("R")
 
 
 def json_value(value: Any) -> Any:
@@ -128,6 +130,26 @@ class Diagnosis:
         masked: Any = _mask(self.to_dict())
         assert isinstance(masked, dict)
         return masked
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def build(cls: type[R], fields: dict[str, Any]) -> R:
+    """`cls(**fields)` for a frozen dataclass, in one step instead of one guarded
+    ``object.__setattr__`` per field (25 of them for a `Diagnosis`: several microseconds on
+    every diagnosis). `fields` must name every field exactly once; anything else is a
+    `TypeError`, as the regular constructor would raise."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    if fields.keys() != names:
+        given = set(fields)
+        raise TypeError(f"{cls.__name__}: missing {sorted(names - given)}, "
+                        f"unexpected {sorted(given - names)}")
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
 
 
 # 8 to 15 digits not glued to ASCII letters/digits (Chinese text around a number is fine)

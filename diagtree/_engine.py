@@ -25,7 +25,7 @@ from ._catalog import CatalogEntry
 from ._compile import CompiledTree, Step
 from ._complaint import Complaint, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
-from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, json_value
+from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
 from ._errors import AuthoringError, ComplaintError, Location, Problem
 from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
@@ -40,6 +40,9 @@ __all__ = ["Engine", "shipped_trees"]
 
 _log = logging.getLogger("diagtree.engine")
 _ACTION_SEPARATOR = "\x1e"  # ASCII record separator: never in an action's text
+_MISSING: Any = object()
+_KEPT_SOURCE_SETS = 16
+_TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
 
 
 def shipped_trees() -> Path:
@@ -85,12 +88,18 @@ class Engine:
                                           "the knowledge files",
                                           hint="the engine needs it to resolve each cause"),))
         self._source_set = SourceSet(self.sources, self.timeouts, default_timeout_s)
+        self._source_sets: dict[tuple[Source, ...], SourceSet] = {}  # per-call `sources=`
         # the catalog's action texts compile once, here, like the scripts (compile once, use many)
         env = self.library.scripts.env("en")
         self._action_templates: dict[str, jinja2.Template] = {
             text: compile_template(env, text)
             for entry in self.library.catalog.entries.values() for text in entry.actions
             if "{" in text}
+        # per cause, its catalog entry (looked up once); per grade, the feedback deadline
+        self._entries: dict[str, CatalogEntry | None] = {}
+        policy = self.library.policy
+        self._feedback_after = {grade: _dt.timedelta(hours=f.within_hours)
+                                for grade, f in (policy.feedback.items() if policy else ())}
         # all of an outcome's actions as one template, rendered in one go (one context)
         self._action_bundles: dict[str, jinja2.Template] = {
             cause: compile_template(env, _ACTION_SEPARATOR.join(entry.actions))
@@ -124,14 +133,26 @@ class Engine:
     # -- steps (used by sessions too) -----------------------------------------------------
     def new_store(self, complaint: Complaint, answers: Mapping[str, Any], *, interactive: bool,
                   sources: Iterable[Source] | None = None) -> FactStore:
-        source_set = self._source_set
-        if sources is not None:
-            source_set = SourceSet({s.name: s for s in sources}, self.timeouts,
-                                   self.default_timeout_s)
+        source_set = self._source_set if sources is None else self._source_set_of(sources)
         _check_answers(answers)
         store = FactStore(complaint, complaint_facts(complaint), source_set, answers, interactive)
         store.tree = self.tree_for(complaint.type, complaint.reported_at)
         return store
+
+    def _source_set_of(self, sources: Iterable[Source]) -> SourceSet:
+        """The sources of one call, as a `SourceSet`; the last few are kept (built once, a
+        set checks every fact each source declares)."""
+        given = tuple(sources)
+        try:
+            known = self._source_sets.get(given)
+        except TypeError:  # a source that cannot be hashed: built for this call only
+            return SourceSet({s.name: s for s in given}, self.timeouts, self.default_timeout_s)
+        if known is None:
+            known = SourceSet({s.name: s for s in given}, self.timeouts, self.default_timeout_s)
+            if len(self._source_sets) >= _KEPT_SOURCE_SETS:
+                del self._source_sets[next(iter(self._source_sets))]
+            self._source_sets[given] = known
+        return known
 
     def walk(self, store: FactStore, trace: bool) -> tuple[Step, list[TraceStep]]:
         """Walk the complaint's tree; with `trace`, also return the evidence of every step."""
@@ -210,68 +231,73 @@ class Engine:
                   values: dict[str, Any], steps: list[TraceStep], notes: list[str],
                   locale: str | None, started: float, walk_ms: float) -> Diagnosis:
         complaint = store.complaint
-        lib = self.library
         category = category_of(cause)
-        entry = lib.catalog.entry(cause)
+        entry = self._entries.get(cause, _MISSING)
+        if entry is _MISSING:
+            entry = self._entries[cause] = self.library.catalog.entry(cause)
         resolution = entry.resolution if entry else "dispatch"
         department = entry.department if entry else "tier2"
         grade, reasons = self._grade(store, cause, category, notes)
-        policy = lib.policy
+        policy = self.library.policy
         feedback = policy.feedback[grade] if policy else None
-        due = complaint.reported_at + _dt.timedelta(hours=feedback.within_hours if feedback
-                                                    else 48)
+        # reported_at is in the complaint's own offset, and so is the deadline
+        due = complaint.reported_at + self._feedback_after.get(grade, _TWO_DAYS)
         refund = None
         if entry is not None and entry.refund is not None:
-            amount = values.get(entry.refund.amount)
-            if isinstance(amount, int | float) and amount > 0:
-                role = complaint.agent_role
-                limit = None if entry.refund.any_amount or policy is None \
-                    else policy.limits.get(role)
-                within = limit is None or amount <= limit
-                refund = Refund(round(float(amount), 2), "CNY", within, role, limit)
-                if not within and policy is not None:
-                    resolution, department = "dispatch", policy.above
-                    notes.append(f"refund {amount:.2f} CNY is above the {role}'s authority "
-                                 f"({limit:g} CNY): dispatched to {policy.above}")
+            refund, resolution, department = self._refund(entry, values, complaint.agent_role,
+                                                           resolution, department, notes)
         loc = locale or self.locale
         unavailable = store.unavailable()
-        variables = {
-            **values,
-            "complaint_id": complaint.id,
-            "grade": grade,
-            "resolution": resolution,
-            "department": department,
-            "feedback_due": due,
-            "reported_at": complaint.reported_at,
-            "unavailable": list(unavailable),
-            "answers": dict(store.answers),
-            "refund": None if refund is None else {
-                "amount": refund.amount, "within_authority": refund.within_authority},
-        }
+        variables = localize(values, complaint.utc_offset) if values else {}
+        variables.update(
+            complaint_id=complaint.id, grade=grade, resolution=resolution,
+            department=department, feedback_due=due, reported_at=complaint.reported_at,
+            unavailable=list(unavailable), answers=dict(store.answers),
+            refund=None if refund is None else {"amount": refund.amount,
+                                                "within_authority": refund.within_authority})
         render_start = time.perf_counter()
-        local = localize(variables, complaint.utc_offset)
-        script = self._render(entry.script if entry else None, loc, local, notes)
-        actions = self._render_actions(entry, local, notes)
-        render_ms = (time.perf_counter() - render_start) * 1000
-        total_ms = (time.perf_counter() - started) * 1000
-        fetch_ms = sum(c.latency_ms for c in store.calls)
-        return Diagnosis(
-            complaint_id=complaint.id, symptom=complaint.type,
-            tree_id=tree.id if tree else None, tree_version=tree.version if tree else None,
-            tree_sha256=tree.flat.sha256 if tree else None,
-            cause=cause, category=category, resolution=resolution, department=department,
-            grade=grade, grade_reasons=tuple(reasons),
-            feedback_kind=feedback.kind if feedback else "result",
-            feedback_due=due.isoformat(),
-            feedback_every_hours=feedback.every_hours if feedback else None,
-            actions=actions, refund=refund, locale=loc, script=script,
-            values=tuple((k, json_value(v)) for k, v in values.items()),
-            answers=tuple((k, v) for k, v in store.answers.items()),
-            trace=tuple(steps), sources=tuple(store.calls), unavailable=unavailable,
-            notes=tuple(notes),
-            timings_ms=(("total", round(total_ms, 3)), ("walk", round(walk_ms, 3)),
-                        ("fetch", round(fetch_ms, 3)), ("render", round(render_ms, 3))),
-        )
+        script = self._render(entry.script if entry else None, loc, variables, notes)
+        actions = self._render_actions(entry, variables, notes)
+        end = time.perf_counter()
+        calls = store.calls
+        fetch_ms = sum(c.latency_ms for c in calls) if calls else 0.0
+        return build(Diagnosis, {
+            "complaint_id": complaint.id, "symptom": complaint.type,
+            "tree_id": tree.id if tree else None,
+            "tree_version": tree.version if tree else None,
+            "tree_sha256": tree.flat.sha256 if tree else None,
+            "cause": cause, "category": category, "resolution": resolution,
+            "department": department, "grade": grade, "grade_reasons": tuple(reasons),
+            "feedback_kind": feedback.kind if feedback else "result",
+            "feedback_due": due.isoformat(),
+            "feedback_every_hours": feedback.every_hours if feedback else None,
+            "actions": actions, "refund": refund, "locale": loc, "script": script,
+            "values": tuple([(k, json_value(v)) for k, v in values.items()]) if values else (),
+            "answers": tuple(store.answers.items()),
+            "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,
+            "notes": tuple(notes),
+            "timings_ms": (("total", round((end - started) * 1000, 3)),
+                           ("walk", round(walk_ms, 3)), ("fetch", round(fetch_ms, 3)),
+                           ("render", round((end - render_start) * 1000, 3))),
+        })
+
+    def _refund(self, entry: CatalogEntry, values: Mapping[str, Any], role: str,
+                resolution: str, department: str | None, notes: list[str],
+                ) -> tuple[Refund | None, str, str | None]:
+        """The refund an outcome grants, and whether the agent's role may grant it."""
+        assert entry.refund is not None
+        amount = values.get(entry.refund.amount)
+        if not isinstance(amount, int | float) or amount <= 0:
+            return None, resolution, department
+        policy = self.library.policy
+        limit = None if entry.refund.any_amount or policy is None else policy.limits.get(role)
+        within = limit is None or amount <= limit
+        refund = Refund(round(float(amount), 2), "CNY", within, role, limit)
+        if not within and policy is not None:
+            resolution, department = "dispatch", policy.above
+            notes.append(f"refund {amount:.2f} CNY is above the {role}'s authority "
+                         f"({limit:g} CNY): dispatched to {policy.above}")
+        return refund, resolution, department
 
     def _grade(self, store: FactStore, cause: str, category: str,
                notes: list[str]) -> tuple[str, list[str]]:
@@ -331,24 +357,29 @@ class Engine:
             return text
 
 
+_NOT_READ: Any = object()
+_tuple_new = tuple.__new__  # NamedTuples built without their Python-level __new__
+
+
 def materialize(store: FactStore, visited: list[Any]) -> list[TraceStep]:
     """Turn the steps a walk passed through into `TraceStep`s: the branch each took, the
     condition that decided, and the facts it read (those of its facts found in the store —
     conditions stop early, e.g. `a and b` with `a` false never reads `b`)."""
     steps = []
+    peek = dict.get  # the store's own entries only: never fetches
     for step in visited:
         label, nxt, condition = step.trace_run(store)
         reads = []
-        for name in step.names:
-            if name in store:
-                value = dict.__getitem__(store, name)
-                source = name[: name.find(".")]
-                if value is UNKNOWN:
-                    reads.append(FactRead(name, None, source, False))
-                else:
-                    reads.append(FactRead(name, value, source, True))
-        steps.append(TraceStep(step.id, step.kind, step.at, condition, tuple(reads), label,
-                               nxt.id))
+        for name, source in step.reads:
+            value = peek(store, name, _NOT_READ)
+            if value is _NOT_READ:
+                continue
+            if value is UNKNOWN:
+                reads.append(_tuple_new(FactRead, (name, None, source, False)))
+            else:
+                reads.append(_tuple_new(FactRead, (name, value, source, True)))
+        steps.append(_tuple_new(TraceStep, (step.id, step.kind, step.at, condition,
+                                            tuple(reads), label, nxt.id)))
     return steps
 
 

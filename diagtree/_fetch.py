@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._complaint import Complaint
-from ._diagnosis import SourceCall
+from ._diagnosis import SourceCall, build
 from ._facts import UNKNOWN, FactSpec
 from ._sources import Source
 
@@ -134,8 +134,10 @@ class FactStore(dict[str, Any]):
             return
         self.raw[source] = values
         elapsed = (time.perf_counter() - start) * 1000
-        self.calls.append(SourceCall(source, True, round(elapsed, 3)))
+        self.calls.append(build(SourceCall, {"source": source, "ok": True,
+                                             "latency_ms": round(elapsed, 3), "error": None}))
 
     def unavailable(self) -> tuple[str, ...]:
         """Sources that failed (each once, in the order they failed)."""
-        return tuple(dict.fromkeys(call.source for call in self.calls if not call.ok))
+        failed = [call.source for call in self.calls if not call.ok]
+        return tuple(dict.fromkeys(failed)) if failed else ()

@@ -43,11 +43,15 @@ def _as_date(value: Any) -> _dt.date:
     return value.date() if isinstance(value, _dt.datetime) else value
 
 
+def _hh_mm(value: _dt.datetime) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"  # as %H:%M, without strftime's cost
+
+
 def _filters(locale: str) -> dict[str, Callable[..., str]]:
     zh = locale.startswith("zh")
 
     def time(value: Any) -> str:
-        return f"{value:%H:%M}" if isinstance(value, _dt.datetime) else str(value)
+        return _hh_mm(value) if isinstance(value, _dt.datetime) else str(value)
 
     def date(value: Any) -> str:
         d = _as_date(value)
@@ -59,8 +63,8 @@ def _filters(locale: str) -> dict[str, Callable[..., str]]:
         if not isinstance(value, _dt.datetime):
             return date(value)
         if zh:
-            return f"{value.month}月{value.day}日{value:%H:%M}"
-        return f"{value.day} {_MONTHS_EN[value.month - 1]} {value:%H:%M}"
+            return f"{value.month}月{value.day}日{_hh_mm(value)}"
+        return f"{value.day} {_MONTHS_EN[value.month - 1]} {_hh_mm(value)}"
 
     def money(value: Any) -> str:
         amount = float(value)

@@ -29,10 +29,10 @@ from decimal import Decimal
 from typing import Any, Final
 
 from diagtree._complaint import Complaint
-from diagtree._errors import SourceError
 from diagtree._facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
 
 from ._backends import BillingBackend
+from ._lazy import FactGroups, Facts
 from ._schema import SERVICES
 from ._times import local_date
 from ._values import choice, day, decimal, flag, money, number, sub, text, texts, when
@@ -135,37 +135,77 @@ class BillingAdapter:
     def facts(self) -> Sequence[FactSpec]:
         return BILLING_FACTS
 
-    def fetch(self, complaint: Complaint, timeout_s: float) -> dict[str, Any]:
-        """Every ``billing.*`` fact for the complaint's MSISDN and subject."""
-        account = self.backend.account(complaint.msisdn)
-        customer = self.backend.customer(complaint.msisdn)
-        try:
-            out = dict.fromkeys(_NAMES)
-            out["billing.customer.tier"] = (None if customer is None
-                                            else choice(customer.get("tier"), ("normal", "vip")))
-            out["billing.customer.name"] = None if customer is None else text(customer.get("name"))
-            if account is None:
-                out["billing.found"] = False
-                out.update(_NO_CHARGE)
-                out.update(_NO_VAS)
-                out.update(_NO_PAYMENT)
-                out.update(_NO_CARD)
-                return out
-            out.update(_account(account))
-            subject = complaint.subject
-            charges: Sequence[Record] = account.get("charges") or ()
-            plan = sub(account, "plan")
+    def fetch(self, complaint: Complaint, timeout_s: float) -> Facts:
+        """Every ``billing.*`` fact for the complaint's MSISDN and subject, each group looked
+        up and derived when first read (the customer record for the grading policy's tier;
+        the account, with its plan, charges, subscriptions, payments and cards, otherwise)."""
+        backend = self.backend
+        msisdn = complaint.msisdn
+        subject = complaint.subject
+        looked_up: list[Record | None] = []
+
+        def account() -> Record | None:
+            if not looked_up:
+                looked_up.append(backend.account(msisdn))
+            return looked_up[0]
+
+        def customer() -> dict[str, Any]:
+            record = backend.customer(msisdn)
+            if record is None:
+                return {}
+            return {"billing.customer.tier": choice(record.get("tier"), ("normal", "vip")),
+                    "billing.customer.name": text(record.get("name"))}
+
+        def account_facts() -> Mapping[str, Any]:
+            record = account()
+            return {"billing.found": False} if record is None else _account(record)
+
+        def charge_facts() -> Mapping[str, Any]:
+            record = account()
+            if record is None:
+                return _NO_CHARGE
+            charges: Sequence[Record] = record.get("charges") or ()
             charge = _find(charges, "id", subject.charge_id)
-            out.update(_NO_CHARGE if charge is None else _charge(charge, charges, plan))
-            sp_code = subject.sp_code or (None if charge is None else text(charge.get("sp_code")))
-            out.update(_vas(account, charges, sp_code))
-            payment = _find(account.get("payments") or (), "id", subject.payment_id)
-            out.update(_NO_PAYMENT if payment is None else _payment(payment))
-            card = _find(account.get("recharge_cards") or (), "serial", subject.card_serial)
-            out.update(_NO_CARD if card is None else _card(card, local_date(complaint)))
-            return out
-        except ValueError as exc:
-            raise SourceError(self.name, f"malformed account record: {exc}") from exc
+            return _NO_CHARGE if charge is None else _charge(charge, charges, sub(record, "plan"))
+
+        def vas_facts() -> Mapping[str, Any]:
+            record = account()
+            if record is None:
+                return _NO_VAS
+            charges: Sequence[Record] = record.get("charges") or ()
+            sp_code = subject.sp_code
+            if sp_code is None:  # the SP of the charge the complaint is about
+                charge = _find(charges, "id", subject.charge_id)
+                sp_code = None if charge is None else text(charge.get("sp_code"))
+            return _vas(record, charges, sp_code)
+
+        def payment_facts() -> Mapping[str, Any]:
+            record = account()
+            payment = None if record is None else _find(record.get("payments") or (), "id",
+                                                         subject.payment_id)
+            return _NO_PAYMENT if payment is None else _payment(payment)
+
+        def card_facts() -> Mapping[str, Any]:
+            record = account()
+            card = None if record is None else _find(record.get("recharge_cards") or (),
+                                                     "serial", subject.card_serial)
+            return _NO_CARD if card is None else _card(card, local_date(complaint))
+
+        return _GROUPS.facts({}, {
+            "customer": customer, "account": account_facts, "charge": charge_facts,
+            "vas": vas_facts, "payment": payment_facts, "card": card_facts})
+
+
+def _group_of(name: str) -> str:
+    """The group of a billing fact: what it is derived from."""
+    if name == "billing.vas.unconfirmed" or not name.startswith(
+            ("billing.customer.", "billing.charge.", "billing.vas.", "billing.payment.",
+             "billing.card.")):
+        return "account"  # billing.found, billing.account.*, billing.plan.*
+    return name.split(".")[1]
+
+
+_GROUPS: Final = FactGroups("billing", _NAMES, _group_of)
 
 
 def _find(records: Sequence[Record], key: str, value: str | None) -> Record | None:

@@ -26,14 +26,15 @@ from __future__ import annotations
 import datetime as _dt
 import operator
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, Final
 
 from diagtree._complaint import Complaint
-from diagtree._errors import SourceError
 from diagtree._facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
 
 from ._backends import CoverageBackend
 from ._geo import EPSILON_M, Origin
+from ._lazy import FactGroups, Facts
 from ._schema import AFFECTS
 from ._values import choice, day, number, text, texts, when
 
@@ -88,6 +89,26 @@ COVERAGE_FACTS: Final[tuple[FactSpec, ...]] = (
 _STR: Final = frozenset({str})
 _BY_DISTANCE: Final = operator.itemgetter(0, 1)
 _NAMES: Final = tuple(spec.name for spec in COVERAGE_FACTS)
+
+
+def _group_of(name: str) -> str | None:
+    """The group of a coverage fact: what it is derived from."""
+    if name == "coverage.located":
+        return None  # known at once
+    if name.startswith(("coverage.measurements.", "coverage.rsrp_dbm", "coverage.sinr_db")):
+        return "samples"
+    if name.startswith("coverage.gap."):
+        return "gap"
+    if name.startswith("coverage.platform_fault"):
+        return "platform"
+    return "serving"  # serving cells, their alarms (outage), works, technology and load
+
+
+_GROUPS: Final = FactGroups("coverage", _NAMES, _group_of)
+#: without a location, every location fact is null (and known at once)
+_NOT_LOCATED: Final[Mapping[str, Any]] = {
+    **dict.fromkeys(name for name in _NAMES if _group_of(name) != "platform"),
+    "coverage.located": False}
 _NO_PLATFORM_FAULT: Final[Mapping[str, Any]] = {
     "coverage.platform_fault.active": False, "coverage.platform_fault.element": None,
     "coverage.platform_fault.eta": None, "coverage.platform_faults.affects": (),
@@ -106,50 +127,54 @@ class CoverageAdapter:
     def facts(self) -> Sequence[FactSpec]:
         return COVERAGE_FACTS
 
-    def fetch(self, complaint: Complaint, timeout_s: float) -> dict[str, Any]:
-        """Every ``coverage.*`` fact at the complaint's location and reported time."""
-        try:
-            out: dict[str, Any] = dict.fromkeys(_NAMES)
-            out.update(self._platform(complaint))
-            location = complaint.location
-            out["coverage.located"] = location is not None
-            if location is not None:
-                out.update(self._located(location.lat, location.lon, complaint.reported_at))
-            return out
-        except (ValueError, TypeError, KeyError) as exc:
-            # a backend record without coordinates, or with text where a number belongs
-            raise SourceError(self.name, f"malformed record: {exc!r}") from exc
+    def fetch(self, complaint: Complaint, timeout_s: float) -> Facts:
+        """Every ``coverage.*`` fact at the complaint's location and reported time, each group
+        (serving cells with their alarms and works, measurements, gap, platform faults) looked
+        up and derived when first read."""
+        at = complaint.reported_at
+        location = complaint.location
+        platform = partial(self._platform, complaint)
+        if location is None:
+            known = dict(_NOT_LOCATED)
+            return _GROUPS.facts(known, {"platform": platform})
+        here = Origin(location.lat, location.lon)
+        return _GROUPS.facts({"coverage.located": True}, {
+            "serving": partial(self._serving, here, at),
+            "samples": partial(self._samples, here),
+            "gap": partial(self._gap, here),
+            "platform": platform})
 
-    def _located(self, lat: float, lon: float, at: _dt.datetime) -> dict[str, Any]:
-        backend = self.backend
-        here = Origin(lat, lon)
+    def _serving(self, here: Origin, at: _dt.datetime) -> dict[str, Any]:
         serving = [(d, cell["cell_id"], cell)
-                   for d, cell in here.all_within(backend.cells_near(lat, lon), "range_m")]
+                   for d, cell in here.all_within(self.backend.cells_near(here.lat, here.lon),
+                                                  "range_m")]
         if not set(map(type, [cell_id for _, cell_id, _ in serving])) <= _STR:
             serving = [(d, text(cell_id) or "", cell) for d, cell_id, cell in serving]
         serving.sort(key=_BY_DISTANCE)  # nearest first; the cell id breaks a tie
         ids = tuple([cell_id for _, cell_id, _ in serving])
         prbs = numbers([c.get("prb_util_busy_hour") for _, _, c in serving])
         techs = {c.get("tech") for _, _, c in serving}
-        samples = here.all_within(backend.measurements_near(lat, lon, NEAR_M), None, NEAR_M)
-        rsrp = numbers([s.get("rsrp_dbm") for _, s in samples])
-        sinr = numbers([s.get("sinr_db") for _, s in samples])
         out: dict[str, Any] = {
             "coverage.serving_cells": ids,
             "coverage.serving_cell_count": len(ids),
             "coverage.lte_nr_only": bool(ids) and techs.isdisjoint(LEGACY_RATS),
             "coverage.prb_util_max": max(prbs) if prbs else None,
-            "coverage.measurements.count": len(samples),
-            "coverage.rsrp_dbm": median(rsrp),
-            "coverage.sinr_db": median(sinr),
         }
         if ids:
             out.update(self._outage(ids, at))
             out.update(self._works(ids, at))
         else:
             out["coverage.outage.active"] = out["coverage.planned_works.active"] = False
-        out.update(self._gap(here))
         return out
+
+    def _samples(self, here: Origin) -> dict[str, Any]:
+        samples = here.all_within(self.backend.measurements_near(here.lat, here.lon, NEAR_M),
+                                  None, NEAR_M)
+        return {
+            "coverage.measurements.count": len(samples),
+            "coverage.rsrp_dbm": median(numbers([s.get("rsrp_dbm") for _, s in samples])),
+            "coverage.sinr_db": median(numbers([s.get("sinr_db") for _, s in samples])),
+        }
 
     def _outage(self, cell_ids: Sequence[str], at: _dt.datetime) -> dict[str, Any]:
         found = [a for a in self.backend.alarms_on_any(cell_ids)

@@ -12,8 +12,12 @@ adapter bug) makes that fact `UNKNOWN` and is recorded the same way.
 
 Sources marked ``blocking = True`` run on a worker thread and are abandoned at their timeout;
 others are called inline and trusted to honour the timeout they are given (the shipped mock
-sources do). Fetching several sources concurrently ahead of the walk fits here too: such a
-step only needs to fill `raw` for those sources (with `calls`) before the first read.
+sources do). A source may return a mapping that derives some facts only when they are first
+read (the shipped adapters derive groups of facts that way); an error raised by such a read
+makes the source unavailable from then on, recorded like a failed fetch. For a blocking source
+every fact is derived on the worker thread, within its timeout. Fetching several sources
+concurrently ahead of the walk fits here too: such a step only needs to fill `raw` for those
+sources (with `calls`) before the first read.
 """
 
 from __future__ import annotations
@@ -42,6 +46,13 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
         _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=8,
                                                       thread_name_prefix="diagtree-fetch")
     return _POOL
+
+
+def _fetch_whole(source: Source, complaint: Complaint, timeout: float) -> Mapping[str, Any]:
+    """A blocking source's fetch, on a worker thread: facts an adapter would derive (and look
+    up) when first read are all derived here, so that every look-up is within the timeout."""
+    values = source.fetch(complaint, timeout)
+    return values if type(values) is dict or not isinstance(values, Mapping) else dict(values)
 
 
 class SourceSet:
@@ -85,7 +96,12 @@ class FactStore(dict[str, Any]):
         if raw is None:  # the source failed, or none of that name is configured
             value: Any = UNKNOWN
         else:
-            value = raw.get(name)
+            try:  # an adapter may derive (and look up) a group of facts on its first read
+                value = raw.get(name)
+            except Exception as exc:
+                self._failed(source, exc, 0.0)
+                self[name] = UNKNOWN
+                return UNKNOWN
             if value is not None:
                 check = self.sources.checks.get(name)
                 if check is not None and not check(value):
@@ -111,7 +127,7 @@ class FactStore(dict[str, Any]):
         start = time.perf_counter()
         try:
             if self.sources.blocking[source]:
-                future = _pool().submit(src.fetch, self.complaint, timeout)
+                future = _pool().submit(_fetch_whole, src, self.complaint, timeout)
                 try:
                     values = future.result(timeout=timeout)
                 except concurrent.futures.TimeoutError:
@@ -122,20 +138,24 @@ class FactStore(dict[str, Any]):
             if type(values) is not dict and not isinstance(values, Mapping):
                 raise TypeError(f"fetch returned {type(values).__name__}, not a mapping")
         except Exception as exc:
-            elapsed = (time.perf_counter() - start) * 1000
-            self.raw[source] = None
-            reason = str(exc) or type(exc).__name__
-            self.calls.append(SourceCall(source, False, round(elapsed, 3),
-                                         f"{type(exc).__name__}: {reason}"))
-            # logs never carry a full MSISDN (or IMSI): the complaint id identifies the case
-            _log.warning("source %s unavailable for complaint %s (msisdn %s) after %.1f ms: %s",
-                         source, self.complaint.id, self.complaint.masked_msisdn(), elapsed,
-                         f"{type(exc).__name__}: {reason}")
+            self._failed(source, exc, (time.perf_counter() - start) * 1000)
             return
         self.raw[source] = values
         elapsed = (time.perf_counter() - start) * 1000
         self.calls.append(build(SourceCall, {"source": source, "ok": True,
                                              "latency_ms": round(elapsed, 3), "error": None}))
+
+    def _failed(self, source: str, exc: Exception, elapsed_ms: float) -> None:
+        """The source failed (while fetching, or while deriving facts it returned lazily):
+        from now on its facts not yet read are unknown; the failure is recorded and logged."""
+        self.raw[source] = None
+        reason = str(exc) or type(exc).__name__
+        self.calls.append(SourceCall(source, False, round(elapsed_ms, 3),
+                                     f"{type(exc).__name__}: {reason}"))
+        # logs never carry a full MSISDN (or IMSI): the complaint id identifies the case
+        _log.warning("source %s unavailable for complaint %s (msisdn %s) after %.1f ms: %s",
+                     source, self.complaint.id, self.complaint.masked_msisdn(), elapsed_ms,
+                     f"{type(exc).__name__}: {reason}")
 
     def unavailable(self) -> tuple[str, ...]:
         """Sources that failed (each once, in the order they failed)."""

@@ -80,6 +80,78 @@ def test_sources_are_fetched_lazily_and_once(engine: Engine) -> None:
     assert calls.count("hlr") == 1
 
 
+def test_only_the_fact_groups_read_are_looked_up(engine: Engine) -> None:
+    case = healthy()
+    store = ad.RecordStore(ad.records_from_mapping(case["sources"]))
+    asked: list[str] = []
+
+    class Counting:
+        def __getattr__(self, name: str) -> Any:
+            asked.append(name)
+            return getattr(store, name)
+
+    backend: Any = Counting()
+    d = engine.diagnose(case["complaint"], sources=[
+        ad.HlrAdapter(backend), ad.BillingAdapter(backend), ad.CoverageAdapter(backend)])
+    read = {f.name for step in d.trace for f in step.facts}
+    assert "coverage.outage.active" in read and "coverage.rsrp_dbm" in read
+    assert "cells_near" in asked and "measurements_near" in asked
+    # the walk never reads a charge, payment or card: their records are never derived
+    assert not any(name.startswith(("billing.charge.", "billing.payment.", "billing.card."))
+                   for name in read)
+    assert asked.count("cells_near") == 1 and asked.count("account") == 1
+
+
+def test_a_group_failing_when_first_read_makes_its_source_unavailable(engine: Engine) -> None:
+    case = healthy()
+    store = ad.RecordStore(ad.records_from_mapping(case["sources"]))
+
+    class MeasurementsDown:  # the drive-test database fails; the rest of the NMS answers
+        def __getattr__(self, name: str) -> Any:
+            return getattr(store, name)
+
+        def measurements_near(self, lat: float, lon: float, radius_m: float) -> Any:
+            raise ConnectionError("drive-test database unreachable")
+
+    backend: Any = MeasurementsDown()
+    d = engine.diagnose(case["complaint"], sources=[
+        ad.HlrAdapter(store), ad.BillingAdapter(store), ad.CoverageAdapter(backend)])
+    failed = [c for c in d.sources if not c.ok]
+    assert [c.source for c in failed] == ["coverage"]
+    assert "unreachable" in (failed[0].error or "")
+    assert d.unavailable == ("coverage",)
+    # the serving-cell facts read before it stay in the trace as they were
+    early = [f for step in d.trace for f in step.facts if f.name == "coverage.outage.active"]
+    assert early and early[0].available
+    assert d.trace[-1].branch == "on_unknown" and d.cause == "unknown.data_unavailable"
+
+
+def test_a_blocking_adapter_does_all_its_look_ups_within_the_timeout(engine: Engine) -> None:
+    case = healthy()
+    store = ad.RecordStore(ad.records_from_mapping(case["sources"]))
+    release = threading.Event()
+
+    class SlowMeasurements:  # a look-up that ignores the timeout, made lazily by the adapter
+        def __getattr__(self, name: str) -> Any:
+            return getattr(store, name)
+
+        def measurements_near(self, lat: float, lon: float, radius_m: float) -> Any:
+            release.wait(5)
+            return store.measurements_near(lat, lon, radius_m)
+
+    backend: Any = SlowMeasurements()
+    coverage = ad.CoverageAdapter(backend)
+    coverage.blocking = True  # type: ignore[misc]
+    fast = Engine(sources=[ad.HlrAdapter(store), ad.BillingAdapter(store), coverage],
+                  timeouts={"coverage": 0.05})
+    started = time.perf_counter()
+    d = fast.diagnose(case["complaint"])
+    release.set()
+    assert time.perf_counter() - started < 2
+    assert d.unavailable == ("coverage",)
+    assert any("timed out" in (c.error or "") for c in d.sources if c.source == "coverage")
+
+
 def test_a_source_down_is_data_not_an_exception(engine: Engine) -> None:
     d = run(engine, example("example-ns-covdown"))
     assert d.cause == "unknown.data_unavailable"

@@ -170,8 +170,12 @@ def test_raw_backend_gives_the_same_facts() -> None:
 def test_malformed_backend_record_is_a_source_error() -> None:
     block = sources(cells=[with_(CELL, lat="north")])
     raw = RawBackend(block)
+    facts = CoverageAdapter(raw).fetch(complaint(), 1.0)  # groups are derived when read
+    assert facts["coverage.located"] is True
     with pytest.raises(SourceError, match="coverage"):
-        CoverageAdapter(raw).fetch(complaint(), 1.0)
+        facts["coverage.serving_cells"]
+    with pytest.raises(SourceError, match="coverage"):  # and again: never a half-derived group
+        dict(facts)
     block["hlr"]["subscribers"][0]["status"] = "weird"
     with pytest.raises(SourceError, match="hlr"):
         HlrAdapter(raw).fetch(complaint(), 1.0)

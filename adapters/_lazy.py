@@ -1,0 +1,102 @@
+"""`Facts`: what an adapter's fetch returns — the facts known at once, and groups of facts
+derived (and looked up in the backend) only when a tree first reads one of them.
+
+A tree reads a handful of a source's facts: the grading policy reads only the customer's tier
+from billing, a `no_service` walk that finds an outage never reads the measurements. So each
+shipped adapter splits its facts into groups (billing: customer, account, charge, vas, payment,
+card; coverage: serving cells, measurements, gap, platform fault), and `Facts` derives a
+group on the first read of any of its facts, once.
+
+`Facts` is a read-only `Mapping` over every declared fact: iterating it, ``dict(facts)`` or
+``==`` derive all groups, so a caller that wants every fact gets them. A group whose records
+are malformed raises `SourceError` when it is derived — at that first read; the engine's
+`FactStore` then makes the whole source unavailable from that moment, as for a fetch that
+failed (facts already read keep the values they had).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from diagtree._errors import SourceError
+
+__all__ = ["FactGroups", "Facts"]
+
+Derive = Callable[[], Mapping[str, Any]]
+
+
+class FactGroups:
+    """Which of a source's facts belong to which group; built once per adapter."""
+
+    def __init__(self, source: str, names: Sequence[str],
+                 group_of: Callable[[str], str | None]) -> None:
+        self.source = source
+        self.names = tuple(names)
+        self.declared = frozenset(names)
+        #: fact name → its group (facts in no group are given at once by the fetch)
+        self.group: dict[str, str] = {}
+        for name in self.names:
+            group = group_of(name)
+            if group is not None:
+                self.group[name] = group
+        #: per group, every fact of it as None (a derivation gives only what it knows)
+        self.blank: dict[str, dict[str, Any]] = {}
+        for name, group in self.group.items():
+            self.blank.setdefault(group, {})[name] = None
+
+    def facts(self, known: dict[str, Any], derive: dict[str, Derive]) -> Facts:
+        """The facts of one fetch: `known` now, each group of `derive` on first read (a
+        group absent from `derive` is all None)."""
+        return Facts(self, known, derive)
+
+
+class Facts(Mapping[str, Any]):
+    """One fetch's facts, deriving each group on the first read of one of its facts."""
+
+    __slots__ = ("_derive", "_groups", "_known")
+
+    def __init__(self, groups: FactGroups, known: dict[str, Any],
+                 derive: dict[str, Derive]) -> None:
+        self._groups = groups
+        self._known = known
+        self._derive = derive
+
+    def __getitem__(self, name: str) -> Any:
+        known = self._known
+        if name in known:
+            return known[name]
+        group = self._groups.group.get(name)
+        if group is None:
+            raise KeyError(name)
+        values = self._groups.blank[group].copy()
+        derive = self._derive.get(group)
+        if derive is not None:
+            try:
+                values.update(derive())
+            except SourceError:
+                raise
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # a record with text where a number belongs, a missing field, …
+                raise SourceError(self._groups.source, f"malformed record: {exc!r}") from exc
+            del self._derive[group]
+        known.update(values)
+        return values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._groups.declared or name in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._groups.names)
+
+    def __len__(self) -> int:
+        return len(self._groups.names)
+
+    def derived(self) -> dict[str, Any]:
+        """The facts known so far, without deriving anything (for logs and debugging)."""
+        return dict(self._known)
+
+    def __repr__(self) -> str:
+        pending = sorted(self._derive)
+        return (f"<Facts {self._groups.source}: {len(self._known)} known"
+                + (f", groups not derived yet: {', '.join(pending)}>" if pending else ">"))

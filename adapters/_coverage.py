@@ -24,7 +24,6 @@ Conventions (sources.md, taxonomy.md), all at the complaint's location and repor
 from __future__ import annotations
 
 import datetime as _dt
-import operator
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final
@@ -86,8 +85,6 @@ COVERAGE_FACTS: Final[tuple[FactSpec, ...]] = (
     FactSpec("coverage.platform_faults.affects", FactType.list_of(_E(*AFFECTS)),
              "services affected by any active platform fault"),
 )
-_STR: Final = frozenset({str})
-_BY_DISTANCE: Final = operator.itemgetter(0, 1)
 _NAMES: Final = tuple(spec.name for spec in COVERAGE_FACTS)
 
 
@@ -145,19 +142,28 @@ class CoverageAdapter:
             "platform": platform})
 
     def _serving(self, here: Origin, at: _dt.datetime) -> dict[str, Any]:
-        serving = [(d, cell["cell_id"], cell)
-                   for d, cell in here.all_within(self.backend.cells_near(here.lat, here.lon),
-                                                  "range_m")]
-        if not set(map(type, [cell_id for _, cell_id, _ in serving])) <= _STR:
-            serving = [(d, text(cell_id) or "", cell) for d, cell_id, cell in serving]
-        serving.sort(key=_BY_DISTANCE)  # nearest first; the cell id breaks a tie
+        serving: list[tuple[float, str, int]] = []  # (distance, cell id, index): no ties
+        cells: list[Record] = []
+        prbs: list[Any] = []
+        legacy = False
+        for d, cell in here.all_within(self.backend.cells_near(here.lat, here.lon), "range_m"):
+            cell_id = cell["cell_id"]
+            if type(cell_id) is not str:
+                cell_id = text(cell_id) or ""
+            serving.append((d, cell_id, len(cells)))
+            cells.append(cell)
+            prb = cell.get("prb_util_busy_hour")
+            if prb is not None:
+                prbs.append(prb)
+            if not legacy and cell.get("tech") in LEGACY_RATS:
+                legacy = True
+        serving.sort()  # nearest first; the cell id breaks a tie
         ids = tuple([cell_id for _, cell_id, _ in serving])
-        prbs = numbers([c.get("prb_util_busy_hour") for _, _, c in serving])
-        techs = {c.get("tech") for _, _, c in serving}
+        prbs = numbers(prbs)
         out: dict[str, Any] = {
             "coverage.serving_cells": ids,
             "coverage.serving_cell_count": len(ids),
-            "coverage.lte_nr_only": bool(ids) and techs.isdisjoint(LEGACY_RATS),
+            "coverage.lte_nr_only": bool(ids) and not legacy,
             "coverage.prb_util_max": max(prbs) if prbs else None,
         }
         if ids:

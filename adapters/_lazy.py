@@ -83,6 +83,14 @@ class Facts(Mapping[str, Any]):
         known.update(values)
         return values[name]
 
+    def get(self, name: str, default: Any = None) -> Any:
+        known = self._known
+        if name in known:
+            return known[name]
+        if name not in self._groups.group:
+            return default
+        return self[name]
+
     def __contains__(self, name: object) -> bool:
         return name in self._groups.declared or name in self._known
 

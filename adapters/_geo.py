@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from math import asin, cos, radians, sin, sqrt
+from math import asin, cos, hypot, radians, sin, sqrt
 from typing import Any, Final, Generic, TypeVar
 
 __all__ = ["EARTH_RADIUS_M", "EPSILON_M", "DiskGrid", "Origin", "PointGrid", "distance_m", "within"]
@@ -31,6 +31,8 @@ EPSILON_M: Final = 1e-6
 _DIAMETER_M: Final = 2 * EARTH_RADIUS_M
 _M_PER_DEG: Final = EARTH_RADIUS_M * math.pi / 180
 _HALF_RAD: Final = math.pi / 360  # degrees → radians, halved (for a mean latitude)
+_BAND_LOW: Final = 1 - 1e-5  # r - (r·1e-5 + 0.01) = r·_BAND_LOW - 0.01
+_BAND_HIGH: Final = 1 + 1e-5
 _PLANAR_MAX_M: Final = 50_000.0  # beyond this the planar estimate is not trusted
 _PAD_DEG: Final = 1e-6  # bounding boxes are padded by ~0.1 m so that a boundary point is inside
 
@@ -99,15 +101,13 @@ class Origin:
             lat = item["lat"]
             lon = item["lon"]
             r = radius_m if radius_key is None else item[radius_key]
-            dy = (lat - lat0) * _M_PER_DEG
-            dx = (lon - lon0) * _M_PER_DEG * cos((lat + lat0) * _HALF_RAD)
-            estimate = sqrt(dx * dx + dy * dy)
+            # as in distance_within, with the band r·1e-5 + 0.01 m folded into the bounds
+            estimate = _M_PER_DEG * hypot(lat - lat0, (lon - lon0) * cos((lat + lat0) * _HALF_RAD))
             if estimate <= _PLANAR_MAX_M:
-                band = r * 1e-5 + 0.01
-                if estimate < r - band:
+                if estimate < r * _BAND_LOW - 0.01:
                     found.append((estimate, item))
                     continue
-                if estimate > r + band:
+                if estimate > r * _BAND_HIGH + 0.01:
                     continue
             exact = self.distance_m(lat, lon)
             if exact <= r + EPSILON_M:

@@ -21,8 +21,13 @@ __all__ = ["Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "build"
 R = TypeVar("R")
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def json_value(value: Any) -> Any:
     """A fact value as JSON: dates/times as ISO strings, tuples as lists."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, _dt.datetime | _dt.date):
         return value.isoformat()
     if isinstance(value, tuple | list):

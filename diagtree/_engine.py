@@ -98,6 +98,8 @@ class Engine:
         # per cause, its catalog entry (looked up once); per grade, the feedback deadline
         self._entries: dict[str, CatalogEntry | None] = {}
         policy = self.library.policy
+        self._grade_rules = tuple((rule.when.fn, GRADES.index(rule.grade), rule.reason)
+                                  for rule in (policy.rules if policy else ()))
         self._feedback_after = {grade: _dt.timedelta(hours=f.within_hours)
                                 for grade, f in (policy.feedback.items() if policy else ())}
         # all of an outcome's actions as one template, rendered in one go (one context)
@@ -134,7 +136,8 @@ class Engine:
     def new_store(self, complaint: Complaint, answers: Mapping[str, Any], *, interactive: bool,
                   sources: Iterable[Source] | None = None) -> FactStore:
         source_set = self._source_set if sources is None else self._source_set_of(sources)
-        _check_answers(answers)
+        if answers:
+            _check_answers(answers)
         store = FactStore(complaint, complaint_facts(complaint), source_set, answers, interactive)
         store.tree = self.tree_for(complaint.type, complaint.reported_at)
         return store
@@ -309,14 +312,14 @@ class Engine:
         store["history.same_category_30d"] = same_category_within(store.complaint, category)
         grade_index = 0
         reasons: list[str] = []
-        for rule in policy.rules:
-            result = rule.when.fn(store)
-            if result is UNKNOWN:
-                notes.append(f"grade rule {rule.reason!r} could not be read (source "
+        for when, index, reason in self._grade_rules:
+            result = when(store)
+            if result is True:
+                reasons.append(reason)
+                grade_index = max(grade_index, index)
+            elif result is UNKNOWN:
+                notes.append(f"grade rule {reason!r} could not be read (source "
                              "unavailable); taken as not matching")
-            elif result is True:
-                reasons.append(rule.reason)
-                grade_index = max(grade_index, GRADES.index(rule.grade))
         return GRADES[grade_index], reasons
 
     def _render(self, script_id: str | None, locale: str, variables: dict[str, Any],

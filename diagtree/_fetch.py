@@ -67,6 +67,7 @@ class SourceSet:
             spec.name: spec for src in self.sources.values() for spec in src.facts()}
         self.checks: dict[str, Callable[[Any], bool]] = {
             name: spec.type.checker() for name, spec in self.specs.items()}
+        self.source_of = {name: name.split(".", 1)[0] for name in self.specs}
         self.blocking = {name: bool(getattr(src, "blocking", False))
                          for name, src in self.sources.items()}
 
@@ -88,7 +89,7 @@ class FactStore(dict[str, Any]):
         self.tree: Any = None  # the compiled tree this complaint is walked through
 
     def __missing__(self, name: str) -> Any:
-        source = name[: name.find(".")]
+        source = self.sources.source_of.get(name) or name[: name.find(".")]
         raw = self.raw.get(source, _EMPTY)
         if raw is _EMPTY:
             self.fetch(source)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Final
 
 from diagtree._complaint import Complaint
-from diagtree._errors import SourceError
 from diagtree._facts import BOOL, DATE, DATETIME, STRING, FactSpec, FactType
 
 from ._backends import HlrBackend
+from ._lazy import FactGroups, Facts
 from ._schema import BAR_REASONS, ODB_CATEGORIES, RATS, SERVICES
 from ._values import choice, day, flag, sub, text, when
 
@@ -90,62 +91,21 @@ class HlrAdapter:
     def facts(self) -> Sequence[FactSpec]:
         return HLR_FACTS
 
-    def fetch(self, complaint: Complaint, timeout_s: float) -> dict[str, Any]:
-        """Every ``hlr.*`` fact for the complaint's MSISDN (None: known absence)."""
+    def fetch(self, complaint: Complaint, timeout_s: float) -> Facts:
+        """Every ``hlr.*`` fact for the complaint's MSISDN (None: known absence). The profile
+        is looked up at once; its groups (status, barring, registration, device — the
+        device by its TAC) are derived when first read."""
         record = self.backend.subscriber(complaint.msisdn)
         if record is None:
-            out: dict[str, Any] = dict.fromkeys(_NAMES)
-            out["hlr.found"] = False
-            return out
-        try:
-            return self._facts(record, complaint)
-        except ValueError as exc:
-            raise SourceError(self.name, f"malformed subscriber record: {exc}") from exc
+            return _GROUPS.facts({"hlr.found": False}, {})
+        return _GROUPS.facts({"hlr.found": True}, {
+            "profile": partial(_profile, record),
+            "odb": partial(_odb, record, complaint.type),
+            "registration": partial(_registration, record, complaint.reported_at),
+            "device": partial(self._device, record)})
 
-    def _facts(self, record: Mapping[str, Any], complaint: Complaint) -> dict[str, Any]:
-        odb = [(choice(e.get("category"), _ODB), e.get("reason")) for e in record.get("odb") or ()]
-        bar_reason = None
-        for category, reason in odb:
-            if category is not None and complaint.type in BARS[category]:
-                bar_reason = choice(reason, BAR_REASONS)
-                break
-        services = record.get("services")
-        if services is not None and not isinstance(services, Mapping):
-            raise ValueError(f"services: expected a mapping, got {services!r}")
-        registration = sub(record, "registration")
-        state = last_update = None
-        if registration is not None:
-            state = choice(registration.get("state"), _REG_STATES)
-            last_update = when(registration.get("last_update"))
-        forwarding = sub(record, "call_forwarding")
-        out: dict[str, Any] = {
-            "hlr.found": True,
-            "hlr.status": choice(record.get("status"), _STATUSES),
-            "hlr.number_state": choice(record.get("number_state"), _NUMBER_STATES),
-            "hlr.suspended_since": day(record.get("suspended_since")),
-            "hlr.odb.categories": tuple(c for c, _ in odb if c is not None),
-            "hlr.odb.bar_reason": bar_reason,
-            "hlr.odb.roaming_barred": any(c == "roaming" for c, _ in odb),
-            "hlr.services": (None if services is None
-                             else tuple(s for s in SERVICES if services.get(s) is True)),
-            "hlr.apn": text(record.get("apn")),
-            "hlr.forwarding.unconditional": (None if forwarding is None
-                                             else text(forwarding.get("unconditional")) or None),
-            "hlr.registration.state": state,
-            "hlr.registration.last_update": last_update,
-            "hlr.registration.rat": (None if registration is None
-                                     else choice(registration.get("rat"), RATS)),
-            "hlr.registration.cell_id": (None if registration is None
-                                         else text(registration.get("cell_id"))),
-            "hlr.registration.roaming_plmn": (None if registration is None
-                                              else text(registration.get("roaming_plmn"))),
-            "hlr.sim_not_registered": sim_not_registered(state, last_update,
-                                                         complaint.reported_at),
-        }
-        out.update(self._device(text(record.get("imei"))))
-        return out
-
-    def _device(self, imei: str | None) -> dict[str, Any]:
+    def _device(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        imei = text(record.get("imei"))
         tac = imei[:8] if imei and len(imei) >= 8 else None
         device = self.backend.device(tac) if tac is not None else None
         return {
@@ -155,6 +115,65 @@ class HlrAdapter:
             "hlr.device.volte": None if device is None else flag(device.get("volte")),
             "hlr.device.nr": None if device is None else flag(device.get("nr")),
         }
+
+
+def _group_of(name: str) -> str | None:
+    """The group of an HLR fact: the part of the profile it is derived from."""
+    if name == "hlr.found":
+        return None  # known at once
+    part = name.split(".")[1]
+    return part if part in ("odb", "registration", "device") else (
+        "registration" if part == "sim_not_registered" else "profile")
+
+
+_GROUPS: Final = FactGroups("hlr", _NAMES, _group_of)
+
+
+def _profile(record: Mapping[str, Any]) -> dict[str, Any]:
+    services = record.get("services")
+    if services is not None and not isinstance(services, Mapping):
+        raise ValueError(f"services: expected a mapping, got {services!r}")
+    forwarding = sub(record, "call_forwarding")
+    return {
+        "hlr.status": choice(record.get("status"), _STATUSES),
+        "hlr.number_state": choice(record.get("number_state"), _NUMBER_STATES),
+        "hlr.suspended_since": day(record.get("suspended_since")),
+        "hlr.services": (None if services is None
+                         else tuple(s for s in SERVICES if services.get(s) is True)),
+        "hlr.apn": text(record.get("apn")),
+        "hlr.forwarding.unconditional": (None if forwarding is None
+                                         else text(forwarding.get("unconditional")) or None),
+    }
+
+
+def _odb(record: Mapping[str, Any], symptom: str) -> dict[str, Any]:
+    odb = [(choice(e.get("category"), _ODB), e.get("reason")) for e in record.get("odb") or ()]
+    bar_reason = None
+    for category, reason in odb:
+        if category is not None and symptom in BARS[category]:
+            bar_reason = choice(reason, BAR_REASONS)
+            break
+    return {
+        "hlr.odb.categories": tuple(c for c, _ in odb if c is not None),
+        "hlr.odb.bar_reason": bar_reason,
+        "hlr.odb.roaming_barred": any(c == "roaming" for c, _ in odb),
+    }
+
+
+def _registration(record: Mapping[str, Any], reported_at: _dt.datetime) -> dict[str, Any]:
+    registration = sub(record, "registration")
+    if registration is None:
+        return {"hlr.sim_not_registered": sim_not_registered(None, None, reported_at)}
+    state = choice(registration.get("state"), _REG_STATES)
+    last_update = when(registration.get("last_update"))
+    return {
+        "hlr.registration.state": state,
+        "hlr.registration.last_update": last_update,
+        "hlr.registration.rat": choice(registration.get("rat"), RATS),
+        "hlr.registration.cell_id": text(registration.get("cell_id")),
+        "hlr.registration.roaming_plmn": text(registration.get("roaming_plmn")),
+        "hlr.sim_not_registered": sim_not_registered(state, last_update, reported_at),
+    }
 
 
 def sim_not_registered(state: str | None, last_update: _dt.datetime | None,

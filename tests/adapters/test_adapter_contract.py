@@ -177,5 +177,7 @@ def test_malformed_backend_record_is_a_source_error() -> None:
     with pytest.raises(SourceError, match="coverage"):  # and again: never a half-derived group
         dict(facts)
     block["hlr"]["subscribers"][0]["status"] = "weird"
+    hlr = HlrAdapter(raw).fetch(complaint(), 1.0)
+    assert hlr["hlr.found"] is True and hlr["hlr.odb.bar_reason"] is None
     with pytest.raises(SourceError, match="hlr"):
-        HlrAdapter(raw).fetch(complaint(), 1.0)
+        hlr["hlr.status"]

@@ -51,6 +51,12 @@ class CoverageBackend(Protocol):
         """Candidate cells: at least every cell whose ``range_m`` reaches the point."""
         ...
 
+    # optional: a backend may also offer
+    #   cells_near_split(lat, lon) -> (sure, candidates)
+    # `cells_near` split in two: the cells whose range certainly reaches the point (a spatial
+    # index that knows a cell covers the point's whole tile), which the adapter takes without
+    # measuring, and the other candidates, which it tests. `RecordStore` offers it.
+
     def alarms_on_any(self, elements: Sequence[str]) -> Sequence[Record]:
         """The open alarms on any of these network elements (cell ids), grouped in the order
         of `elements` (one query for all of a location's serving cells)."""

@@ -98,10 +98,14 @@ def _group_of(name: str) -> str | None:
         return "gap"
     if name.startswith("coverage.platform_fault"):
         return "platform"
+    if name == "coverage.serving_cells":
+        return "order"
     return "serving"  # serving cells, their alarms (outage), works, technology and load
 
 
 _GROUPS: Final = FactGroups("coverage", _NAMES, _group_of)
+_NUMERIC: Final = frozenset({int, float})
+_STR: Final = frozenset({str})
 #: without a location, every location fact is null (and known at once)
 _NOT_LOCATED: Final[Mapping[str, Any]] = {
     **dict.fromkeys(name for name in _NAMES if _group_of(name) != "platform"),
@@ -137,41 +141,62 @@ class CoverageAdapter:
         here = Origin(location.lat, location.lon)
         return _GROUPS.facts({"coverage.located": True}, {
             "serving": partial(self._serving, here, at),
+            "order": partial(self._order, here),
             "samples": partial(self._samples, here),
             "gap": partial(self._gap, here),
             "platform": platform})
 
     def _serving(self, here: Origin, at: _dt.datetime) -> dict[str, Any]:
-        serving: list[tuple[float, str, int]] = []  # (distance, cell id, index): no ties
-        cells: list[Record] = []
-        prbs: list[Any] = []
-        legacy = False
+        """The facts of the set of serving cells; only `coverage.serving_cells` (nearest
+        first, the `order` group) and the choice among alarmed cells need distances."""
+        backend = self.backend
+        split = getattr(backend, "cells_near_split", None)
+        if split is not None:
+            sure, candidates = split(here.lat, here.lon)
+        else:
+            sure, candidates = (), backend.cells_near(here.lat, here.lon)
+        cells = [*sure, *[cell for _, cell in here.all_within(candidates, "range_m")]]
+        ids = [cell["cell_id"] for cell in cells]
+        if not set(map(type, ids)) <= _STR:
+            ids = [text(cell_id) or "" for cell_id in ids]
+        prbs = numbers([cell.get("prb_util_busy_hour") for cell in cells])
+        techs = {cell.get("tech") for cell in cells}
+        out: dict[str, Any] = {
+            "coverage.serving_cell_count": len(cells),
+            "coverage.lte_nr_only": bool(cells) and techs.isdisjoint(LEGACY_RATS),
+            "coverage.prb_util_max": max(prbs) if prbs else None,
+        }
+        if cells:
+            out.update(self._outage(here, cells, ids, at))
+            out.update(self._works(here, cells, ids, at))
+        else:
+            out["coverage.outage.active"] = out["coverage.planned_works.active"] = False
+        return out
+
+    def _order(self, here: Origin) -> dict[str, Any]:
+        serving = self._serving_cells(here)
+        return {"coverage.serving_cells": tuple([cell_id for _, cell_id in serving])}
+
+    def _serving_cells(self, here: Origin, ids: Sequence[str] | None = None,
+                       ) -> list[tuple[float, str]]:
+        """(distance, id) of the serving cells (of those among `ids`), nearest first (the
+        cell id breaks a tie)."""
+        wanted = None if ids is None else frozenset(ids)
+        serving = []
         for d, cell in here.all_within(self.backend.cells_near(here.lat, here.lon), "range_m"):
             cell_id = cell["cell_id"]
             if type(cell_id) is not str:
                 cell_id = text(cell_id) or ""
-            serving.append((d, cell_id, len(cells)))
-            cells.append(cell)
-            prb = cell.get("prb_util_busy_hour")
-            if prb is not None:
-                prbs.append(prb)
-            if not legacy and cell.get("tech") in LEGACY_RATS:
-                legacy = True
-        serving.sort()  # nearest first; the cell id breaks a tie
-        ids = tuple([cell_id for _, cell_id, _ in serving])
-        prbs = numbers(prbs)
-        out: dict[str, Any] = {
-            "coverage.serving_cells": ids,
-            "coverage.serving_cell_count": len(ids),
-            "coverage.lte_nr_only": bool(ids) and not legacy,
-            "coverage.prb_util_max": max(prbs) if prbs else None,
-        }
-        if ids:
-            out.update(self._outage(ids, at))
-            out.update(self._works(ids, at))
-        else:
-            out["coverage.outage.active"] = out["coverage.planned_works.active"] = False
-        return out
+            if wanted is None or cell_id in wanted:
+                serving.append((d, cell_id))
+        serving.sort()
+        return serving
+
+    def _nearest_first(self, here: Origin, ids: Sequence[str]) -> list[str]:
+        """`ids` (serving cells) in the order of `coverage.serving_cells`."""
+        if len(ids) < 2:
+            return list(ids)
+        return [cell_id for _, cell_id in self._serving_cells(here, ids)]
 
     def _samples(self, here: Origin) -> dict[str, Any]:
         samples = here.all_within(self.backend.measurements_near(here.lat, here.lon, NEAR_M),
@@ -182,8 +207,15 @@ class CoverageAdapter:
             "coverage.sinr_db": median(numbers([s.get("sinr_db") for _, s in samples])),
         }
 
-    def _outage(self, cell_ids: Sequence[str], at: _dt.datetime) -> dict[str, Any]:
-        found = [a for a in self.backend.alarms_on_any(cell_ids)
+    def _outage(self, here: Origin, cells: list[Record], ids: list[str],
+                at: _dt.datetime) -> dict[str, Any]:
+        alarms = self.backend.alarms_on_any(ids)
+        if not alarms:
+            return {"coverage.outage.active": False}
+        alarmed = [a.get("element") for a in alarms]
+        # the cell of the outage is the nearest serving cell that has one
+        found = [a for a in self.backend.alarms_on_any(self._nearest_first(
+                     here, [i for i in ids if i in alarmed]))
                  if a.get("severity") == "critical" and a.get("type") in OUTAGE_TYPES
                  and _raised(a, at)]
         if not found:
@@ -196,21 +228,32 @@ class CoverageAdapter:
             "coverage.outage.eta": _latest(when(a.get("eta")) for a in found),
         }
 
-    def _works(self, cell_ids: Sequence[str], at: _dt.datetime) -> dict[str, Any]:
-        best: tuple[_dt.datetime, _dt.datetime, Record] | None = None
-        for work in self.backend.planned_works_on_any(cell_ids):
+    def _works(self, here: Origin, cells: list[Record], ids: list[str],
+               at: _dt.datetime) -> dict[str, Any]:
+        active: list[tuple[_dt.datetime, _dt.datetime, Record]] = []
+        for work in self.backend.planned_works_on_any(ids):
             start, end = when(work.get("start")), when(work.get("end"))
-            if start is None or end is None or not start <= at <= end:
-                continue
-            if best is None or end > best[1]:
-                best = (start, end, work)
-        if best is None:
+            if start is not None and end is not None and start <= at <= end:
+                active.append((start, end, work))
+        if not active:
             return {"coverage.planned_works.active": False}
+        last = max(end for _, end, _ in active)
+        ending = [entry for entry in active if entry[1] == last]
+        if len(ending) > 1:  # the one on the nearest serving cell, as listed in that order
+            order = self._nearest_first(here, ids)
+            ranked = {}
+            for entry in ending:
+                cell_ids = {text(c) for c in entry[2].get("cells") or ()}
+                ranked[id(entry)] = min(
+                    (k for k, cell_id in enumerate(order) if cell_id in cell_ids),
+                    default=len(order))
+            ending.sort(key=lambda entry: ranked[id(entry)])
+        start, end, work = ending[0]
         return {
             "coverage.planned_works.active": True,
-            "coverage.planned_works.start": best[0],
-            "coverage.planned_works.end": best[1],
-            "coverage.planned_works.description": text(best[2].get("description")),
+            "coverage.planned_works.start": start,
+            "coverage.planned_works.end": end,
+            "coverage.planned_works.description": text(work.get("description")),
         }
 
     def _gap(self, here: Origin) -> dict[str, Any]:
@@ -270,7 +313,7 @@ def _latest(times: Iterable[_dt.datetime | None]) -> _dt.datetime | None:
 def numbers(values: list[Any]) -> list[int | float]:
     """The known values of a list of record fields, each checked to be a number."""
     known = [v for v in values if v is not None]
-    for v in known:
-        if type(v) is not float and type(v) is not int:
+    if not set(map(type, known)) <= _NUMERIC:
+        for v in known:
             number(v)  # raises ValueError for a non-number (bool included)
     return known

@@ -172,12 +172,20 @@ class PointGrid(Generic[T]):
 
 
 class DiskGrid(Generic[T]):
-    """Disks registered in every bucket of `step_deg` degrees that their bounding box overlaps."""
+    """Disks registered in every bucket of `step_deg` degrees that their bounding box overlaps.
+
+    A bucket wholly inside a disk (its four corners within the radius less a metre) also
+    records the disk as *sure*: `split` tells those apart, so that a caller tests only the
+    others. (A disk is convex and a bucket's sides bulge from the great circles between its
+    corners by about a millimetre: the metre of margin covers that and the planar estimate.)
+    """
 
     def __init__(self, step_deg: float, max_buckets: int = 400) -> None:
         self._step = step_deg
         self._max = max_buckets
         self._buckets: dict[tuple[int, int], list[T]] = {}
+        self._sure: dict[tuple[int, int], list[T]] = {}
+        self._maybe: dict[tuple[int, int], list[T]] = {}
         self._wide: list[T] = []
         self._count = 0
 
@@ -194,8 +202,41 @@ class DiskGrid(Generic[T]):
         if len(keys) > self._max:
             self._wide.append(item)
             return
+        sure = self._inside_buckets(lat, lon, radius_m, keys)
         for key in keys:
             self._buckets.setdefault(key, []).append(item)
+            (self._sure if key in sure else self._maybe).setdefault(key, []).append(item)
+
+    def _inside_buckets(self, lat: float, lon: float, radius_m: float,
+                        keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
+        """The buckets among `keys` whose four corners are all within the disk (with a margin
+        of a metre and 1e-5 of the radius), by rows of corners: on the parallel of a row,
+        the corners inside are those between two longitudes."""
+        inner = radius_m - 1.0 - radius_m * 1e-5
+        if inner <= 0 or radius_m > _PLANAR_MAX_M / 2:
+            return set()
+        step = self._step
+        spans: dict[int, tuple[float, float] | None] = {}
+
+        def span(i: int) -> tuple[float, float] | None:  # longitudes inside on row i
+            if i not in spans:
+                corner_lat = i * step
+                dy = (corner_lat - lat) * _M_PER_DEG
+                if abs(dy) >= inner:
+                    spans[i] = None
+                else:
+                    half = sqrt(inner * inner - dy * dy) / (
+                        _M_PER_DEG * cos((corner_lat + lat) * _HALF_RAD))
+                    spans[i] = (lon - half, lon + half)
+            return spans[i]
+
+        inside = set()
+        for i, j in keys:
+            low, high = span(i), span(i + 1)
+            if (low is not None and high is not None and j * step >= max(low[0], high[0])
+                    and (j + 1) * step <= min(low[1], high[1])):
+                inside.add((i, j))
+        return inside
 
     def _keys(self, lo_lat: float, hi_lat: float, lo_lon: float, hi_lon: float,
               ) -> Iterator[tuple[int, int]]:
@@ -217,3 +258,10 @@ class DiskGrid(Generic[T]):
         if bucket is None:
             return list(self._wide)
         return [*bucket, *self._wide] if self._wide else list(bucket)
+
+    def split(self, lat: float, lon: float) -> tuple[list[T], list[T]]:
+        """`covering`, as (the disks that surely contain the point, the other candidates)."""
+        key = (math.floor(lat / self._step), math.floor(lon / self._step))
+        maybe = self._maybe.get(key)
+        others = [*maybe, *self._wide] if maybe else list(self._wide)
+        return list(self._sure.get(key, ())), others

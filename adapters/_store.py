@@ -69,8 +69,14 @@ class RecordStore:
     def cells_near(self, lat: float, lon: float) -> Sequence[Record]:
         return self._cells.covering(lat, lon)
 
+    def cells_near_split(self, lat: float, lon: float) -> tuple[Sequence[Record],
+                                                               Sequence[Record]]:
+        return self._cells.split(lat, lon)
+
     def alarms_on_any(self, elements: Sequence[str]) -> Sequence[Record]:
         alarms = self._alarms
+        if alarms.keys().isdisjoint(elements):  # most places: no alarm on any serving cell
+            return []
         return [a for e in elements if e in alarms for a in alarms[e]]
 
     def platform_alarms(self) -> Sequence[Record]:
@@ -78,6 +84,8 @@ class RecordStore:
 
     def planned_works_on_any(self, cell_ids: Sequence[str]) -> Sequence[Record]:
         works = self._works
+        if works.keys().isdisjoint(cell_ids):
+            return []
         found = [w for c in cell_ids if c in works for w in works[c]]
         if len(found) < 2:
             return found

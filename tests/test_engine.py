@@ -95,11 +95,11 @@ def test_only_the_fact_groups_read_are_looked_up(engine: Engine) -> None:
         ad.HlrAdapter(backend), ad.BillingAdapter(backend), ad.CoverageAdapter(backend)])
     read = {f.name for step in d.trace for f in step.facts}
     assert "coverage.outage.active" in read and "coverage.rsrp_dbm" in read
-    assert "cells_near" in asked and "measurements_near" in asked
+    assert "cells_near_split" in asked and "measurements_near" in asked
     # the walk never reads a charge, payment or card: their records are never derived
     assert not any(name.startswith(("billing.charge.", "billing.payment.", "billing.card."))
                    for name in read)
-    assert asked.count("cells_near") == 1 and asked.count("account") == 1
+    assert asked.count("cells_near_split") == 1 and asked.count("account") == 1
 
 
 def test_a_group_failing_when_first_read_makes_its_source_unavailable(engine: Engine) -> None:

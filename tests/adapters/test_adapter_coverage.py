@@ -190,6 +190,16 @@ def test_works_listing_two_serving_cells_counts_once() -> None:
         "2026-11-20T12:00:00+08:00")
 
 
+def test_works_ending_together_the_one_on_the_nearest_cell() -> None:
+    cells = [_cell("far", 900, 2000), _cell("near", 50, 2000), _cell("mid", 400, 2000)]
+    window = ("2026-11-20T01:00:00+08:00", "2026-11-20T12:00:00+08:00")
+    works = [{**_works(*window, ["far"])[0], "description": "far work"},
+             {**_works(*window, ["mid", "far"])[0], "description": "mid work"}]
+    facts = coverage(complaint(), cells=cells, planned_works=works)
+    assert facts["coverage.planned_works.description"] == "mid work"
+    assert facts["coverage.serving_cells"] == ("near", "mid", "far")
+
+
 def test_planned_works_on_other_cell() -> None:
     works = _works("2026-11-20T01:00:00+08:00", "2026-11-20T12:00:00+08:00", ["other"])
     assert coverage(complaint(), planned_works=works)["coverage.planned_works.active"] is False

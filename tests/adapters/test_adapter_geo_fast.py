@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagtree_adapters._geo import EPSILON_M, Origin
+from diagtree_adapters._geo import EPSILON_M, DiskGrid, Origin
 
 LAT = st.floats(-60, 60)
 LON = st.floats(-179, 179)
@@ -48,3 +48,33 @@ def test_all_within_equals_item_by_item(lat: float, lon: float,
         assert [item for _, item in found] == expected
         for d, item in found:  # the distance is the great-circle one, to well under a mm
             assert abs(d - here.distance_m(item["lat"], item["lon"])) < 1e-3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-60, 60), st.floats(-179, 179), st.floats(50, 6000),
+       st.lists(st.tuples(st.floats(-0.08, 0.08), st.floats(-0.08, 0.08)), min_size=1,
+                max_size=20))
+def test_disks_a_grid_calls_sure_contain_the_point(lat: float, lon: float, radius: float,
+                                                   offsets: list[tuple[float, float]]) -> None:
+    grid: DiskGrid[str] = DiskGrid(0.0025, 10_000)
+    grid.add(lat, lon, radius, "cell")
+    centre = Origin(lat, lon)
+    for dlat, dlon in offsets:
+        p_lat, p_lon = lat + dlat, lon + dlon
+        sure, maybe = grid.split(p_lat, p_lon)
+        inside = centre.distance_m(p_lat, p_lon) <= radius + EPSILON_M
+        if sure:  # never a disk that does not reach the point …
+            assert inside
+        if inside:  # … and never a disk that does left out
+            assert sure or maybe
+        assert sorted(sure + maybe) == sorted(grid.covering(p_lat, p_lon))
+
+
+def test_most_buckets_inside_a_city_cell_are_sure() -> None:
+    grid: DiskGrid[str] = DiskGrid(0.0025, 10_000)
+    grid.add(39.9, 116.4, 2000, "cell")
+    here = Origin(39.9, 116.4)
+    points = [(39.9 + i * 0.001, 116.4 + j * 0.001) for i in range(-15, 16) for j in range(-15, 16)]
+    inside = [p for p in points if here.distance_m(*p) <= 2000]
+    sure = [p for p in inside if grid.split(*p)[0]]
+    assert len(sure) > 0.7 * len(inside)

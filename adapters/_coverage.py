@@ -100,7 +100,9 @@ def _group_of(name: str) -> str | None:
         return "platform"
     if name == "coverage.serving_cells":
         return "order"
-    return "serving"  # serving cells, their alarms (outage), works, technology and load
+    if name in ("coverage.lte_nr_only", "coverage.prb_util_max"):
+        return "radio"
+    return "serving"  # how many serving cells, their alarms (outage) and works
 
 
 _GROUPS: Final = FactGroups("coverage", _NAMES, _group_of)
@@ -130,145 +132,16 @@ class CoverageAdapter:
 
     def fetch(self, complaint: Complaint, timeout_s: float) -> Facts:
         """Every ``coverage.*`` fact at the complaint's location and reported time, each group
-        (serving cells with their alarms and works, measurements, gap, platform faults) looked
-        up and derived when first read."""
-        at = complaint.reported_at
-        location = complaint.location
+        (serving cells with their alarms and works, their technology and load, their order,
+        measurements, gap, platform faults) looked up and derived when first read."""
         platform = partial(self._platform, complaint)
+        location = complaint.location
         if location is None:
-            known = dict(_NOT_LOCATED)
-            return _GROUPS.facts(known, {"platform": platform})
-        here = Origin(location.lat, location.lon)
+            return _GROUPS.facts(dict(_NOT_LOCATED), {"platform": platform})
+        place = _Place(self.backend, Origin(location.lat, location.lon), complaint.reported_at)
         return _GROUPS.facts({"coverage.located": True}, {
-            "serving": partial(self._serving, here, at),
-            "order": partial(self._order, here),
-            "samples": partial(self._samples, here),
-            "gap": partial(self._gap, here),
-            "platform": platform})
-
-    def _serving(self, here: Origin, at: _dt.datetime) -> dict[str, Any]:
-        """The facts of the set of serving cells; only `coverage.serving_cells` (nearest
-        first, the `order` group) and the choice among alarmed cells need distances."""
-        backend = self.backend
-        split = getattr(backend, "cells_near_split", None)
-        if split is not None:
-            sure, candidates = split(here.lat, here.lon)
-        else:
-            sure, candidates = (), backend.cells_near(here.lat, here.lon)
-        cells = [*sure, *[cell for _, cell in here.all_within(candidates, "range_m")]]
-        ids = [cell["cell_id"] for cell in cells]
-        if not set(map(type, ids)) <= _STR:
-            ids = [text(cell_id) or "" for cell_id in ids]
-        prbs = numbers([cell.get("prb_util_busy_hour") for cell in cells])
-        techs = {cell.get("tech") for cell in cells}
-        out: dict[str, Any] = {
-            "coverage.serving_cell_count": len(cells),
-            "coverage.lte_nr_only": bool(cells) and techs.isdisjoint(LEGACY_RATS),
-            "coverage.prb_util_max": max(prbs) if prbs else None,
-        }
-        if cells:
-            out.update(self._outage(here, cells, ids, at))
-            out.update(self._works(here, cells, ids, at))
-        else:
-            out["coverage.outage.active"] = out["coverage.planned_works.active"] = False
-        return out
-
-    def _order(self, here: Origin) -> dict[str, Any]:
-        serving = self._serving_cells(here)
-        return {"coverage.serving_cells": tuple([cell_id for _, cell_id in serving])}
-
-    def _serving_cells(self, here: Origin, ids: Sequence[str] | None = None,
-                       ) -> list[tuple[float, str]]:
-        """(distance, id) of the serving cells (of those among `ids`), nearest first (the
-        cell id breaks a tie)."""
-        wanted = None if ids is None else frozenset(ids)
-        serving = []
-        for d, cell in here.all_within(self.backend.cells_near(here.lat, here.lon), "range_m"):
-            cell_id = cell["cell_id"]
-            if type(cell_id) is not str:
-                cell_id = text(cell_id) or ""
-            if wanted is None or cell_id in wanted:
-                serving.append((d, cell_id))
-        serving.sort()
-        return serving
-
-    def _nearest_first(self, here: Origin, ids: Sequence[str]) -> list[str]:
-        """`ids` (serving cells) in the order of `coverage.serving_cells`."""
-        if len(ids) < 2:
-            return list(ids)
-        return [cell_id for _, cell_id in self._serving_cells(here, ids)]
-
-    def _samples(self, here: Origin) -> dict[str, Any]:
-        samples = here.all_within(self.backend.measurements_near(here.lat, here.lon, NEAR_M),
-                                  None, NEAR_M)
-        return {
-            "coverage.measurements.count": len(samples),
-            "coverage.rsrp_dbm": median(numbers([s.get("rsrp_dbm") for _, s in samples])),
-            "coverage.sinr_db": median(numbers([s.get("sinr_db") for _, s in samples])),
-        }
-
-    def _outage(self, here: Origin, cells: list[Record], ids: list[str],
-                at: _dt.datetime) -> dict[str, Any]:
-        alarms = self.backend.alarms_on_any(ids)
-        if not alarms:
-            return {"coverage.outage.active": False}
-        alarmed = [a.get("element") for a in alarms]
-        # the cell of the outage is the nearest serving cell that has one
-        found = [a for a in self.backend.alarms_on_any(self._nearest_first(
-                     here, [i for i in ids if i in alarmed]))
-                 if a.get("severity") == "critical" and a.get("type") in OUTAGE_TYPES
-                 and _raised(a, at)]
-        if not found:
-            return {"coverage.outage.active": False}
-        first = found[0]
-        return {
-            "coverage.outage.active": True,
-            "coverage.outage.cell": text(first.get("element")),
-            "coverage.outage.type": choice(first.get("type"), OUTAGE_TYPES),
-            "coverage.outage.eta": _latest(when(a.get("eta")) for a in found),
-        }
-
-    def _works(self, here: Origin, cells: list[Record], ids: list[str],
-               at: _dt.datetime) -> dict[str, Any]:
-        active: list[tuple[_dt.datetime, _dt.datetime, Record]] = []
-        for work in self.backend.planned_works_on_any(ids):
-            start, end = when(work.get("start")), when(work.get("end"))
-            if start is not None and end is not None and start <= at <= end:
-                active.append((start, end, work))
-        if not active:
-            return {"coverage.planned_works.active": False}
-        last = max(end for _, end, _ in active)
-        ending = [entry for entry in active if entry[1] == last]
-        if len(ending) > 1:  # the one on the nearest serving cell, as listed in that order
-            order = self._nearest_first(here, ids)
-            ranked = {}
-            for entry in ending:
-                cell_ids = {text(c) for c in entry[2].get("cells") or ()}
-                ranked[id(entry)] = min(
-                    (k for k, cell_id in enumerate(order) if cell_id in cell_ids),
-                    default=len(order))
-            ending.sort(key=lambda entry: ranked[id(entry)])
-        start, end, work = ending[0]
-        return {
-            "coverage.planned_works.active": True,
-            "coverage.planned_works.start": start,
-            "coverage.planned_works.end": end,
-            "coverage.planned_works.description": text(work.get("description")),
-        }
-
-    def _gap(self, here: Origin) -> dict[str, Any]:
-        best: tuple[float, Record] | None = None
-        for gap in self.backend.gaps_near(here.lat, here.lon):
-            d = here.distance_m(gap["lat"], gap["lon"])
-            if d <= gap["radius_m"] + EPSILON_M and (best is None or d < best[0]):
-                best = (d, gap)
-        if best is None:
-            return {"coverage.gap.in_gap": False}
-        return {
-            "coverage.gap.in_gap": True,
-            "coverage.gap.planned_fix": day(best[1].get("planned_fix")),
-            "coverage.gap.note": text(best[1].get("note")),
-        }
+            "serving": place.serving, "radio": place.radio, "order": place.order,
+            "samples": place.samples, "gap": place.gap, "platform": platform})
 
     def _platform(self, complaint: Complaint) -> Mapping[str, Any]:
         at = complaint.reported_at
@@ -286,6 +159,144 @@ class CoverageAdapter:
             "coverage.platform_fault.element": text(hits[0].get("element")) if hits else None,
             "coverage.platform_fault.eta": _latest(when(a.get("eta")) for a in hits),
             "coverage.platform_faults.affects": tuple(s for s in AFFECTS if s in affects),
+        }
+
+
+
+class _Place:
+    """One complaint's location and reported time. The serving cells are found once, when a
+    group first needs them, and shared by the groups derived from them."""
+
+    __slots__ = ("_cells", "_ids", "at", "backend", "here")
+
+    def __init__(self, backend: CoverageBackend, here: Origin, at: _dt.datetime) -> None:
+        self.backend = backend
+        self.here = here
+        self.at = at
+        self._cells: list[Record] | None = None
+        self._ids: list[str] = []
+
+    def cells(self) -> list[Record]:
+        """The serving cells (in no particular order); their ids are in `_ids`."""
+        if self._cells is None:
+            backend, here = self.backend, self.here
+            split = getattr(backend, "cells_near_split", None)
+            if split is not None:
+                sure, candidates = split(here.lat, here.lon)
+            else:
+                sure, candidates = (), backend.cells_near(here.lat, here.lon)
+            cells = [*sure, *[cell for _, cell in here.all_within(candidates, "range_m")]]
+            ids = [cell["cell_id"] for cell in cells]
+            if not set(map(type, ids)) <= _STR:
+                ids = [text(cell_id) or "" for cell_id in ids]
+            self._cells, self._ids = cells, ids
+        return self._cells
+
+    def nearest_first(self, wanted: Iterable[str] | None = None) -> list[str]:
+        """The ids of the serving cells (those in `wanted`), nearest first; the id breaks a
+        tie. Only these cells' distances are measured."""
+        cells = self.cells()
+        if wanted is not None:
+            keep = frozenset(wanted)
+            pairs = [(cell, cell_id) for cell, cell_id in zip(cells, self._ids, strict=True)
+                     if cell_id in keep]
+            if len(pairs) < 2:
+                return [cell_id for _, cell_id in pairs]
+        else:
+            pairs = list(zip(cells, self._ids, strict=True))
+        ids = {id(cell): cell_id for cell, cell_id in pairs}
+        measured = sorted((d, ids[id(cell)])
+                          for d, cell in self.here.all_within([c for c, _ in pairs], "range_m"))
+        return [cell_id for _, cell_id in measured]
+
+    def serving(self) -> dict[str, Any]:
+        cells = self.cells()
+        out: dict[str, Any] = {"coverage.serving_cell_count": len(cells)}
+        if cells:
+            out.update(self._outage())
+            out.update(self._works())
+        else:
+            out["coverage.outage.active"] = out["coverage.planned_works.active"] = False
+        return out
+
+    def radio(self) -> dict[str, Any]:
+        cells = self.cells()
+        prbs = numbers([cell.get("prb_util_busy_hour") for cell in cells])
+        techs = {cell.get("tech") for cell in cells}
+        return {"coverage.lte_nr_only": bool(cells) and techs.isdisjoint(LEGACY_RATS),
+                "coverage.prb_util_max": max(prbs) if prbs else None}
+
+    def order(self) -> dict[str, Any]:
+        return {"coverage.serving_cells": tuple(self.nearest_first())}
+
+    def samples(self) -> dict[str, Any]:
+        here = self.here
+        samples = here.all_within(self.backend.measurements_near(here.lat, here.lon, NEAR_M),
+                                  None, NEAR_M)
+        return {
+            "coverage.measurements.count": len(samples),
+            "coverage.rsrp_dbm": median(numbers([s.get("rsrp_dbm") for _, s in samples])),
+            "coverage.sinr_db": median(numbers([s.get("sinr_db") for _, s in samples])),
+        }
+
+    def _outage(self) -> dict[str, Any]:
+        ids, at = self._ids, self.at
+        alarms = self.backend.alarms_on_any(ids)
+        if not alarms:
+            return {"coverage.outage.active": False}
+        # the cell of the outage is the nearest serving cell that has one
+        alarmed = {a.get("element") for a in alarms}
+        found = [a for a in self.backend.alarms_on_any(self.nearest_first(
+                     i for i in ids if i in alarmed))
+                 if a.get("severity") == "critical" and a.get("type") in OUTAGE_TYPES
+                 and _raised(a, at)]
+        if not found:
+            return {"coverage.outage.active": False}
+        first = found[0]
+        return {
+            "coverage.outage.active": True,
+            "coverage.outage.cell": text(first.get("element")),
+            "coverage.outage.type": choice(first.get("type"), OUTAGE_TYPES),
+            "coverage.outage.eta": _latest(when(a.get("eta")) for a in found),
+        }
+
+    def _works(self) -> dict[str, Any]:
+        at = self.at
+        active: list[tuple[_dt.datetime, _dt.datetime, Record]] = []
+        for work in self.backend.planned_works_on_any(self._ids):
+            start, end = when(work.get("start")), when(work.get("end"))
+            if start is not None and end is not None and start <= at <= end:
+                active.append((start, end, work))
+        if not active:
+            return {"coverage.planned_works.active": False}
+        last = max(end for _, end, _ in active)
+        ending = [entry for entry in active if entry[1] == last]
+        if len(ending) > 1:  # the one on the nearest serving cell, as listed in that order
+            rank = {cell_id: k for k, cell_id in enumerate(self.nearest_first())}
+            ending.sort(key=lambda entry: min(
+                (rank[c] for c in map(text, entry[2].get("cells") or ()) if c in rank),
+                default=len(rank)))
+        start, end, work = ending[0]
+        return {
+            "coverage.planned_works.active": True,
+            "coverage.planned_works.start": start,
+            "coverage.planned_works.end": end,
+            "coverage.planned_works.description": text(work.get("description")),
+        }
+
+    def gap(self) -> dict[str, Any]:
+        here = self.here
+        best: tuple[float, Record] | None = None
+        for gap in self.backend.gaps_near(here.lat, here.lon):
+            d = here.distance_m(gap["lat"], gap["lon"])
+            if d <= gap["radius_m"] + EPSILON_M and (best is None or d < best[0]):
+                best = (d, gap)
+        if best is None:
+            return {"coverage.gap.in_gap": False}
+        return {
+            "coverage.gap.in_gap": True,
+            "coverage.gap.planned_fix": day(best[1].get("planned_fix")),
+            "coverage.gap.note": text(best[1].get("note")),
         }
 
 

@@ -139,61 +139,69 @@ class BillingAdapter:
         """Every ``billing.*`` fact for the complaint's MSISDN and subject, each group looked
         up and derived when first read (the customer record for the grading policy's tier;
         the account, with its plan, charges, subscriptions, payments and cards, otherwise)."""
-        backend = self.backend
-        msisdn = complaint.msisdn
-        subject = complaint.subject
-        looked_up: list[Record | None] = []
+        return _GROUPS.facts({}, _Subject(self.backend, complaint))
 
-        def account() -> Record | None:
-            if not looked_up:
-                looked_up.append(backend.account(msisdn))
-            return looked_up[0]
 
-        def customer() -> dict[str, Any]:
-            record = backend.customer(msisdn)
-            if record is None:
-                return {}
-            return {"billing.customer.tier": choice(record.get("tier"), ("normal", "vip")),
-                    "billing.customer.name": text(record.get("name"))}
+class _Subject:
+    """One complaint's customer and account; its methods derive the groups of facts (`Facts`
+    calls the one named after a group). The account is looked up once, when first needed."""
 
-        def account_facts() -> Mapping[str, Any]:
-            record = account()
-            return {"billing.found": False} if record is None else _account(record)
+    __slots__ = ("_account", "_looked_up", "backend", "complaint")
 
-        def charge_facts() -> Mapping[str, Any]:
-            record = account()
-            if record is None:
-                return _NO_CHARGE
-            charges: Sequence[Record] = record.get("charges") or ()
+    def __init__(self, backend: BillingBackend, complaint: Complaint) -> None:
+        self.backend = backend
+        self.complaint = complaint
+        self._account: Record | None = None
+        self._looked_up = False
+
+    def record(self) -> Record | None:
+        if not self._looked_up:
+            self._account = self.backend.account(self.complaint.msisdn)
+            self._looked_up = True
+        return self._account
+
+    def customer(self) -> Mapping[str, Any]:
+        record = self.backend.customer(self.complaint.msisdn)
+        if record is None:
+            return {}
+        return {"billing.customer.tier": choice(record.get("tier"), ("normal", "vip")),
+                "billing.customer.name": text(record.get("name"))}
+
+    def account(self) -> Mapping[str, Any]:
+        record = self.record()
+        return {"billing.found": False} if record is None else _account(record)
+
+    def charge(self) -> Mapping[str, Any]:
+        record = self.record()
+        if record is None:
+            return _NO_CHARGE
+        charges: Sequence[Record] = record.get("charges") or ()
+        charge = _find(charges, "id", self.complaint.subject.charge_id)
+        return _NO_CHARGE if charge is None else _charge(charge, charges, sub(record, "plan"))
+
+    def vas(self) -> Mapping[str, Any]:
+        record = self.record()
+        if record is None:
+            return _NO_VAS
+        charges: Sequence[Record] = record.get("charges") or ()
+        subject = self.complaint.subject
+        sp_code = subject.sp_code
+        if sp_code is None:  # the SP of the charge the complaint is about
             charge = _find(charges, "id", subject.charge_id)
-            return _NO_CHARGE if charge is None else _charge(charge, charges, sub(record, "plan"))
+            sp_code = None if charge is None else text(charge.get("sp_code"))
+        return _vas(record, charges, sp_code)
 
-        def vas_facts() -> Mapping[str, Any]:
-            record = account()
-            if record is None:
-                return _NO_VAS
-            charges: Sequence[Record] = record.get("charges") or ()
-            sp_code = subject.sp_code
-            if sp_code is None:  # the SP of the charge the complaint is about
-                charge = _find(charges, "id", subject.charge_id)
-                sp_code = None if charge is None else text(charge.get("sp_code"))
-            return _vas(record, charges, sp_code)
+    def payment(self) -> Mapping[str, Any]:
+        record = self.record()
+        payment = None if record is None else _find(record.get("payments") or (), "id",
+                                                     self.complaint.subject.payment_id)
+        return _NO_PAYMENT if payment is None else _payment(payment)
 
-        def payment_facts() -> Mapping[str, Any]:
-            record = account()
-            payment = None if record is None else _find(record.get("payments") or (), "id",
-                                                         subject.payment_id)
-            return _NO_PAYMENT if payment is None else _payment(payment)
-
-        def card_facts() -> Mapping[str, Any]:
-            record = account()
-            card = None if record is None else _find(record.get("recharge_cards") or (),
-                                                     "serial", subject.card_serial)
-            return _NO_CARD if card is None else _card(card, local_date(complaint))
-
-        return _GROUPS.facts({}, {
-            "customer": customer, "account": account_facts, "charge": charge_facts,
-            "vas": vas_facts, "payment": payment_facts, "card": card_facts})
+    def card(self) -> Mapping[str, Any]:
+        record = self.record()
+        card = None if record is None else _find(record.get("recharge_cards") or (),
+                                                 "serial", self.complaint.subject.card_serial)
+        return _NO_CARD if card is None else _card(card, local_date(self.complaint))
 
 
 def _group_of(name: str) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from functools import partial
 from typing import Any, Final
 
 from diagtree._complaint import Complaint
@@ -134,17 +133,36 @@ class CoverageAdapter:
         """Every ``coverage.*`` fact at the complaint's location and reported time, each group
         (serving cells with their alarms and works, their technology and load, their order,
         measurements, gap, platform faults) looked up and derived when first read."""
-        platform = partial(self._platform, complaint)
         location = complaint.location
         if location is None:
-            return _GROUPS.facts(dict(_NOT_LOCATED), {"platform": platform})
-        place = _Place(self.backend, Origin(location.lat, location.lon), complaint.reported_at)
-        return _GROUPS.facts({"coverage.located": True}, {
-            "serving": place.serving, "radio": place.radio, "order": place.order,
-            "samples": place.samples, "gap": place.gap, "platform": platform})
+            return _GROUPS.facts(dict(_NOT_LOCATED), _Place(self.backend, None, complaint))
+        return _GROUPS.facts({"coverage.located": True}, _Place(
+            self.backend, Origin(location.lat, location.lon), complaint))
 
-    def _platform(self, complaint: Complaint) -> Mapping[str, Any]:
-        at = complaint.reported_at
+
+class _Place:
+    """One complaint's location and reported time; its methods derive the groups of facts
+    (`Facts` calls the one named after a group). The serving cells are found once, when a
+    group first needs them, and shared by the groups derived from them."""
+
+    __slots__ = ("_cells", "_ids", "_origin", "at", "backend", "symptom")
+
+    def __init__(self, backend: CoverageBackend, here: Origin | None,
+                 complaint: Complaint) -> None:
+        self.backend = backend
+        self._origin = here
+        self.at = complaint.reported_at
+        self.symptom = complaint.type
+        self._cells: list[Record] | None = None
+        self._ids: list[str] = []
+
+    @property
+    def here(self) -> Origin:
+        assert self._origin is not None, "location facts are known at once without a location"
+        return self._origin
+
+    def platform(self) -> Mapping[str, Any]:
+        at = self.at
         active = [a for a in self.backend.platform_alarms()
                   if a.get("type") == "platform_fault" and _raised(a, at)]
         if not active:
@@ -152,7 +170,7 @@ class CoverageAdapter:
         affects: set[str] = set()
         for alarm in active:
             affects.update(texts(alarm.get("affects")) or ())
-        service = SYMPTOM_SERVICE.get(complaint.type)
+        service = SYMPTOM_SERVICE.get(self.symptom)
         hits = [a for a in active if service is not None and service in (a.get("affects") or ())]
         return {
             "coverage.platform_fault.active": bool(hits),
@@ -161,20 +179,6 @@ class CoverageAdapter:
             "coverage.platform_faults.affects": tuple(s for s in AFFECTS if s in affects),
         }
 
-
-
-class _Place:
-    """One complaint's location and reported time. The serving cells are found once, when a
-    group first needs them, and shared by the groups derived from them."""
-
-    __slots__ = ("_cells", "_ids", "at", "backend", "here")
-
-    def __init__(self, backend: CoverageBackend, here: Origin, at: _dt.datetime) -> None:
-        self.backend = backend
-        self.here = here
-        self.at = at
-        self._cells: list[Record] | None = None
-        self._ids: list[str] = []
 
     def cells(self) -> list[Record]:
         """The serving cells (in no particular order); their ids are in `_ids`."""

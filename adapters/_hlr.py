@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any, Final
 
 from diagtree._complaint import Complaint
@@ -97,15 +96,33 @@ class HlrAdapter:
         device by its TAC) are derived when first read."""
         record = self.backend.subscriber(complaint.msisdn)
         if record is None:
-            return _GROUPS.facts({"hlr.found": False}, {})
-        return _GROUPS.facts({"hlr.found": True}, {
-            "profile": partial(_profile, record),
-            "odb": partial(_odb, record, complaint.type),
-            "registration": partial(_registration, record, complaint.reported_at),
-            "device": partial(self._device, record)})
+            return _GROUPS.facts({"hlr.found": False}, None)
+        return _GROUPS.facts({"hlr.found": True}, _Profile(self.backend, record, complaint))
 
-    def _device(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        imei = text(record.get("imei"))
+
+class _Profile:
+    """One subscriber profile; its methods derive the groups of facts (`Facts` calls the one
+    named after a group)."""
+
+    __slots__ = ("backend", "complaint", "record")
+
+    def __init__(self, backend: HlrBackend, record: Mapping[str, Any],
+                 complaint: Complaint) -> None:
+        self.backend = backend
+        self.record = record
+        self.complaint = complaint
+
+    def profile(self) -> dict[str, Any]:
+        return _profile(self.record)
+
+    def odb(self) -> dict[str, Any]:
+        return _odb(self.record, self.complaint.type)
+
+    def registration(self) -> dict[str, Any]:
+        return _registration(self.record, self.complaint.reported_at)
+
+    def device(self) -> dict[str, Any]:
+        imei = text(self.record.get("imei"))
         tac = imei[:8] if imei and len(imei) >= 8 else None
         device = self.backend.device(tac) if tac is not None else None
         return {

@@ -5,7 +5,8 @@ A tree reads a handful of a source's facts: the grading policy reads only the cu
 from billing, a `no_service` walk that finds an outage never reads the measurements. So each
 shipped adapter splits its facts into groups (billing: customer, account, charge, vas, payment,
 card; coverage: serving cells, measurements, gap, platform fault), and `Facts` derives a
-group on the first read of any of its facts, once.
+group on the first read of any of its facts, once, by calling the method named after the
+group on the fetch's *deriver* (an object holding what that fetch looked up).
 
 `Facts` is a read-only `Mapping` over every declared fact: iterating it, ``dict(facts)`` or
 ``==`` derive all groups, so a caller that wants every fact gets them. A group whose records
@@ -45,22 +46,22 @@ class FactGroups:
         for name, group in self.group.items():
             self.blank.setdefault(group, {})[name] = None
 
-    def facts(self, known: dict[str, Any], derive: dict[str, Derive]) -> Facts:
-        """The facts of one fetch: `known` now, each group of `derive` on first read (a
-        group absent from `derive` is all None)."""
-        return Facts(self, known, derive)
+    def facts(self, known: dict[str, Any], deriver: object | None) -> Facts:
+        """The facts of one fetch: `known` now, each group on first read of one of its
+        facts, by the method of `deriver` named after the group (all None without one)."""
+        return Facts(self, known, deriver)
 
 
 class Facts(Mapping[str, Any]):
     """One fetch's facts, deriving each group on the first read of one of its facts."""
 
-    __slots__ = ("_derive", "_groups", "_known")
+    __slots__ = ("_deriver", "_groups", "_known")
 
-    def __init__(self, groups: FactGroups, known: dict[str, Any],
-                 derive: dict[str, Derive]) -> None:
+    def __init__(self, groups: FactGroups, known: dict[str, Any], deriver: object | None,
+                 ) -> None:
         self._groups = groups
         self._known = known
-        self._derive = derive
+        self._deriver = deriver
 
     def __getitem__(self, name: str) -> Any:
         known = self._known
@@ -69,9 +70,9 @@ class Facts(Mapping[str, Any]):
         group = self._groups.group.get(name)
         if group is None:
             raise KeyError(name)
-        values = self._groups.blank[group].copy()
-        derive = self._derive.get(group)
-        if derive is not None:
+        values = self._groups.blank[group].copy()  # every fact of the group: now known
+        if self._deriver is not None:
+            derive: Derive = getattr(self._deriver, group)
             try:
                 values.update(derive())
             except SourceError:
@@ -79,7 +80,6 @@ class Facts(Mapping[str, Any]):
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 # a record with text where a number belongs, a missing field, …
                 raise SourceError(self._groups.source, f"malformed record: {exc!r}") from exc
-            del self._derive[group]
         known.update(values)
         return values[name]
 
@@ -105,6 +105,7 @@ class Facts(Mapping[str, Any]):
         return dict(self._known)
 
     def __repr__(self) -> str:
-        pending = sorted(self._derive)
+        pending = sorted({group for name, group in self._groups.group.items()
+                          if name not in self._known})
         return (f"<Facts {self._groups.source}: {len(self._known)} known"
                 + (f", groups not derived yet: {', '.join(pending)}>" if pending else ">"))

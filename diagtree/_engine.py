@@ -31,7 +31,7 @@ from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
 from ._loader import Limits
-from ._scripts import compile_template, localize, render_template
+from ._scripts import compile_bundle, compile_template, localize, render_template
 from ._session import Session
 from ._sources import Source
 from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, category_of
@@ -42,6 +42,7 @@ _log = logging.getLogger("diagtree.engine")
 _ACTION_SEPARATOR = "\x1e"  # ASCII record separator: never in an action's text
 _MISSING: Any = object()
 _KEPT_SOURCE_SETS = 16
+_ANSWER_TYPES = frozenset({bool, str})
 _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
 
 
@@ -97,16 +98,13 @@ class Engine:
             if "{" in text}
         # per cause, its catalog entry (looked up once); per grade, the feedback deadline
         self._entries: dict[str, CatalogEntry | None] = {}
+        # per (cause, locale), its script and actions as one template (None: one by one)
+        self._bundles: dict[tuple[str, str], jinja2.Template | None] = {}
         policy = self.library.policy
         self._grade_rules = tuple((rule.when.fn, GRADES.index(rule.grade), rule.reason)
                                   for rule in (policy.rules if policy else ()))
         self._feedback_after = {grade: _dt.timedelta(hours=f.within_hours)
                                 for grade, f in (policy.feedback.items() if policy else ())}
-        # all of an outcome's actions as one template, rendered in one go (one context)
-        self._action_bundles: dict[str, jinja2.Template] = {
-            cause: compile_template(env, _ACTION_SEPARATOR.join(entry.actions))
-            for cause, entry in self.library.catalog.entries.items()
-            if sum("{" in text for text in entry.actions) > 1}
 
     # -- public ----------------------------------------------------------------------------
     def tree_for(self, symptom: str, at: _dt.datetime | None = None) -> CompiledTree | None:
@@ -259,8 +257,12 @@ class Engine:
             refund=None if refund is None else {"amount": refund.amount,
                                                 "within_authority": refund.within_authority})
         render_start = time.perf_counter()
-        script = self._render(entry.script if entry else None, loc, variables, notes)
-        actions = self._render_actions(entry, variables, notes)
+        rendered = self._render_bundle(entry, loc, variables)
+        if rendered is not None:
+            script, actions = rendered
+        else:
+            script = self._render(entry.script if entry else None, loc, variables, notes)
+            actions = self._render_actions(entry, variables, notes)
         end = time.perf_counter()
         calls = store.calls
         fetch_ms = sum(c.latency_ms for c in calls) if calls else 0.0
@@ -322,6 +324,35 @@ class Engine:
                              "unavailable); taken as not matching")
         return GRADES[grade_index], reasons
 
+    def _render_bundle(self, entry: CatalogEntry | None, locale: str,
+                       variables: dict[str, Any]) -> tuple[str, tuple[str, ...]] | None:
+        """The script and the actions in one render, when the outcome has both and they
+        render without error; None: render them one by one (which notes any failure)."""
+        if entry is None:
+            return None
+        key = (entry.cause, locale)
+        bundle = self._bundles.get(key, _MISSING)
+        if bundle is _MISSING:
+            bundle = self._bundles[key] = self._compile_bundle(entry, locale)
+        if bundle is None:
+            return None
+        try:
+            parts = render_template(bundle, variables).split(_ACTION_SEPARATOR)
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError):
+            return None
+        if len(parts) != len(entry.actions) + 1:
+            return None
+        return parts[0].strip(), tuple(parts[1:])
+
+    def _compile_bundle(self, entry: CatalogEntry, locale: str) -> jinja2.Template | None:
+        book = self.library.scripts
+        script = book.scripts.get(entry.script) if entry.script else None
+        if script is None or not entry.actions:
+            return None
+        used = locale if locale in script.templates else "en"
+        return compile_bundle(book.env(used), script.sources[used], entry.actions,
+                              _ACTION_SEPARATOR)
+
     def _render(self, script_id: str | None, locale: str, variables: dict[str, Any],
                 notes: list[str]) -> str:
         book = self.library.scripts
@@ -340,14 +371,6 @@ class Engine:
                         notes: list[str]) -> tuple[str, ...]:
         if entry is None:
             return ()
-        bundle = self._action_bundles.get(entry.cause)
-        if bundle is not None:
-            try:
-                parts = render_template(bundle, variables).split(_ACTION_SEPARATOR)
-                if len(parts) == len(entry.actions):
-                    return tuple(parts)
-            except (jinja2.TemplateError, TypeError, ValueError, AttributeError):
-                pass  # rendered one by one below, so the note names the action that failed
         return tuple(self._render_text(a, variables, notes) for a in entry.actions)
 
     def _render_text(self, text: str, variables: dict[str, Any], notes: list[str]) -> str:
@@ -388,8 +411,8 @@ def materialize(store: FactStore, visited: list[Any]) -> list[TraceStep]:
 
 def _check_answers(answers: Mapping[str, Any]) -> None:
     for qid, value in answers.items():
-        if not isinstance(qid, str):
+        if type(qid) is not str and not isinstance(qid, str):
             raise ComplaintError("answers", f"question ids are strings, got {qid!r}")
-        if not isinstance(value, bool | str):
+        if type(value) not in _ANSWER_TYPES and not isinstance(value, (bool, str)):
             raise ComplaintError(f"answers.{qid}", f"expected true/false or an option, "
                                  f"got {value!r}")

@@ -18,12 +18,12 @@ to the complaint's UTC offset before rendering. Filters: `time` (13:00), `date` 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from ._errors import Location, Problem
@@ -78,11 +78,17 @@ def _filters(locale: str) -> dict[str, Callable[..., str]]:
     return {"time": time, "date": date, "datetime": datetime, "money": money, "hours": hours}
 
 
+_EN_FILTERS: Final = frozenset(_filters("en"))
+
+
 def _environment(locale: str) -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
                                keep_trailing_newline=False, trim_blocks=True,
                                lstrip_blocks=True)
     env.filters.update(_filters(locale))
+    # the agent's actions are in English whatever the script's locale; `compile_bundle` renames
+    # their filters to these, so that a script and its actions render in one go
+    env.filters.update({_EN_PREFIX + name: f for name, f in _filters("en").items()})
     return env
 
 
@@ -144,6 +150,40 @@ def compile_template(env: SandboxedEnvironment, text: str) -> jinja2.Template:
     """Compile once; the template's globals become a plain dict (jinja2 keeps a ChainMap that
     every render would otherwise iterate to build its context)."""
     template = env.from_string(text)
+    template.globals = dict(template.globals)
+    return template
+
+
+_EN_PREFIX = "en_"
+#: nodes that would let one part of a bundle change what another part sees
+_SCOPED = (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.CallBlock, nodes.Import,
+           nodes.FromImport, nodes.Include, nodes.Extends, nodes.Block)
+
+
+def compile_bundle(env: SandboxedEnvironment, script: str, actions: Sequence[str],
+                   separator: str) -> jinja2.Template | None:
+    """One template rendering a script (in `env`'s locale) and then each action (with the
+    English filters), `separator` between them: one context and one render instead of one
+    per part, with each part's text exactly as rendered alone. None when a part sets
+    variables, defines macros or includes others (parts could then see each other's), or
+    cannot be parsed: render the parts one by one."""
+    try:
+        parts = [env.parse(script)]
+        for text in actions:
+            tree = env.parse(text)
+            for node in tree.find_all(nodes.Filter):
+                if node.name in _EN_FILTERS:
+                    node.name = _EN_PREFIX + node.name
+            parts.append(tree)
+    except jinja2.TemplateSyntaxError:
+        return None
+    if any(any(True for _ in part.find_all(_SCOPED)) for part in parts):
+        return None
+    body: list[nodes.Node] = list(parts[0].body)
+    for part in parts[1:]:
+        body.append(nodes.Output([nodes.TemplateData(separator)]))
+        body.extend(part.body)
+    template = env.from_string(nodes.Template(body, lineno=1))
     template.globals = dict(template.globals)
     return template
 

@@ -407,3 +407,20 @@ def test_an_internal_failure_still_gives_a_diagnosis(
     assert (d.resolution, d.department) == ("dispatch", "tier2")
     assert any("internal error" in n and "a bug" in n for n in d.notes)
     assert case["complaint"]["msisdn"] not in caplog.text and "failed" in caplog.text
+
+
+def test_frozen_records_built_in_one_step_equal_the_constructed_ones() -> None:
+    import dataclasses
+
+    from diagtree._diagnosis import SourceCall, build
+
+    fields = {"source": "hlr", "ok": True, "latency_ms": 0.5, "error": None}
+    made = build(SourceCall, dict(fields))
+    assert made == SourceCall(**fields) and hash(made) == hash(SourceCall(**fields))
+    assert repr(made) == repr(SourceCall(**fields))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.ok = False  # type: ignore[misc]
+    with pytest.raises(TypeError, match="missing"):
+        build(SourceCall, {"source": "hlr", "ok": True, "latency_ms": 0.5})
+    with pytest.raises(TypeError, match="unexpected"):
+        build(SourceCall, {**fields, "extra": 1})

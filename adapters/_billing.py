@@ -171,6 +171,10 @@ class _Subject:
         record = self.record()
         return {"billing.found": False} if record is None else _account(record)
 
+    def plan(self) -> Mapping[str, Any]:
+        record = self.record()
+        return {} if record is None else _plan(record)
+
     def charge(self) -> Mapping[str, Any]:
         record = self.record()
         if record is None:
@@ -207,9 +211,9 @@ class _Subject:
 def _group_of(name: str) -> str:
     """The group of a billing fact: what it is derived from."""
     if name == "billing.vas.unconfirmed" or not name.startswith(
-            ("billing.customer.", "billing.charge.", "billing.vas.", "billing.payment.",
-             "billing.card.")):
-        return "account"  # billing.found, billing.account.*, billing.plan.*
+            ("billing.customer.", "billing.plan.", "billing.charge.", "billing.vas.",
+             "billing.payment.", "billing.card.")):
+        return "account"  # billing.found, billing.account.*
     return name.split(".")[1]
 
 
@@ -226,11 +230,7 @@ def _find(records: Sequence[Record], key: str, value: str | None) -> Record | No
 
 
 def _account(account: Record) -> dict[str, Any]:
-    plan = sub(account, "plan")
-    quota = used = None
-    if plan is not None:
-        quota, used = number(plan.get("data_quota_mb")), number(plan.get("data_used_mb"))
-    out: dict[str, Any] = {
+    return {
         "billing.found": True,
         "billing.account.status": choice(account.get("status"),
                                          ("active", "suspended", "terminated")),
@@ -238,25 +238,29 @@ def _account(account: Record) -> dict[str, Any]:
             account.get("suspended_reason"), ("arrears", "customer_request", "fraud", "real_name")),
         "billing.account.balance": number(account.get("balance")),
         "billing.account.overdue_amount": number(account.get("overdue_amount")),
-        "billing.plan.data_quota_mb": quota,
-        "billing.plan.data_used_mb": used,
-        "billing.plan.quota_exhausted": (None if quota is None or used is None
-                                         else used >= quota),
         "billing.vas.unconfirmed": tuple(dict.fromkeys(
             text(s.get("sp_code")) or "" for s in account.get("vas_subscriptions") or ()
             if s.get("status") == "active" and not _confirmed(s))),
     }
-    if plan is not None:
-        includes = texts(plan.get("includes"))
-        out.update({
-            "billing.plan.code": text(plan.get("code")),
-            "billing.plan.monthly_fee": number(plan.get("monthly_fee")),
-            "billing.plan.includes": (None if includes is None
-                                      else tuple(s for s in includes if s in SERVICES)),
-            "billing.plan.throttle_after_quota": flag(plan.get("throttle_after_quota")),
-            "billing.plan.cycle_resets_on": day(plan.get("cycle_resets_on")),
-        })
-    return out
+
+
+def _plan(account: Record) -> dict[str, Any]:
+    plan = sub(account, "plan")
+    if plan is None:
+        return {}
+    quota, used = number(plan.get("data_quota_mb")), number(plan.get("data_used_mb"))
+    includes = texts(plan.get("includes"))
+    return {
+        "billing.plan.code": text(plan.get("code")),
+        "billing.plan.monthly_fee": number(plan.get("monthly_fee")),
+        "billing.plan.includes": (None if includes is None
+                                  else tuple(s for s in includes if s in SERVICES)),
+        "billing.plan.data_quota_mb": quota,
+        "billing.plan.data_used_mb": used,
+        "billing.plan.quota_exhausted": None if quota is None or used is None else used >= quota,
+        "billing.plan.throttle_after_quota": flag(plan.get("throttle_after_quota")),
+        "billing.plan.cycle_resets_on": day(plan.get("cycle_resets_on")),
+    }
 
 
 def _confirmed(subscription: Record) -> bool:

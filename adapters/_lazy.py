@@ -3,8 +3,9 @@ derived (and looked up in the backend) only when a tree first reads one of them.
 
 A tree reads a handful of a source's facts: the grading policy reads only the customer's tier
 from billing, a `no_service` walk that finds an outage never reads the measurements. So each
-shipped adapter splits its facts into groups (billing: customer, account, charge, vas, payment,
-card; coverage: serving cells, measurements, gap, platform fault), and `Facts` derives a
+shipped adapter splits its facts into groups (billing: customer, account, plan, charge, vas,
+payment, card; coverage: serving cells, radio, order, measurements, gap, platform fault; hlr:
+profile, barring, registration, device), and `Facts` derives a
 group on the first read of any of its facts, once, by calling the method named after the
 group on the fetch's *deriver* (an object holding what that fetch looked up).
 

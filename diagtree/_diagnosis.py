@@ -21,7 +21,7 @@ __all__ = ["Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "build"
 R = TypeVar("R")
 
 
-_PLAIN = frozenset({str, int, bool, type(None)})
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # JSON as they are
 
 
 def json_value(value: Any) -> Any:
@@ -32,8 +32,6 @@ def json_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [json_value(v) for v in value]
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return value
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

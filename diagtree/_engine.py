@@ -25,7 +25,7 @@ from ._catalog import CatalogEntry
 from ._compile import CompiledTree, Step
 from ._complaint import Complaint, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
-from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
+from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value, ms
 from ._errors import AuthoringError, ComplaintError, Location, Problem
 from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
@@ -281,9 +281,8 @@ class Engine:
             "answers": tuple(store.answers.items()),
             "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,
             "notes": tuple(notes),
-            "timings_ms": (("total", round((end - started) * 1000, 3)),
-                           ("walk", round(walk_ms, 3)), ("fetch", round(fetch_ms, 3)),
-                           ("render", round((end - render_start) * 1000, 3))),
+            "timings_ms": (("total", ms((end - started) * 1000)), ("walk", ms(walk_ms)),
+                           ("fetch", ms(fetch_ms)), ("render", ms((end - render_start) * 1000))),
         })
 
     def _refund(self, entry: CatalogEntry, values: Mapping[str, Any], role: str,

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._complaint import Complaint
-from ._diagnosis import SourceCall, build
+from ._diagnosis import SourceCall, build, ms
 from ._facts import UNKNOWN, FactSpec
 from ._sources import Source
 
@@ -67,7 +67,9 @@ class SourceSet:
             spec.name: spec for src in self.sources.values() for spec in src.facts()}
         self.checks: dict[str, Callable[[Any], bool]] = {
             name: spec.type.checker() for name, spec in self.specs.items()}
-        self.source_of = {name: name.split(".", 1)[0] for name in self.specs}
+        #: per declared fact: its source and the check of its values
+        self.fact_info = {name: (name.split(".", 1)[0], self.checks[name])
+                          for name in self.specs}
         self.blocking = {name: bool(getattr(src, "blocking", False))
                          for name, src in self.sources.items()}
 
@@ -89,7 +91,7 @@ class FactStore(dict[str, Any]):
         self.tree: Any = None  # the compiled tree this complaint is walked through
 
     def __missing__(self, name: str) -> Any:
-        source = self.sources.source_of.get(name) or name[: name.find(".")]
+        source, check = self.sources.fact_info.get(name) or (name[: name.find(".")], None)
         raw = self.raw.get(source, _EMPTY)
         if raw is _EMPTY:
             self.fetch(source)
@@ -103,14 +105,12 @@ class FactStore(dict[str, Any]):
                 self._failed(source, exc, 0.0)
                 self[name] = UNKNOWN
                 return UNKNOWN
-            if value is not None:
-                check = self.sources.checks.get(name)
-                if check is not None and not check(value):
-                    spec = self.sources.specs[name]
-                    self.calls.append(SourceCall(source, False, 0.0,
-                                                 f"TypeError: {name} = {value!r} is not a "
-                                                 f"{spec.type}"))
-                    value = UNKNOWN
+            if value is not None and check is not None and not check(value):
+                spec = self.sources.specs[name]
+                self.calls.append(SourceCall(source, False, 0.0,
+                                             f"TypeError: {name} = {value!r} is not a "
+                                             f"{spec.type}"))
+                value = UNKNOWN
         self[name] = value
         return value
 
@@ -144,14 +144,14 @@ class FactStore(dict[str, Any]):
         self.raw[source] = values
         elapsed = (time.perf_counter() - start) * 1000
         self.calls.append(build(SourceCall, {"source": source, "ok": True,
-                                             "latency_ms": round(elapsed, 3), "error": None}))
+                                             "latency_ms": ms(elapsed), "error": None}))
 
     def _failed(self, source: str, exc: Exception, elapsed_ms: float) -> None:
         """The source failed (while fetching, or while deriving facts it returned lazily):
         from now on its facts not yet read are unknown; the failure is recorded and logged."""
         self.raw[source] = None
         reason = str(exc) or type(exc).__name__
-        self.calls.append(SourceCall(source, False, round(elapsed_ms, 3),
+        self.calls.append(SourceCall(source, False, ms(elapsed_ms),
                                      f"{type(exc).__name__}: {reason}"))
         # logs never carry a full MSISDN (or IMSI): the complaint id identifies the case
         _log.warning("source %s unavailable for complaint %s (msisdn %s) after %.1f ms: %s",

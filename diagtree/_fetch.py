@@ -38,6 +38,7 @@ __all__ = ["FactStore", "SourceSet"]
 _POOL: concurrent.futures.ThreadPoolExecutor | None = None
 _log = logging.getLogger("diagtree.sources")
 _EMPTY: Mapping[str, Any] = {}
+_MAPPINGS: set[type] = {dict}  # types a fetch returned that are mappings
 
 
 def _pool() -> concurrent.futures.ThreadPoolExecutor:
@@ -70,8 +71,9 @@ class SourceSet:
         #: per declared fact: its source and the check of its values
         self.fact_info = {name: (name.split(".", 1)[0], self.checks[name])
                           for name in self.specs}
-        self.blocking = {name: bool(getattr(src, "blocking", False))
-                         for name, src in self.sources.items()}
+        #: per source: itself, its timeout, whether it blocks (one look-up per fetch)
+        self.plan = {name: (src, self.timeouts[name], bool(getattr(src, "blocking", False)))
+                     for name, src in self.sources.items()}
 
 
 class FactStore(dict[str, Any]):
@@ -118,16 +120,16 @@ class FactStore(dict[str, Any]):
         """Fetch one source (once); record the call and its failure, if any."""
         if source in self.raw:
             return
-        src = self.sources.sources.get(source)
-        if src is None:  # no such source configured: its facts cannot be known
+        plan = self.sources.plan.get(source)
+        if plan is None:  # no such source configured: its facts cannot be known
             self.raw[source] = None
             self.calls.append(SourceCall(source, False, 0.0,
                                          "no source of that name is configured"))
             return
-        timeout = self.sources.timeouts[source]
+        src, timeout, blocking = plan
         start = time.perf_counter()
         try:
-            if self.sources.blocking[source]:
+            if blocking:
                 future = _pool().submit(_fetch_whole, src, self.complaint, timeout)
                 try:
                     values = future.result(timeout=timeout)
@@ -136,8 +138,11 @@ class FactStore(dict[str, Any]):
                     raise TimeoutError(f"timed out after {timeout:g} s") from None
             else:
                 values = src.fetch(self.complaint, timeout)
-            if type(values) is not dict and not isinstance(values, Mapping):
-                raise TypeError(f"fetch returned {type(values).__name__}, not a mapping")
+            kind = type(values)
+            if kind not in _MAPPINGS:
+                if not isinstance(values, Mapping):
+                    raise TypeError(f"fetch returned {kind.__name__}, not a mapping")
+                _MAPPINGS.add(kind)  # a mapping type, once seen: no ABC check each time
         except Exception as exc:
             self._failed(source, exc, (time.perf_counter() - start) * 1000)
             return

@@ -71,6 +71,20 @@ class Facts(Mapping[str, Any]):
         group = self._groups.group.get(name)
         if group is None:
             raise KeyError(name)
+        return self._derive(group)[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        known = self._known
+        if name in known:
+            return known[name]
+        group = self._groups.group.get(name)
+        if group is None:
+            return default
+        return self._derive(group)[name]
+
+    def _derive(self, group: str) -> dict[str, Any]:
+        """Derive one group (every fact of it becomes known); its facts, as derived."""
+        known = self._known
         values = self._groups.blank[group].copy()  # every fact of the group: now known
         if self._deriver is not None:
             derive: Derive = getattr(self._deriver, group)
@@ -82,15 +96,7 @@ class Facts(Mapping[str, Any]):
                 # a record with text where a number belongs, a missing field, …
                 raise SourceError(self._groups.source, f"malformed record: {exc!r}") from exc
         known.update(values)
-        return values[name]
-
-    def get(self, name: str, default: Any = None) -> Any:
-        known = self._known
-        if name in known:
-            return known[name]
-        if name not in self._groups.group:
-            return default
-        return self[name]
+        return values
 
     def __contains__(self, name: object) -> bool:
         return name in self._groups.declared or name in self._known

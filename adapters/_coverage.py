@@ -10,7 +10,7 @@ Conventions (sources.md, taxonomy.md), all at the complaint's location and repor
 - site outage: a ``critical`` alarm of type ``site_down``, ``power`` or ``transmission`` on a
   serving cell; its cell and type are those of the nearest such cell, its ETA the latest known;
 - planned works on a serving cell with start ≤ reported time ≤ end; when several, the one that
-  ends last;
+  ends last (of those ending together, the one on the nearest serving cell);
 - coverage gap: distance ≤ ``radius_m``; when several, the nearest centre;
 - LTE/NR-only: at least one serving cell and none of them GSM or UMTS;
 - ``prb_util_max``: the highest known ``prb_util_busy_hour`` among serving cells;

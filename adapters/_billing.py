@@ -175,23 +175,26 @@ class _Subject:
         record = self.record()
         return {} if record is None else _plan(record)
 
+    def _charges(self, record: Record) -> tuple[Sequence[Record], Record | None]:
+        """The account's charges, and the one the complaint is about (None: none named or
+        none such)."""
+        charges: Sequence[Record] = record.get("charges") or ()
+        return charges, _find(charges, "id", self.complaint.subject.charge_id)
+
     def charge(self) -> Mapping[str, Any]:
         record = self.record()
         if record is None:
             return _NO_CHARGE
-        charges: Sequence[Record] = record.get("charges") or ()
-        charge = _find(charges, "id", self.complaint.subject.charge_id)
+        charges, charge = self._charges(record)
         return _NO_CHARGE if charge is None else _charge(charge, charges, sub(record, "plan"))
 
     def vas(self) -> Mapping[str, Any]:
         record = self.record()
         if record is None:
             return _NO_VAS
-        charges: Sequence[Record] = record.get("charges") or ()
-        subject = self.complaint.subject
-        sp_code = subject.sp_code
+        charges, charge = self._charges(record)
+        sp_code = self.complaint.subject.sp_code
         if sp_code is None:  # the SP of the charge the complaint is about
-            charge = _find(charges, "id", subject.charge_id)
             sp_code = None if charge is None else text(charge.get("sp_code"))
         return _vas(record, charges, sp_code)
 

@@ -183,9 +183,9 @@ class DiskGrid(Generic[T]):
     def __init__(self, step_deg: float, max_buckets: int = 400) -> None:
         self._step = step_deg
         self._max = max_buckets
+        #: per bucket, its disks: first the sure ones (as many as `_sure` counts), then the rest
         self._buckets: dict[tuple[int, int], list[T]] = {}
-        self._sure: dict[tuple[int, int], list[T]] = {}
-        self._maybe: dict[tuple[int, int], list[T]] = {}
+        self._sure: dict[tuple[int, int], int] = {}
         self._wide: list[T] = []
         self._count = 0
 
@@ -204,8 +204,13 @@ class DiskGrid(Generic[T]):
             return
         sure = self._inside_buckets(lat, lon, radius_m, keys)
         for key in keys:
-            self._buckets.setdefault(key, []).append(item)
-            (self._sure if key in sure else self._maybe).setdefault(key, []).append(item)
+            bucket = self._buckets.setdefault(key, [])
+            if key in sure:
+                count = self._sure.get(key, 0)
+                bucket.insert(count, item)
+                self._sure[key] = count + 1
+            else:
+                bucket.append(item)
 
     def _inside_buckets(self, lat: float, lon: float, radius_m: float,
                         keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -262,6 +267,8 @@ class DiskGrid(Generic[T]):
     def split(self, lat: float, lon: float) -> tuple[list[T], list[T]]:
         """`covering`, as (the disks that surely contain the point, the other candidates)."""
         key = (math.floor(lat / self._step), math.floor(lon / self._step))
-        maybe = self._maybe.get(key)
-        others = [*maybe, *self._wide] if maybe else list(self._wide)
-        return list(self._sure.get(key, ())), others
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return [], list(self._wide)
+        count = self._sure.get(key, 0)
+        return bucket[:count], [*bucket[count:], *self._wide]

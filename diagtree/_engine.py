@@ -40,7 +40,7 @@ __all__ = ["Engine", "shipped_trees"]
 
 _log = logging.getLogger("diagtree.engine")
 _ACTION_SEPARATOR = "\x1e"  # ASCII record separator: never in an action's text
-_MISSING: Any = object()
+_MISSING: Any = object()  # "not there" where None is a value
 _KEPT_SOURCE_SETS = 16
 _ANSWER_TYPES = frozenset({bool, str})
 _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
@@ -348,7 +348,7 @@ class Engine:
         script = book.scripts.get(entry.script) if entry.script else None
         if script is None or not entry.actions:
             return None
-        used = locale if locale in script.templates else "en"
+        used = script.locale_for(locale)
         return compile_bundle(book.env(used), script.sources[used], entry.actions,
                               _ACTION_SEPARATOR)
 
@@ -359,7 +359,7 @@ class Engine:
             notes.append(f"no script {script_id!r}")
             return ""
         script = book.scripts[script_id]
-        template = script.templates.get(locale) or script.templates["en"]
+        template = script.templates[script.locale_for(locale)]
         try:
             return render_template(template, variables).strip()
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
@@ -382,7 +382,6 @@ class Engine:
             return text
 
 
-_NOT_READ: Any = object()
 _tuple_new = tuple.__new__  # NamedTuples built without their Python-level __new__
 
 
@@ -396,8 +395,8 @@ def materialize(store: FactStore, visited: list[Any]) -> list[TraceStep]:
         label, nxt, condition = step.trace_run(store)
         reads = []
         for name, source in step.reads:
-            value = peek(store, name, _NOT_READ)
-            if value is _NOT_READ:
+            value = peek(store, name, _MISSING)
+            if value is _MISSING:
                 continue
             if value is UNKNOWN:
                 reads.append(_tuple_new(FactRead, (name, None, source, False)))

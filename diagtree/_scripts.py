@@ -101,6 +101,10 @@ class Script:
     #: per locale, where the text's first line is in the file (for located lint problems)
     starts: dict[str, Location] = field(default_factory=dict)
 
+    def locale_for(self, locale: str) -> str:
+        """The locale the script is said in when `locale` is asked: it, or else English."""
+        return locale if locale in self.templates else "en"
+
 
 #: variables the engine gives every script and action; the rest come from the outcome's `values`
 STANDARD_VARIABLES: Final = frozenset({
@@ -128,7 +132,7 @@ class ScriptBook:
                tz: _dt.tzinfo) -> str:
         """Render; raises jinja2 errors (the engine turns them into a diagnosis note)."""
         script = self.scripts[script_id]
-        template = script.templates.get(locale) or script.templates["en"]
+        template = script.templates[script.locale_for(locale)]
         return render_template(template, localize(variables, tz)).strip()
 
 
@@ -146,9 +150,10 @@ def localize(variables: Mapping[str, Any], tz: _dt.tzinfo) -> dict[str, Any]:
             for k, v in variables.items()}
 
 
-def compile_template(env: SandboxedEnvironment, text: str) -> jinja2.Template:
-    """Compile once; the template's globals become a plain dict (jinja2 keeps a ChainMap that
-    every render would otherwise iterate to build its context)."""
+def compile_template(env: SandboxedEnvironment, text: str | nodes.Template) -> jinja2.Template:
+    """Compile once (a text, or a template jinja2 already parsed); the template's globals
+    become a plain dict (jinja2 keeps a ChainMap that every render would otherwise iterate to
+    build its context)."""
     template = env.from_string(text)
     template.globals = dict(template.globals)
     return template
@@ -177,15 +182,13 @@ def compile_bundle(env: SandboxedEnvironment, script: str, actions: Sequence[str
             parts.append(tree)
     except jinja2.TemplateSyntaxError:
         return None
-    if any(any(True for _ in part.find_all(_SCOPED)) for part in parts):
+    if any(True for part in parts for _ in part.find_all(_SCOPED)):
         return None
     body: list[nodes.Node] = list(parts[0].body)
     for part in parts[1:]:
         body.append(nodes.Output([nodes.TemplateData(separator)]))
         body.extend(part.body)
-    template = env.from_string(nodes.Template(body, lineno=1))
-    template.globals = dict(template.globals)
-    return template
+    return compile_template(env, nodes.Template(body, lineno=1))
 
 
 def render_template(template: jinja2.Template, variables: dict[str, Any]) -> str:

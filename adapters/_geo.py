@@ -10,9 +10,10 @@ The grids are the in-memory store's spatial indexes, built once at load:
 - `PointGrid` holds points (measurement samples) in square buckets; `near(lat, lon, r)` returns
   the items inside the bounding box of the disk of radius ``r`` (a superset of those within ``r``).
 - `DiskGrid` holds disks (cells with their range, coverage gaps with their radius) in every
-  bucket their bounding box overlaps; `covering(lat, lon)` returns the items whose bounding box
-  contains the point (a superset of the disks that contain it). Disks too large for the grid
-  (or crossing the antimeridian or a pole) go to a short list that every query returns.
+  bucket of their bounding box that is not wholly outside the disk; `covering(lat, lon)`
+  returns the items of the point's bucket (a superset of the disks that contain it). Disks
+  too large for the grid (or crossing the antimeridian or a pole) go to a short list that
+  every query returns.
 
 Callers apply the exact `within` test to what a grid returns.
 """
@@ -172,7 +173,8 @@ class PointGrid(Generic[T]):
 
 
 class DiskGrid(Generic[T]):
-    """Disks registered in every bucket of `step_deg` degrees that their bounding box overlaps.
+    """Disks registered in every bucket of `step_deg` degrees that their bounding box overlaps,
+    except the buckets wholly outside the disk (the corners of the box).
 
     A bucket wholly inside a disk (its four corners within the radius less a metre) also
     records the disk as *sure*: `split` tells those apart, so that a caller tests only the
@@ -202,8 +204,10 @@ class DiskGrid(Generic[T]):
         if len(keys) > self._max:
             self._wide.append(item)
             return
-        sure = self._inside_buckets(lat, lon, radius_m, keys)
+        sure, outside = self._classify(lat, lon, radius_m, keys)
         for key in keys:
+            if key in outside:
+                continue
             bucket = self._buckets.setdefault(key, [])
             if key in sure:
                 count = self._sure.get(key, 0)
@@ -212,36 +216,49 @@ class DiskGrid(Generic[T]):
             else:
                 bucket.append(item)
 
-    def _inside_buckets(self, lat: float, lon: float, radius_m: float,
-                        keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
-        """The buckets among `keys` whose four corners are all within the disk (with a margin
-        of a metre and 1e-5 of the radius), by rows of corners: on the parallel of a row,
-        the corners inside are those between two longitudes."""
+    def _classify(self, lat: float, lon: float, radius_m: float, keys: list[tuple[int, int]],
+                  ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+        """Among `keys`, the buckets wholly inside the disk (by a metre and 1e-5 of the
+        radius) and those wholly outside it (by two metres and 1e-4 of the radius); the rest
+        may hold points on either side. Row by row: on one parallel, the points of the disk
+        lie between two longitudes. A bucket is inside when its four corners are; it is
+        outside when it misses the disk's widest span in its band of latitudes (on the
+        parallel of the band nearest the centre; the wider margin covers the span's slight
+        growth with latitude across one band)."""
+        if radius_m <= 0 or radius_m > _PLANAR_MAX_M / 2:
+            return set(), set()
         inner = radius_m - 1.0 - radius_m * 1e-5
-        if inner <= 0 or radius_m > _PLANAR_MAX_M / 2:
-            return set()
+        outer = radius_m + 2.0 + radius_m * 1e-4
         step = self._step
-        spans: dict[int, tuple[float, float] | None] = {}
+        spans: dict[tuple[float, float], tuple[float, float] | None] = {}
 
-        def span(i: int) -> tuple[float, float] | None:  # longitudes inside on row i
-            if i not in spans:
-                corner_lat = i * step
-                dy = (corner_lat - lat) * _M_PER_DEG
-                if abs(dy) >= inner:
-                    spans[i] = None
+        def span(at_lat: float, r: float) -> tuple[float, float] | None:
+            """The longitudes within `r` of the centre on the parallel `at_lat`."""
+            if (at_lat, r) not in spans:
+                dy = (at_lat - lat) * _M_PER_DEG
+                if abs(dy) >= r:
+                    spans[at_lat, r] = None
                 else:
-                    half = sqrt(inner * inner - dy * dy) / (
-                        _M_PER_DEG * cos((corner_lat + lat) * _HALF_RAD))
-                    spans[i] = (lon - half, lon + half)
-            return spans[i]
+                    half = sqrt(r * r - dy * dy) / (_M_PER_DEG * cos((at_lat + lat) * _HALF_RAD))
+                    spans[at_lat, r] = (lon - half, lon + half)
+            return spans[at_lat, r]
 
-        inside = set()
+        inside: set[tuple[int, int]] = set()
+        outside: set[tuple[int, int]] = set()
         for i, j in keys:
-            low, high = span(i), span(i + 1)
-            if (low is not None and high is not None and j * step >= max(low[0], high[0])
-                    and (j + 1) * step <= min(low[1], high[1])):
+            west, east = j * step, (j + 1) * step
+            south, north = i * step, (i + 1) * step
+            widest = span(min(max(lat, south), north), outer)
+            if widest is None or east < widest[0] or west > widest[1]:
+                outside.add((i, j))
+                continue
+            if inner <= 0:
+                continue
+            low, high = span(south, inner), span(north, inner)
+            if (low is not None and high is not None and west >= max(low[0], high[0])
+                    and east <= min(low[1], high[1])):
                 inside.add((i, j))
-        return inside
+        return inside, outside
 
     def _keys(self, lo_lat: float, hi_lat: float, lo_lon: float, hi_lon: float,
               ) -> Iterator[tuple[int, int]]:
@@ -257,7 +274,8 @@ class DiskGrid(Generic[T]):
                 yield i, j
 
     def covering(self, lat: float, lon: float) -> list[T]:
-        """Items whose disk's bounding box contains the point, plus the wide ones."""
+        """Items whose disk may contain the point (its bucket is not wholly outside the disk),
+        plus the wide ones: a superset of the disks that contain it."""
         key = (math.floor(lat / self._step), math.floor(lon / self._step))
         bucket = self._buckets.get(key)
         if bucket is None:

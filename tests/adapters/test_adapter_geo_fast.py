@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,3 +80,39 @@ def test_most_buckets_inside_a_city_cell_are_sure() -> None:
     inside = [p for p in points if here.distance_m(*p) <= 2000]
     sure = [p for p in inside if grid.split(*p)[0]]
     assert len(sure) > 0.7 * len(inside)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-60, 60), st.floats(-179, 179), st.floats(50, 20_000),
+       st.lists(st.tuples(st.floats(0, 360), st.floats(0.97, 1.03)), min_size=1, max_size=20))
+def test_a_grid_never_leaves_out_a_disk_near_its_edge(lat: float, lon: float, radius: float,
+                                                      around: list[tuple[float, float]]) -> None:
+    """Points close to the circle, on every bearing: where buckets are dropped as wholly
+    outside (the bounding box's corners) or kept as sure, a disk that reaches the point is
+    always returned, and a sure one always reaches it."""
+    grid: DiskGrid[str] = DiskGrid(0.0025, 10_000)
+    grid.add(lat, lon, radius, "cell")
+    centre = Origin(lat, lon)
+    for bearing, scale in around:
+        d = radius * scale / 6_371_008.8
+        theta, phi, lam = math.radians(bearing), math.radians(lat), math.radians(lon)
+        p_phi = math.asin(math.sin(phi) * math.cos(d)
+                          + math.cos(phi) * math.sin(d) * math.cos(theta))
+        p_lam = lam + math.atan2(math.sin(theta) * math.sin(d) * math.cos(phi),
+                                 math.cos(d) - math.sin(phi) * math.sin(p_phi))
+        p_lat, p_lon = math.degrees(p_phi), math.degrees(p_lam)
+        sure, maybe = grid.split(p_lat, p_lon)
+        inside = centre.distance_m(p_lat, p_lon) <= radius + EPSILON_M
+        if inside:
+            assert sure or maybe
+        if sure:
+            assert inside
+
+
+def test_the_corners_of_a_disks_box_do_not_list_it() -> None:
+    grid: DiskGrid[str] = DiskGrid(0.0025, 10_000)
+    grid.add(39.9, 116.4, 2000, "cell")
+    box_corner = (39.9 + 0.0175, 116.4 + 0.0230)  # inside the bounding box, ~2.8 km away
+    assert Origin(39.9, 116.4).distance_m(*box_corner) > 2500
+    assert grid.covering(*box_corner) == []
+    assert grid.covering(39.9 + 0.017, 116.4) == ["cell"]  # ~1.9 km due north: kept

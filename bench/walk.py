@@ -112,8 +112,8 @@ def main() -> None:
         "walk, no trace": lambda: engine.walk(fixed, trace=False),
         "walk, full trace": lambda: engine.walk_records(fixed, trace=True),
     }, args.rounds, args.batch)
-    recorded = engine.walk_records(fixed, trace=True)[1]
-    shown = interleaved({"materialise": lambda: materialize(fixed, recorded)},
+    last, recorded = engine.walk_records(fixed, trace=True)
+    shown = interleaved({"materialise": lambda: materialize(fixed, recorded, last)},
                         args.rounds // 3 or 1, args.batch)["materialise"]
     # a full diagnosis of every demo complaint the trees handle, each timed on its own (the
     # median over complaints and repeats); down-source cases keep their failing source

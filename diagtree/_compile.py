@@ -38,8 +38,8 @@ TraceRun = Callable[[Any], tuple[str, "Step", str | None]]
 class Step:
     """One compiled node. `run` is None for ends (outcomes, and a pending question)."""
 
-    __slots__ = ("at", "cause", "condition", "id", "kind", "names", "question", "reads",
-                 "run", "trace_run", "values")
+    __slots__ = ("at", "branch", "cause", "condition", "id", "kind", "names", "question",
+                 "reads", "run", "trace_run", "values")
 
     def __init__(self, node_id: str, kind: str, at: str) -> None:
         self.id = node_id
@@ -53,6 +53,9 @@ class Step:
         self.condition: str | None = None
         self.names: tuple[str, ...] = ()  # the facts its conditions may read
         self.reads: tuple[tuple[str, str], ...] = ()  # (name, source) of each, for the trace
+        #: the branch label by the id of the step taken next, where that alone tells it (a
+        #: check whose three targets differ): the trace then needs no second decision
+        self.branch: dict[int, str] | None = None
 
     def __repr__(self) -> str:
         return f"<Step {self.id} {self.kind}>"
@@ -146,7 +149,7 @@ def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None
             return no
 
     if len({id(yes), id(no), id(unk)}) == 3:  # the target tells the branch: reuse `run`
-        labels = {id(yes): "yes", id(no): "no", id(unk): "on_unknown"}
+        labels = step.branch = {id(yes): "yes", id(no): "no", id(unk): "on_unknown"}
         fast = run
 
         def trace_run(f: Any) -> tuple[str, Step, str | None]:

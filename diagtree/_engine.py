@@ -160,15 +160,15 @@ class Engine:
         if not trace:  # the hot path: straight into the generated walker
             return store.tree.fast(store), []
         end, records = self.walk_records(store, trace)
-        return end, materialize(store, records)
+        return end, materialize(store, records, end)
 
     def walk_records(self, store: FactStore, trace: bool) -> tuple[Step, list[Any]]:
         """The walk itself; with `trace`, it records the steps it passes through.
 
-        That list is the whole trace: `materialize` turns it into `TraceStep`s afterwards by
-        asking each step again which branch it takes and why. Within one diagnosis every fact
-        and answer is fixed once read, so the second asking is the same decision, reading the
-        same facts from the store, with nothing fetched."""
+        That list is the whole trace: `materialize` turns it into `TraceStep`s afterwards, by
+        the step taken next or by asking the step again which branch it takes and why. Within
+        one diagnosis every fact and answer is fixed once read, so the second asking is the
+        same decision, reading the same facts from the store, with nothing fetched."""
         if not trace:
             return store.tree.fast(store), []
         step = store.tree.start
@@ -195,7 +195,7 @@ class Engine:
             failed = False
             try:
                 end, records = self.walk_records(store, trace)
-                steps = materialize(store, records)
+                steps = materialize(store, records, end)
                 values = self._values(end, store, notes)
             except Exception as exc:
                 # never expected: the walk is checked at load and facts are type-checked; if
@@ -385,14 +385,24 @@ class Engine:
 _tuple_new = tuple.__new__  # NamedTuples built without their Python-level __new__
 
 
-def materialize(store: FactStore, visited: list[Any]) -> list[TraceStep]:
-    """Turn the steps a walk passed through into `TraceStep`s: the branch each took, the
-    condition that decided, and the facts it read (those of its facts found in the store —
-    conditions stop early, e.g. `a and b` with `a` false never reads `b`)."""
+def materialize(store: FactStore, visited: list[Any], end: Step) -> list[TraceStep]:
+    """Turn the steps a walk passed through (then `end`) into `TraceStep`s: the branch each
+    took, the condition that decided, and the facts it read (those of its facts found in the
+    store — conditions stop early, e.g. `a and b` with `a` false never reads `b`).
+
+    Where the step taken next tells the branch (`Step.branch`), that is the label; otherwise
+    the step decides again (`trace_run`) over the same facts, now all in the store."""
     steps = []
     peek = dict.get  # the store's own entries only: never fetches
-    for step in visited:
-        label, nxt, condition = step.trace_run(store)
+    last = len(visited) - 1
+    for k, step in enumerate(visited):
+        branch = step.branch
+        if branch is not None:
+            nxt = visited[k + 1] if k < last else end
+            label = branch[id(nxt)]
+            condition = step.condition
+        else:
+            label, nxt, condition = step.trace_run(store)
         reads = []
         for name, source in step.reads:
             value = peek(store, name, _MISSING)

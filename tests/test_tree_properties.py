@@ -19,6 +19,7 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from diagtree._engine import materialize
 from diagtree._errors import AuthoringError
 from diagtree._facts import UNKNOWN
 
@@ -238,6 +239,14 @@ def _check_walks(lib: Any, facts_list: list[dict[str, Any]],
         traced_end, labels = walk_traced(tree, FakeStore(facts, answers), max_steps=bound)
         assert traced_end is end, (labels, visited)
         assert [sid for sid, _ in labels] == visited[:-1]
+        # the trace as a diagnosis records it: labels taken from the next step where that
+        # tells the branch, else decided again — the same as deciding each step traced
+        store = FakeStore(facts, answers)
+        steps, step = [], tree.start
+        while step.run is not None:
+            steps.append(step)
+            step = step.run(store)
+        assert [(t.node, t.branch) for t in materialize(store, steps, step)] == labels
         # the generated whole-tree walker (`_codegen`) ends where the closures end
         assert tree.fast is not None
         assert tree.fast(FakeStore(facts, answers)) is end, visited

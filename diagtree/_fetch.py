@@ -79,6 +79,9 @@ class SourceSet:
 class FactStore(dict[str, Any]):
     """Facts for one complaint; a missing key fetches its source once, then checks the value."""
 
+    __slots__ = ("answers", "calls", "complaint", "defaulted", "interactive", "raw", "sources",
+                 "tree")
+
     def __init__(self, complaint: Complaint, initial: Mapping[str, Any],
                  sources: SourceSet, answers: Mapping[str, Any], interactive: bool) -> None:
         super().__init__(initial)

@@ -162,23 +162,28 @@ class _Place:
         return self._origin
 
     def platform(self) -> Mapping[str, Any]:
+        """Platform faults raised by the reported time: whether one affects the complaint's
+        service (its element, the latest ETA among those that do), and every service that
+        the active ones affect."""
         at = self.at
-        active = [a for a in self.backend.platform_alarms()
-                  if a.get("type") == "platform_fault" and _raised(a, at)]
-        if not active:
-            return _NO_PLATFORM_FAULT
-        affects: set[str] = set()
-        for alarm in active:
-            affects.update(texts(alarm.get("affects")) or ())
         service = SYMPTOM_SERVICE.get(self.symptom)
-        hits = [a for a in active if service is not None and service in (a.get("affects") or ())]
+        affects: set[str] = set()
+        hits: list[Record] = []
+        for alarm in self.backend.platform_alarms():
+            if alarm.get("type") != "platform_fault" or not _raised(alarm, at):
+                continue
+            services = texts(alarm.get("affects")) or ()
+            affects.update(services)
+            if service in services:
+                hits.append(alarm)
+        if not affects:
+            return _NO_PLATFORM_FAULT
         return {
             "coverage.platform_fault.active": bool(hits),
             "coverage.platform_fault.element": text(hits[0].get("element")) if hits else None,
             "coverage.platform_fault.eta": _latest(when(a.get("eta")) for a in hits),
             "coverage.platform_faults.affects": tuple(s for s in AFFECTS if s in affects),
         }
-
 
     def cells(self) -> list[Record]:
         """The serving cells (in no particular order); their ids are in `_ids`."""
@@ -244,18 +249,18 @@ class _Place:
         }
 
     def _outage(self) -> dict[str, Any]:
-        ids, at = self._ids, self.at
-        alarms = self.backend.alarms_on_any(ids)
-        if not alarms:
-            return {"coverage.outage.active": False}
-        # the cell of the outage is the nearest serving cell that has one
-        alarmed = {a.get("element") for a in alarms}
-        found = [a for a in self.backend.alarms_on_any(self.nearest_first(
-                     i for i in ids if i in alarmed))
+        at = self.at
+        found = [a for a in self.backend.alarms_on_any(self._ids)
                  if a.get("severity") == "critical" and a.get("type") in OUTAGE_TYPES
                  and _raised(a, at)]
         if not found:
             return {"coverage.outage.active": False}
+        if len({a.get("element") for a in found}) > 1:
+            # the cell of the outage is the nearest serving cell that has one (distances are
+            # measured only here); a stable sort keeps each cell's alarms in the backend's order
+            rank = {cell_id: k for k, cell_id in enumerate(
+                self.nearest_first(text(a.get("element")) or "" for a in found))}
+            found.sort(key=lambda a: rank.get(text(a.get("element")) or "", len(rank)))
         first = found[0]
         return {
             "coverage.outage.active": True,

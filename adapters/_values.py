@@ -18,6 +18,7 @@ from ._times import parse_date, parse_datetime
 __all__ = ["choice", "day", "decimal", "flag", "money", "number", "sub", "text", "texts", "when"]
 
 _CENT: Final = Decimal("0.01")
+_STR: Final = frozenset({str})
 
 
 def sub(record: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | None:
@@ -81,6 +82,8 @@ def choice(value: Any, values: tuple[str, ...] | frozenset[str]) -> str | None:
 def texts(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
+    if type(value) is tuple and set(map(type, value)) <= _STR:
+        return value  # already what it should be (typed records): no call per item
     if isinstance(value, list | tuple):
         return tuple(text(v) or "" for v in value)
     raise ValueError(f"expected a list, got {value!r}")

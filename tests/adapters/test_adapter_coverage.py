@@ -158,6 +158,18 @@ def test_outage_cell_is_the_nearest_alarmed_serving_cell() -> None:
     assert (facts["coverage.outage.cell"], facts["coverage.outage.type"]) == ("mid", "site_down")
 
 
+def test_outage_on_the_nearest_cell_whose_alarm_is_raised_the_cells_first_alarm() -> None:
+    cells = [_cell("far", 900, 2000), _cell("near", 50, 2000), _cell("mid", 400, 2000)]
+    alarms = [_alarm(element="far", eta="2026-11-20T18:00:00+08:00"),
+              _alarm(element="mid", type="power", eta=None),
+              _alarm(element="near", raised_at="2026-11-20T09:31:00+08:00"),  # after the call
+              _alarm(element="mid", type="transmission")]
+    facts = coverage(complaint(), cells=cells, alarms=alarms)
+    assert (facts["coverage.outage.cell"], facts["coverage.outage.type"]) == ("mid", "power")
+    # the ETA is the latest of every outage alarm on a serving cell, the far one's included
+    assert facts["coverage.outage.eta"] == dt.datetime.fromisoformat("2026-11-20T18:00:00+08:00")
+
+
 def _works(start: str, end: str, cells: list[str] | None = None) -> list[dict[str, Any]]:
     return [{"cells": cells or [CELL["cell_id"]], "start": start, "end": end,
              "description": "antenna swap"}]

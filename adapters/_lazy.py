@@ -71,7 +71,8 @@ class Facts(Mapping[str, Any]):
         group = self._groups.group.get(name)
         if group is None:
             raise KeyError(name)
-        return self._derive(group)[name]
+        self._derive(group)
+        return known[name]
 
     def get(self, name: str, default: Any = None) -> Any:
         known = self._known
@@ -80,23 +81,25 @@ class Facts(Mapping[str, Any]):
         group = self._groups.group.get(name)
         if group is None:
             return default
-        return self._derive(group)[name]
+        self._derive(group)
+        return known[name]
 
-    def _derive(self, group: str) -> dict[str, Any]:
-        """Derive one group (every fact of it becomes known); its facts, as derived."""
-        known = self._known
-        values = self._groups.blank[group].copy()  # every fact of the group: now known
+    def _derive(self, group: str) -> None:
+        """Derive one group: every fact of it becomes known (None where the derivation
+        gives no value). Nothing becomes known if the derivation fails."""
+        derived: Mapping[str, Any] = {}
         if self._deriver is not None:
             derive: Derive = getattr(self._deriver, group)
             try:
-                values.update(derive())
+                derived = derive()
             except SourceError:
                 raise
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 # a record with text where a number belongs, a missing field, …
                 raise SourceError(self._groups.source, f"malformed record: {exc!r}") from exc
-        known.update(values)
-        return values
+        known = self._known
+        known.update(self._groups.blank[group])
+        known.update(derived)
 
     def __contains__(self, name: object) -> bool:
         return name in self._groups.declared or name in self._known

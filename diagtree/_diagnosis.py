@@ -70,9 +70,9 @@ class TraceStep(NamedTuple):
                 "branch": self.branch, "next": self.next}
 
 
-@dataclass(frozen=True)
-class SourceCall:
-    """One fetch from a source during the diagnosis."""
+class SourceCall(NamedTuple):
+    """One fetch from a source during the diagnosis (immutable, like the trace's records;
+    `Diagnosis.to_dict()` gives it as an object)."""
 
     source: str
     ok: bool
@@ -120,6 +120,7 @@ class Diagnosis:
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["trace"] = [step.to_dict() for step in self.trace]
+        data["sources"] = [call._asdict() for call in self.sources]
         data["values"] = dict(self.values)
         data["answers"] = dict(self.answers)
         data["timings_ms"] = dict(self.timings_ms)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._complaint import Complaint
-from ._diagnosis import SourceCall, build, ms
+from ._diagnosis import SourceCall, ms
 from ._facts import UNKNOWN, FactSpec
 from ._sources import Source
 
@@ -38,6 +38,7 @@ __all__ = ["FactStore", "SourceSet"]
 _POOL: concurrent.futures.ThreadPoolExecutor | None = None
 _log = logging.getLogger("diagtree.sources")
 _EMPTY: Mapping[str, Any] = {}
+_tuple_new = tuple.__new__  # a NamedTuple built without its Python-level __new__
 _MAPPINGS: set[type] = {dict}  # types a fetch returned that are mappings
 
 
@@ -151,8 +152,7 @@ class FactStore(dict[str, Any]):
             return
         self.raw[source] = values
         elapsed = (time.perf_counter() - start) * 1000
-        self.calls.append(build(SourceCall, {"source": source, "ok": True,
-                                             "latency_ms": ms(elapsed), "error": None}))
+        self.calls.append(_tuple_new(SourceCall, (source, True, ms(elapsed), None)))
 
     def _failed(self, source: str, exc: Exception, elapsed_ms: float) -> None:
         """The source failed (while fetching, or while deriving facts it returned lazily):

@@ -47,8 +47,13 @@ def test_diagnosis_is_frozen_and_json_serialisable(engine: Engine) -> None:
     data = json.loads(d.to_json())
     assert data["cause"] == "network.site_outage"
     assert data["trace"][0]["node"] == d.trace[0].node
+    assert data["sources"] and all(
+        call.keys() == {"source", "ok", "latency_ms", "error"} for call in data["sources"])
+    assert [c["source"] for c in data["sources"]] == [c.source for c in d.sources]
     with pytest.raises(AttributeError):
         d.cause = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        d.sources[0].ok = False  # type: ignore[misc]
 
 
 def test_log_form_masks_phone_numbers(engine: Engine) -> None:
@@ -412,15 +417,16 @@ def test_an_internal_failure_still_gives_a_diagnosis(
 def test_frozen_records_built_in_one_step_equal_the_constructed_ones() -> None:
     import dataclasses
 
-    from diagtree._diagnosis import SourceCall, build
+    from diagtree._diagnosis import Refund, build
 
-    fields = {"source": "hlr", "ok": True, "latency_ms": 0.5, "error": None}
-    made = build(SourceCall, dict(fields))
-    assert made == SourceCall(**fields) and hash(made) == hash(SourceCall(**fields))
-    assert repr(made) == repr(SourceCall(**fields))
+    fields = {"amount": 12.5, "currency": "CNY", "within_authority": True, "role": "frontline",
+              "limit": 50.0}
+    made = build(Refund, dict(fields))
+    assert made == Refund(**fields) and hash(made) == hash(Refund(**fields))
+    assert repr(made) == repr(Refund(**fields))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        made.ok = False  # type: ignore[misc]
+        made.amount = 0.0  # type: ignore[misc]
     with pytest.raises(TypeError, match="missing"):
-        build(SourceCall, {"source": "hlr", "ok": True, "latency_ms": 0.5})
+        build(Refund, {k: v for k, v in fields.items() if k != "limit"})
     with pytest.raises(TypeError, match="unexpected"):
-        build(SourceCall, {**fields, "extra": 1})
+        build(Refund, {**fields, "extra": 1})

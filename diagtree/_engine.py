@@ -25,7 +25,7 @@ from ._catalog import CatalogEntry
 from ._compile import CompiledTree, Step
 from ._complaint import Complaint, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
-from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value, ms
+from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
 from ._errors import AuthoringError, ComplaintError, Location, Problem
 from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
@@ -281,8 +281,7 @@ class Engine:
             "answers": tuple(store.answers.items()),
             "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,
             "notes": tuple(notes),
-            "timings_ms": (("total", ms((end - started) * 1000)), ("walk", ms(walk_ms)),
-                           ("fetch", ms(fetch_ms)), ("render", ms((end - render_start) * 1000))),
+            "timings_ms": _timings(end - started, walk_ms, fetch_ms, end - render_start),
         })
 
     def _refund(self, entry: CatalogEntry, values: Mapping[str, Any], role: str,
@@ -415,6 +414,14 @@ def materialize(store: FactStore, visited: list[Any], end: Step) -> list[TraceSt
         steps.append(_tuple_new(TraceStep, (step.id, step.kind, step.at, condition,
                                             tuple(reads), label, nxt.id)))
     return steps
+
+
+def _timings(total_s: float, walk_ms: float, fetch_ms: float, render_s: float,
+             ) -> tuple[tuple[str, float], ...]:
+    """The diagnosis's timings in milliseconds, each truncated to the microsecond (as `ms`,
+    written out: four calls fewer on every diagnosis)."""
+    return (("total", int(total_s * 1_000_000) / 1000), ("walk", int(walk_ms * 1000) / 1000),
+            ("fetch", int(fetch_ms * 1000) / 1000), ("render", int(render_s * 1_000_000) / 1000))
 
 
 def _check_answers(answers: Mapping[str, Any]) -> None:

@@ -1,8 +1,11 @@
 """`HlrAdapter`: the ``hlr.*`` facts (docs/facts.md) from an HLR backend's records.
 
 Conventions (sources.md, taxonomy.md §3a):
-- ``hlr.odb.bar_reason`` is the reason of the first ODB entry whose category bars the
-  complaint's symptom (`BARS`); ``roaming`` and ``premium_sms`` bar no symptom as "line barred";
+- ``hlr.odb.bars_symptom``: an ODB entry's category bars the complaint's symptom (`BARS`);
+  ``roaming`` and ``premium_sms`` bar no symptom as "line barred";
+- ``hlr.odb.bar_reason``: among the reasons of those entries, the one whose cause comes first
+  in the taxonomy's precedence (arrears, then real_name, then fraud or customer_request, the
+  first listed of these two); null when none of them gives a reason;
 - ``hlr.sim_not_registered``: the registration state is ``never``, or ``last_update`` is more
   than 24 h (strictly) before the reported time, whatever the state;
 - the device is looked up by TAC, the first 8 digits of the IMEI; an unknown TAC gives
@@ -39,6 +42,9 @@ BARS: Final[Mapping[str, frozenset[str]]] = {
     "roaming": frozenset(),
     "premium_sms": frozenset(),
 }
+#: a barring reason -> the rank of its cause in the taxonomy's precedence (§3, step 3)
+_REASON_RANK: Final[Mapping[str, int]] = {
+    "arrears": 0, "real_name": 1, "fraud": 2, "customer_request": 2}
 STALE_AFTER: Final = _dt.timedelta(hours=24)
 _STATUSES: Final = ("service_granted", "operator_barred", "not_provisioned", "deleted")
 _NUMBER_STATES: Final = ("in_use", "suspended", "reclaimed")
@@ -53,9 +59,13 @@ HLR_FACTS: Final[tuple[FactSpec, ...]] = (
     FactSpec("hlr.suspended_since", DATE, "when the number was suspended/reclaimed"),
     FactSpec("hlr.odb.categories", FactType.list_of(_E(*ODB_CATEGORIES)),
              "operator determined barring categories set"),
+    FactSpec("hlr.odb.bars_symptom", BOOL,
+             "an ODB entry's category bars the complaint's symptom (taxonomy §3a), with or "
+             "without a reason"),
     FactSpec("hlr.odb.bar_reason", _E(*BAR_REASONS),
-             "reason of the first ODB entry whose category bars the complaint's symptom "
-             "(taxonomy §3a); null when none bars it"),
+             "the reason of the ODB entries that bar the complaint's symptom (taxonomy §3a) "
+             "whose cause comes first in precedence: arrears, real_name, then fraud or "
+             "customer_request; null when none bars it or none gives a reason"),
     FactSpec("hlr.odb.roaming_barred", BOOL, "an ODB entry of category roaming (any reason)"),
     FactSpec("hlr.services", FactType.list_of(_E(*SERVICES)),
              "services provisioned (true) in the profile"),
@@ -165,14 +175,14 @@ def _profile(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def _odb(record: Mapping[str, Any], symptom: str) -> dict[str, Any]:
     odb = [(choice(e.get("category"), _ODB), e.get("reason")) for e in record.get("odb") or ()]
-    bar_reason = None
-    for category, reason in odb:
-        if category is not None and symptom in BARS[category]:
-            bar_reason = choice(reason, BAR_REASONS)
-            break
+    barring = [reason for category, reason in odb
+               if category is not None and symptom in BARS[category]]
+    reasons = [r for r in (choice(reason, BAR_REASONS) for reason in barring) if r is not None]
     return {
         "hlr.odb.categories": tuple(c for c, _ in odb if c is not None),
-        "hlr.odb.bar_reason": bar_reason,
+        "hlr.odb.bars_symptom": bool(barring),
+        # two entries barring the symptom: the cause first in precedence (taxonomy §3)
+        "hlr.odb.bar_reason": min(reasons, key=_REASON_RANK.__getitem__) if reasons else None,
         "hlr.odb.roaming_barred": any(c == "roaming" for c, _ in odb),
     }
 

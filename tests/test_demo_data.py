@@ -155,11 +155,16 @@ def _facts(item: Mapping[str, Any]) -> tuple[Complaint, dict[str, Any]]:
     return complaint, facts
 
 
+def _barred(f: Facts) -> bool:
+    """Whether the line is barred for the complaint's symptom (taxonomy.md §3a)."""
+    return bool(f["hlr.odb.bars_symptom"]) or f["billing.account.status"] == "suspended"
+
+
 def _bar_reason(f: Facts) -> str | None:
     """The reason a line is barred for the complaint's symptom (taxonomy.md §3a), or None."""
     if f["hlr.odb.bar_reason"]:
         return str(f["hlr.odb.bar_reason"])
-    if f["billing.account.status"] == "suspended":
+    if f["billing.account.status"] == "suspended" and f["billing.account.suspended_reason"]:
         return str(f["billing.account.suspended_reason"])
     return None
 
@@ -295,6 +300,8 @@ def _first_cause(item: Mapping[str, Any]) -> str:
             return "unknown.data_unavailable"
         if evidence(complaint, facts, item["answers"]):
             return cause
+        if cause == _BARRED[-1] and _barred(facts) and _bar_reason(facts) is None:
+            return "unknown.needs_investigation"  # barred, but no reason names a cause
     return "unknown.needs_investigation"
 
 

@@ -124,7 +124,7 @@ def test_edges_carry_branches_and_leave_sub_trees_by_their_exits(no_service: Tre
     assert edges[(START, "start")].target == "recycled/reclaimed"
     leave = edges[("location/works", "no")]
     assert (leave.target, leave.label) == ("barred/odb", "no · exit clear")
-    assert edges[("barred/odb", "case null")].target == "barred/account"
+    assert edges[("barred/odb", "case null")].target == "barred/odb_without_reason"
     assert edges[("airplane", "answer true")].label == "yes"
     # every check, switch and table without on_unknown goes to the one implicit fallback
     unknown = [e for e in no_service.edges if e.branch == "on_unknown"]

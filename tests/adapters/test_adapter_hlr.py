@@ -38,20 +38,34 @@ def test_odb_table(category: str, symptom: str) -> None:
     assert facts["hlr.odb.roaming_barred"] is (category == "roaming")
 
 
-def test_first_barring_entry_gives_the_reason() -> None:
-    sub = with_(SUBSCRIBER, odb=[{"category": "premium_sms", "reason": "customer_request"},
+def test_of_several_barring_entries_the_reason_first_in_precedence() -> None:
+    """taxonomy.md §3: arrears, then real_name, then fraud or customer_request — whatever the
+    order of the entries; an entry that does not bar the symptom does not count."""
+    sub = with_(SUBSCRIBER, odb=[{"category": "premium_sms", "reason": "arrears"},
                                  {"category": "all_incoming", "reason": "fraud"},
-                                 {"category": "all", "reason": "arrears"}])
-    facts = hlr(complaint("cannot_receive_calls"), subscribers=[sub])
-    assert facts["hlr.odb.bar_reason"] == "fraud"
-    assert hlr(complaint("cannot_call_out"), subscribers=[sub])["hlr.odb.bar_reason"] == "arrears"
-    assert hlr(complaint("weak_signal"), subscribers=[sub])["hlr.odb.bar_reason"] is None
+                                 {"category": "all", "reason": "real_name"},
+                                 {"category": "all_outgoing", "reason": "customer_request"}])
+    incoming = hlr(complaint("cannot_receive_calls"), subscribers=[sub])
+    assert incoming["hlr.odb.bar_reason"] == "real_name" and incoming["hlr.odb.bars_symptom"]
+    outgoing = with_(SUBSCRIBER, odb=[{"category": "all_outgoing", "reason": "customer_request"},
+                                      {"category": "all", "reason": "fraud"}])
+    assert hlr(complaint("cannot_call_out"),
+               subscribers=[outgoing])["hlr.odb.bar_reason"] == "customer_request"
+    weak = hlr(complaint("weak_signal"), subscribers=[sub])
+    assert weak["hlr.odb.bar_reason"] is None and weak["hlr.odb.bars_symptom"] is False
+
+
+def test_a_barring_entry_without_a_reason_still_bars() -> None:
+    sub = with_(SUBSCRIBER, odb=[{"category": "all"}, {"category": "roaming", "reason": "fraud"}])
+    facts = hlr(complaint("cannot_call_out"), subscribers=[sub])
+    assert facts["hlr.odb.bars_symptom"] is True and facts["hlr.odb.bar_reason"] is None
 
 
 def test_no_odb() -> None:
     facts = hlr(complaint())
     assert facts["hlr.odb.categories"] == ()
     assert facts["hlr.odb.bar_reason"] is None
+    assert facts["hlr.odb.bars_symptom"] is False
     assert facts["hlr.odb.roaming_barred"] is False
 
 

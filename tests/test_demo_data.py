@@ -175,8 +175,10 @@ _NEEDS = {"cannot_call_out": "voice", "no_data": "data", "sms_failure": "sms"}
 def _not_provisioned(c: Complaint, f: Facts, _answers: Mapping[str, Any]) -> bool:
     if c.type == "no_service":
         return not f["hlr.found"] or f["hlr.status"] in ("not_provisioned", "deleted")
-    need = _NEEDS[c.type]
-    return need in (f["billing.plan.includes"] or ()) and need not in (f["hlr.services"] or ())
+    need, services = _NEEDS[c.type], f["hlr.services"]
+    # an MSISDN the HLR does not hold lacks every service; a profile without services is unknown
+    return need in (f["billing.plan.includes"] or ()) and (
+        not f["hlr.found"] or (services is not None and need not in services))
 
 
 def _settings(c: Complaint, answers: Mapping[str, Any]) -> bool:

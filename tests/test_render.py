@@ -124,7 +124,8 @@ def test_edges_carry_branches_and_leave_sub_trees_by_their_exits(no_service: Tre
     assert edges[(START, "start")].target == "recycled/reclaimed"
     leave = edges[("location/works", "no")]
     assert (leave.target, leave.label) == ("barred/odb", "no · exit clear")
-    assert edges[("barred/odb", "case null")].target == "barred/odb_without_reason"
+    assert edges[("barred/odb", "no")].target == "barred/account"
+    assert edges[("barred/odb_reason", "case null")].target == "barred/billing_reason"
     assert edges[("airplane", "answer true")].label == "yes"
     # every check, switch and table without on_unknown goes to the one implicit fallback
     unknown = [e for e in no_service.edges if e.branch == "on_unknown"]
@@ -132,7 +133,7 @@ def test_edges_carry_branches_and_leave_sub_trees_by_their_exits(no_service: Tre
                            for e in unknown)
     assert [n.id for n in no_service.nodes].count(UNAVAILABLE) == 1
     # a switch without default goes to the implicit needs_investigation
-    assert edges[("barred/odb", "default")].target == NO_MATCH
+    assert edges[("barred/odb_reason", "default")].target == NO_MATCH
     assert no_service.node(NO_MATCH).cause == "unknown.needs_investigation"
 
 

@@ -82,4 +82,4 @@ def test_a_bundle_is_not_made_of_parts_that_could_see_each_other() -> None:
     assert both is not None
     import datetime as dt
     due = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    assert both.render(due=due).split("\x1e") == ["11月20日09:05", "20 November 09:05"]
+    assert both.render(due=due).split("\x1e") == ["2026年11月20日09:05", "20 November 2026, 09:05"]

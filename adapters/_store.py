@@ -42,7 +42,8 @@ class RecordStore:
             self._samples.add(sample["lat"], sample["lon"], sample)
         alarms: dict[str, list[Record]] = {}
         for alarm in records.alarms:
-            alarms.setdefault(alarm["element"], []).append(alarm)
+            if alarm.get("element") is not None:  # an alarm on no element is on no cell
+                alarms.setdefault(alarm["element"], []).append(alarm)
         self._alarms = {k: tuple(v) for k, v in alarms.items()}
         self._platform = tuple(a for a in records.alarms if a["type"] == "platform_fault")
         works: dict[str, list[Record]] = {}

@@ -58,7 +58,7 @@ class Subject:
 @dataclass(frozen=True)
 class HistoryEntry:
     id: str
-    at: _dt.datetime
+    at: _dt.datetime | None  # None: not given (such an entry never counts as a repeat)
     type: str | None
     cause: str | None
 
@@ -209,7 +209,7 @@ def parse_complaint(data: Mapping[str, Any], *, default_id: str | None = None) -
             raise ComplaintError(name, "expected {id, at, type, cause}")
         history.append(HistoryEntry(
             id=_string(entry.get("id"), f"{name}.id") or f"#{i}",
-            at=parse_time(entry.get("at"), f"{name}.at"),
+            at=None if entry.get("at") is None else parse_time(entry.get("at"), f"{name}.at"),
             type=_string(entry.get("type"), f"{name}.type"),
             cause=_string(entry.get("cause"), f"{name}.cause"),
         ))

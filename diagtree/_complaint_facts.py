@@ -59,6 +59,8 @@ def same_category_within(c: Complaint, category: str) -> int:
     """Earlier complaints of the same category reported in (0, 30 days] before this one."""
     count = 0
     for entry in c.history:
+        if entry.at is None:  # when it was is not known: it cannot be within the 30 days
+            continue
         gap = c.reported_at - entry.at
         if entry.category == category and _dt.timedelta(0) < gap <= _30_DAYS:
             count += 1

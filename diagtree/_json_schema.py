@@ -718,10 +718,11 @@ class _Builder:
                 "`{distinct_customers_24h: <count>}` from the caller."),
             "history": _described(
                 {"type": ["array", "null"],
-                 "items": {"type": "object", "required": ["at"], "properties": {
+                 "items": {"type": "object", "properties": {
                      "id": _described({"type": ["string", "integer", "null"]}, "Its id."),
-                     "at": _described({"type": "string", "pattern": _TIME_WITH_OFFSET},
-                                      "When it was reported (ISO 8601 with an offset)."),
+                     "at": _described({"type": ["string", "null"], "pattern": _TIME_WITH_OFFSET},
+                                      "When it was reported (ISO 8601 with an offset); "
+                                      "without it, it never counts as a repeat."),
                      "type": _described({"type": ["string", "null"]}, "Its symptom."),
                      "cause": _described({"type": ["string", "null"]},
                                          "The cause it was diagnosed with.")}}},

@@ -98,6 +98,6 @@ def _complaint_dict(c: Complaint) -> dict[str, Any]:
     if any(subject.values()):
         data["subject"] = subject
     if c.history:
-        data["history"] = [{"id": h.id, "at": h.at.isoformat(), "type": h.type,
+        data["history"] = [{"id": h.id, "at": h.at and h.at.isoformat(), "type": h.type,
                             "cause": h.cause} for h in c.history]
     return data

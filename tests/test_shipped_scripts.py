@@ -68,7 +68,7 @@ PER_CAUSE: dict[str, dict[str, tuple[Any, bool]]] = {
     "vas.confirmed_subscription": {"service": ("Daily Music", True),
                                    "subscribed_at": (dt.datetime(2026, 9, 3, 14, 5, tzinfo=TZ),
                                                      True)},
-    "support.service_not_provisioned": {"service": ("data", False)},
+    "support.service_not_provisioned": {"service": ("data", False), "in_plan": (True, True)},
     "support.platform_fault": {"eta": (E, True)},
     "service.staff_conduct": {},
     "service.spam_reported": {"number": ("17012345678", True)},

@@ -178,7 +178,7 @@ def test_malformed_nested_field() -> None:
     ({"hrl": {}}, ["unknown source", "did you mean 'hlr'"]),
     ({"coverage": {"cells": {"cell_id": "x"}}}, ["coverage.cells", "expected a list"]),
     ({"coverage": {"cells": ["x"]}}, ["coverage.cells row 0", "expected a mapping"]),
-    ({"coverage": {"alarms": [{"element": "x", "type": "site_down"}]}}, ["raised_at"]),
+    ({"coverage": {"alarms": [{"element": "x", "severity": "critical"}]}}, ["type", "is required"]),
 ])
 def test_malformed_records(block: dict[str, Any], words: list[str]) -> None:
     message = _error(block)

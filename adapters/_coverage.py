@@ -218,6 +218,10 @@ class _Place:
                           for d, cell in self.here.all_within([c for c, _ in pairs], "range_m"))
         return [cell_id for _, cell_id in measured]
 
+    def _ranks(self, wanted: Iterable[str] | None = None) -> dict[str, int]:
+        """Each serving cell's id (of those in `wanted`) → its place, nearest first."""
+        return {cell_id: k for k, cell_id in enumerate(self.nearest_first(wanted))}
+
     def serving(self) -> dict[str, Any]:
         cells = self.cells()
         out: dict[str, Any] = {"coverage.serving_cell_count": len(cells)}
@@ -258,8 +262,7 @@ class _Place:
         if len({a.get("element") for a in found}) > 1:
             # the cell of the outage is the nearest serving cell that has one (distances are
             # measured only here); a stable sort keeps each cell's alarms in the backend's order
-            rank = {cell_id: k for k, cell_id in enumerate(
-                self.nearest_first(text(a.get("element")) or "" for a in found))}
+            rank = self._ranks(text(a.get("element")) or "" for a in found)
             found.sort(key=lambda a: rank.get(text(a.get("element")) or "", len(rank)))
         first = found[0]
         return {
@@ -281,7 +284,7 @@ class _Place:
         last = max(end for _, end, _ in active)
         ending = [entry for entry in active if entry[1] == last]
         if len(ending) > 1:  # the one on the nearest serving cell, as listed in that order
-            rank = {cell_id: k for k, cell_id in enumerate(self.nearest_first())}
+            rank = self._ranks()
             ending.sort(key=lambda entry: min(
                 (rank[c] for c in map(text, entry[2].get("cells") or ()) if c in rank),
                 default=len(rank)))

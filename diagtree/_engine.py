@@ -42,7 +42,6 @@ _log = logging.getLogger("diagtree.engine")
 _ACTION_SEPARATOR = "\x1e"  # ASCII record separator: never in an action's text
 _MISSING: Any = object()  # "not there" where None is a value
 _KEPT_SOURCE_SETS = 16
-_ANSWER_TYPES = frozenset({bool, str})
 _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
 
 
@@ -426,8 +425,8 @@ def _timings(total_s: float, walk_ms: float, fetch_ms: float, render_s: float,
 
 def _check_answers(answers: Mapping[str, Any]) -> None:
     for qid, value in answers.items():
-        if type(qid) is not str and not isinstance(qid, str):
+        if not isinstance(qid, str):
             raise ComplaintError("answers", f"question ids are strings, got {qid!r}")
-        if type(value) not in _ANSWER_TYPES and not isinstance(value, (bool, str)):
+        if not isinstance(value, (bool, str)):
             raise ComplaintError(f"answers.{qid}", f"expected true/false or an option, "
                                  f"got {value!r}")

@@ -67,11 +67,10 @@ class SourceSet:
                          for name in self.sources}
         self.specs: dict[str, FactSpec] = {
             spec.name: spec for src in self.sources.values() for spec in src.facts()}
-        self.checks: dict[str, Callable[[Any], bool]] = {
-            name: spec.type.checker() for name, spec in self.specs.items()}
         #: per declared fact: its source and the check of its values
-        self.fact_info = {name: (name.split(".", 1)[0], self.checks[name])
-                          for name in self.specs}
+        self.fact_info: dict[str, tuple[str, Callable[[Any], bool]]] = {
+            name: (name.split(".", 1)[0], spec.type.checker())
+            for name, spec in self.specs.items()}
         #: per source: itself, its timeout, whether it blocks (one look-up per fetch)
         self.plan = {name: (src, self.timeouts[name], bool(getattr(src, "blocking", False)))
                      for name, src in self.sources.items()}

@@ -20,7 +20,6 @@ from diagtree._library import Library, load_library
 from diagtree._loader import Limits
 
 __all__ = [
-    "KNOWN_YAML_CRASH",
     "SMALL_FACTS",
     "FakeStore",
     "at",
@@ -35,11 +34,6 @@ __all__ = [
     "walk_traced",
     "write",
 ]
-
-# Text that trips known `load_yaml` crashes (see the xfail tests in test_yaml_loader.py):
-# explicit tags and tag directives, merge keys, and the plain scalars 0x_/0b_ that the YAML 1.1
-# int resolver accepts but cannot construct. Fuzz tests assume these away.
-KNOWN_YAML_CRASH = re.compile(r"!|%TAG|<<|0[xXbB]_*(?![0-9a-fA-F])|0[xXbB][_]")
 
 # -- schemas ---------------------------------------------------------------------------------------
 STATE = FactType.enum("in_use", "suspended", "reclaimed")

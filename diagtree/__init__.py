@@ -23,12 +23,13 @@ from ._errors import (
     DiagtreeError,
     Location,
     Problem,
+    SessionStateError,
     SourceError,
     SourceTimeout,
 )
 from ._facts import UNKNOWN, FactSpec, FactType
 from ._loader import Limits
-from ._session import Session
+from ._session import Pending, Session
 from ._sources import Source
 from ._taxonomy import Question
 
@@ -45,10 +46,12 @@ __all__ = [
     "FactType",
     "Limits",
     "Location",
+    "Pending",
     "Problem",
     "Question",
     "Refund",
     "Session",
+    "SessionStateError",
     "Source",
     "SourceCall",
     "SourceError",

@@ -15,11 +15,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._answers import parse_answer
 from ._diagnosis import Diagnosis
 from ._engine import Engine
 from ._errors import AuthoringError, ComplaintError, format_problems
 from ._render_text import render_diagnosis
 from ._sources import Source
+from ._taxonomy import STANDARD_QUESTIONS, Question
 from ._yaml import load_yaml
 
 __all__ = ["add_diagnose"]
@@ -57,15 +59,16 @@ def add_diagnose(sub: Any) -> None:
     p.set_defaults(run=run_diagnose)
 
 
-def _answers(pairs: Sequence[str]) -> dict[str, Any]:
+def _answers(pairs: Sequence[str], questions: Mapping[str, Question]) -> dict[str, Any]:
+    """`--answer QID=VALUE` pairs, each converted by its question's type (`parse_answer`:
+    true/false/yes/no for a yes/no question, an option for a choice); anything else raises
+    `ComplaintError` naming ``answers.<QID>``."""
     out: dict[str, Any] = {}
     for pair in pairs:
         qid, sep, value = pair.partition("=")
         if not sep:
-            raise ComplaintError("answers", f"{pair!r}: write QID=VALUE")
-        low = value.strip().lower()
-        out[qid.strip()] = {"true": True, "false": False, "yes": True, "no": False}.get(
-            low, value.strip())
+            raise ComplaintError("answers", f"{pair[:60]!r}: write --answer QID=VALUE")
+        out[qid.strip()] = parse_answer(qid, value, questions)
     return out
 
 
@@ -79,7 +82,8 @@ def _read(path: str) -> Any:
     return data
 
 
-def _inputs(args: argparse.Namespace, handled: set[str]
+def _inputs(args: argparse.Namespace, handled: set[str],
+            questions: Mapping[str, Question] = STANDARD_QUESTIONS,
             ) -> tuple[dict[str, Any], list[Source], dict[str, Any]]:
     import diagtree_adapters as ad  # noqa: PLC0415 - the CLI is the composition root
 
@@ -128,7 +132,7 @@ def _inputs(args: argparse.Namespace, handled: set[str]
         records = ad.load_records(args.data) if args.data else ad.records_from_mapping({})
     if args.role:
         complaint["agent_role"] = args.role
-    answers.update(_answers(args.answer))
+    answers.update(_answers(args.answer, questions))
     return complaint, list(ad.mock_sources(records, down=down)), answers
 
 
@@ -137,7 +141,8 @@ def run_diagnose(args: argparse.Namespace) -> int:
 
     engine = Engine(args.trees, sources=ad.mock_sources(ad.records_from_mapping({})))
     try:
-        complaint, sources, answers = _inputs(args, set(engine.library.by_symptom))
+        complaint, sources, answers = _inputs(args, set(engine.library.by_symptom),
+                                              engine.questions)
     except (OSError, ValueError) as exc:
         if isinstance(exc, AuthoringError):
             print(format_problems(exc.problems), file=sys.stderr)

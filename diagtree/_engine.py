@@ -21,12 +21,13 @@ from typing import Any
 
 import jinja2
 
+from ._answers import UsedAnswers, check_answers, known_questions
 from ._catalog import CatalogEntry
 from ._compile import CompiledTree, Step
 from ._complaint import Complaint, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
 from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
-from ._errors import AuthoringError, ComplaintError, Location, Problem
+from ._errors import AuthoringError, Location, Problem
 from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
@@ -34,13 +35,14 @@ from ._loader import Limits
 from ._scripts import compile_bundle, compile_template, localize, render_template
 from ._session import Session
 from ._sources import Source
-from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, category_of
+from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, Question, category_of
 
 __all__ = ["Engine", "shipped_trees"]
 
 _log = logging.getLogger("diagtree.engine")
 _ACTION_SEPARATOR = "\x1e"  # ASCII record separator: never in an action's text
 _MISSING: Any = object()  # "not there" where None is a value
+_NO_ANSWERS: Mapping[str, Any] = {}  # (a store copies the answers it is given)
 _KEPT_SOURCE_SETS = 16
 _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
 
@@ -104,6 +106,11 @@ class Engine:
                                   for rule in (policy.rules if policy else ()))
         self._feedback_after = {grade: _dt.timedelta(hours=f.within_hours)
                                 for grade, f in (policy.feedback.items() if policy else ())}
+        #: every question an answer may be given to: standard, and declared by the files
+        history = self.library.history
+        self.questions: dict[str, Question] = known_questions(
+            [d for docs in history.versions.values() for d in docs] if history is not None
+            else self.library.documents.values())
 
     # -- public ----------------------------------------------------------------------------
     def tree_for(self, symptom: str, at: _dt.datetime | None = None) -> CompiledTree | None:
@@ -117,7 +124,9 @@ class Engine:
         """Diagnose one complaint. `sources` replaces the engine's sources for this call."""
         started = time.perf_counter()
         parsed = complaint if isinstance(complaint, Complaint) else parse_complaint(complaint)
-        store = self.new_store(parsed, answers or {}, interactive=False, sources=sources)
+        store = self.new_store(parsed, answers, interactive=False, sources=sources)
+        if not trace and store.answers:  # no trace to tell the answers used: note them
+            store.answers = UsedAnswers(store.answers)
         return self.finish(store, locale, trace, started)
 
     def session(self, complaint: Complaint | Mapping[str, Any], *,
@@ -126,16 +135,22 @@ class Engine:
         return Session(self, complaint, answers, locale)
 
     def resume(self, state: Mapping[str, Any]) -> Session:
-        """Rebuild a session from `Session.state()`."""
-        return Session(self, state["complaint"], state.get("answers") or {}, state.get("locale"))
+        """Rebuild a session from `Session.state()`; a malformed state raises
+        `SessionStateError` naming the field (``state.version``, ``state.answers.<id>``…)."""
+        return Session.from_state(self, state)
 
     # -- steps (used by sessions too) -----------------------------------------------------
-    def new_store(self, complaint: Complaint, answers: Mapping[str, Any], *, interactive: bool,
-                  sources: Iterable[Source] | None = None) -> FactStore:
+    def new_store(self, complaint: Complaint, answers: Mapping[str, Any] | None, *,
+                  interactive: bool, sources: Iterable[Source] | None = None) -> FactStore:
+        """The fact store of one diagnosis; `answers` are checked against the questions
+        (`ComplaintError` naming ``answers.<id>``)."""
         source_set = self._source_set if sources is None else self._source_set_of(sources)
-        if answers:
-            _check_answers(answers)
-        store = FactStore(complaint, complaint_facts(complaint), source_set, answers, interactive)
+        if answers is None or (type(answers) is dict and not answers):
+            checked = _NO_ANSWERS  # the hot path: nothing to check
+        else:
+            checked = check_answers(answers, self.questions)
+        store = FactStore(complaint, complaint_facts(complaint), source_set, checked,
+                          interactive)
         store.tree = self.tree_for(complaint.type, complaint.reported_at)
         return store
 
@@ -248,11 +263,12 @@ class Engine:
                                                            resolution, department, notes)
         loc = locale or self.locale
         unavailable = store.unavailable()
+        answers = _used_answers(store, tree, steps)
         variables = localize(values, complaint.utc_offset) if values else {}
         variables.update(
             complaint_id=complaint.id, grade=grade, resolution=resolution,
             department=department, feedback_due=due, reported_at=complaint.reported_at,
-            unavailable=list(unavailable), answers=dict(store.answers),
+            unavailable=list(unavailable), answers=answers,
             refund=None if refund is None else {"amount": refund.amount,
                                                 "within_authority": refund.within_authority})
         render_start = time.perf_counter()
@@ -277,7 +293,7 @@ class Engine:
             "feedback_every_hours": feedback.every_hours if feedback else None,
             "actions": actions, "refund": refund, "locale": loc, "script": script,
             "values": tuple([(k, json_value(v)) for k, v in values.items()]) if values else (),
-            "answers": tuple(store.answers.items()),
+            "answers": tuple(answers.items()),
             "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,
             "notes": tuple(notes),
             "timings_ms": _timings(end - started, walk_ms, fetch_ms, end - render_start),
@@ -423,10 +439,22 @@ def _timings(total_s: float, walk_ms: float, fetch_ms: float, render_s: float,
             ("fetch", int(fetch_ms * 1000) / 1000), ("render", int(render_s * 1_000_000) / 1000))
 
 
-def _check_answers(answers: Mapping[str, Any]) -> None:
-    for qid, value in answers.items():
-        if not isinstance(qid, str):
-            raise ComplaintError("answers", f"question ids are strings, got {qid!r}")
-        if not isinstance(value, (bool, str)):
-            raise ComplaintError(f"answers.{qid}", f"expected true/false or an option, "
-                                 f"got {value!r}")
+def _used_answers(store: FactStore, tree: CompiledTree | None, steps: list[TraceStep]
+                  ) -> dict[str, Any]:
+    """The answers the walk used (given or defaulted), in the order it asked: answers given to
+    questions it never asked are left out."""
+    given = store.answers
+    if isinstance(given, UsedAnswers):  # the walk noted them
+        return given.in_use()
+    if len(given) == len(store.defaulted):  # none given: only the defaults the walk took
+        return dict(given)
+    if tree is None:
+        return {}
+    asked = tree.steps
+    used = {}
+    for step in steps:
+        if step.kind == "ask":
+            question = asked[step.node].question
+            if question is not None and question.id in given:
+                used[question.id] = given[question.id]
+    return used

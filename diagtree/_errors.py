@@ -7,6 +7,8 @@ The hierarchy, grouped by how a caller recovers::
     │                                  fix the file. Carries every Problem found, sorted.
     ├── ComplaintError (ValueError)    the complaint a CRM sent is malformed: reject it and show
     │                                  the field. Carries `field` and `reason`.
+    │   └── SessionStateError          the state given to `Engine.resume` is malformed (field
+    │                                  `state.…`).
     └── SourceError (RuntimeError)     a source adapter failed; never reaches the engine's caller
         └── SourceTimeout (TimeoutError-like)   the adapter did not answer in time.
 
@@ -28,6 +30,7 @@ __all__ = [
     "DiagtreeError",
     "Location",
     "Problem",
+    "SessionStateError",
     "SourceError",
     "SourceTimeout",
     "did_you_mean",
@@ -156,6 +159,21 @@ class ComplaintError(DiagtreeError, ValueError):
         self.reason = reason
         self.code = code
         super().__init__(f"complaint.{field_name}: {reason}")
+
+
+class SessionStateError(ComplaintError):
+    """The state given to `Engine.resume` is malformed: not a JSON object, an unknown key, a
+    version this diagtree does not read, or a complaint or answer it holds that is invalid.
+    `field` names it from the state's top (``state.version``, ``state.answers.airplane_mode``,
+    ``state.complaint.msisdn``)."""
+
+    def __init__(self, field_name: str, reason: str, code: str = "session_state_invalid"
+                 ) -> None:
+        super().__init__(field_name, reason, code)
+        self.args = (f"{field_name}: {reason}",)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
 
 
 class SourceError(DiagtreeError, RuntimeError):

@@ -3,7 +3,7 @@
 A case is one complaint, the records its sources hold, the customer's answers, the sources that
 are down, and what the diagnosis must be. Unknown keys at the case level and inside `complaint`
 and `expect` are errors located at file:line:col. A case that cannot run (malformed, or a
-complaint the engine rejects) counts as failed, with its reason.
+complaint or an answer the engine rejects) counts as failed, with its reason and file:line:col.
 """
 
 from __future__ import annotations
@@ -201,7 +201,14 @@ def run_case(case: Case, diagnose: Callable[..., Diagnosis], make_sources: Sourc
     try:
         diagnosis = diagnose(complaint, answers=case.answers, sources=sources, locale="zh-CN")
     except ComplaintError as exc:
-        return CaseResult(case, False, [], error=f"{case.location}: {exc}")
+        where = case.location
+        qid = exc.field.partition(".")[2]
+        if exc.field.startswith("answers.") and case.positions is not None:
+            # the engine checks answers (`_answers`); the answer's own line says which
+            where = case.positions.key((*case.path, "answers", qid))
+            return CaseResult(case, False, [],
+                              error=f"{where}: answer rejected: {exc.field}: {exc.reason}")
+        return CaseResult(case, False, [], error=f"{where}: {exc}")
     mismatches: list[str] = []
     for key, expected in case.expect.items():
         if key == "script_contains":

@@ -22,20 +22,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from diagtree._privacy import mask_text
+
 from ._times import parse_date, parse_datetime
 
 __all__ = ["SHAPES", "TABLES", "Field", "RecordError", "Shape", "normalize"]
 
 
 class RecordError(ValueError):
-    """A source record is malformed; the message names the file/table, row and field."""
+    """A source record is malformed; the message names the file/table, row and field. The
+    message masks any MSISDN or IMSI it quotes (`mask_text`): error messages end up in logs."""
 
     def __init__(self, where: str, field_name: str | None, reason: str) -> None:
         self.where = where
         self.field = field_name
-        self.reason = reason
+        self.reason = mask_text(reason)
         at = f"{where}: field {field_name!r}" if field_name else where
-        super().__init__(f"{at}: {reason}")
+        super().__init__(mask_text(f"{at}: {reason}"))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Every field holds JSON-ready values only (strings, numbers, booleans, None, tuples, nested
 frozen records); times are ISO 8601 strings with the complaint's offset. `to_dict()` gives plain
-JSON types, `to_json()` the text, `for_log()` the same with MSISDNs and phone numbers masked.
+JSON types, `to_json()` the text, `for_log()` the same with MSISDNs, IMSIs and phone numbers
+masked wherever they appear (`mask_value`: in any text, however written, and as integers). A
+non-finite number never reaches the JSON: it is written as null (`to_json` is standard JSON).
 """
 
 from __future__ import annotations
@@ -10,11 +12,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from ._complaint import mask_digits
+from ._privacy import mask_value
 
 __all__ = ["Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "build", "json_value",
            "ms"]
@@ -22,18 +23,25 @@ __all__ = ["Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "build"
 R = TypeVar("R")
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})  # JSON as they are
+_PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are
+_INF = float("inf")
 
 
 def json_value(value: Any) -> Any:
-    """A fact value as JSON: dates/times as ISO strings, tuples as lists."""
-    if type(value) in _PLAIN:
+    """A fact value as JSON: dates/times as ISO strings, tuples as lists, NaN and the
+    infinities as None (JSON has no such numbers)."""
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    if kind is float:
+        return value if -_INF < value < _INF else None
     if isinstance(value, _dt.datetime | _dt.date):
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [json_value(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, float):
+        return float(value) if -_INF < value < _INF else None
+    if value is None or isinstance(value, str | int | bool):
         return value
     return str(value)
 
@@ -132,7 +140,7 @@ class Diagnosis:
 
     def for_log(self) -> dict[str, Any]:
         """`to_dict()` with phone numbers and IMSIs masked, for logs and decision archives."""
-        masked: Any = _mask(self.to_dict())
+        masked: Any = mask_value(self.to_dict())
         assert isinstance(masked, dict)
         return masked
 
@@ -163,24 +171,13 @@ def build(cls: type[R], fields: dict[str, Any]) -> R:
     return obj
 
 
-# 8 to 15 digits not glued to ASCII letters/digits (Chinese text around a number is fine)
-_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{8,15}(?![0-9A-Za-z])")
-
-
 def _plain(value: Any) -> Any:
-    """Tuples to lists, recursively: plain JSON types."""
+    """Tuples to lists, recursively: plain JSON types (a non-finite number as None)."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
+    if isinstance(value, float) and not -_INF < value < _INF:
+        return None
     return value
 
-
-def _mask(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_mask(v) for v in value]
-    if isinstance(value, str):
-        return _DIGITS.sub(lambda m: mask_digits(m.group(0)), value)
-    return value

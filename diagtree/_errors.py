@@ -24,6 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._privacy import mask_text
+
 __all__ = [
     "AuthoringError",
     "ComplaintError",
@@ -152,13 +154,16 @@ class AuthoringError(DiagtreeError, ValueError):
 
 
 class ComplaintError(DiagtreeError, ValueError):
-    """The complaint is malformed: a missing or invalid field, an unknown symptom."""
+    """The complaint is malformed: a missing or invalid field, an unknown symptom.
+
+    The reason (and the message) never carries a full MSISDN or IMSI: a value it quotes is
+    masked (`mask_text`), since error messages end up in logs."""
 
     def __init__(self, field_name: str, reason: str, code: str = "complaint_invalid") -> None:
         self.field = field_name
-        self.reason = reason
+        self.reason = mask_text(reason)
         self.code = code
-        super().__init__(f"complaint.{field_name}: {reason}")
+        super().__init__(mask_text(f"complaint.{field_name}: {reason}"))
 
 
 class SessionStateError(ComplaintError):
@@ -177,12 +182,13 @@ class SessionStateError(ComplaintError):
 
 
 class SourceError(DiagtreeError, RuntimeError):
-    """A source (HLR, billing, coverage…) failed. The engine turns it into unavailable facts."""
+    """A source (HLR, billing, coverage…) failed. The engine turns it into unavailable facts.
+    Its reason and message are masked like a `ComplaintError`'s."""
 
     def __init__(self, source: str, reason: str) -> None:
         self.source = source
-        self.reason = reason
-        super().__init__(f"source {source!r} unavailable: {reason}")
+        self.reason = mask_text(reason)
+        super().__init__(f"source {source!r} unavailable: {self.reason}")
 
 
 class SourceTimeout(SourceError):

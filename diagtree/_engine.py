@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
@@ -90,7 +91,9 @@ class Engine:
                                           "the knowledge files",
                                           hint="the engine needs it to resolve each cause"),))
         self._source_set = SourceSet(self.sources, self.timeouts, default_timeout_s)
-        self._source_sets: dict[tuple[Source, ...], SourceSet] = {}  # per-call `sources=`
+        # per-call `sources=`: by the ids of the sources, the sources (kept alive) and their set
+        self._source_sets: dict[tuple[int, ...], tuple[tuple[Source, ...], SourceSet]] = {}
+        self._source_sets_lock = threading.Lock()
         # the catalog's action texts compile once, here, like the scripts (compile once, use many)
         env = self.library.scripts.env("en")
         self._action_templates: dict[str, jinja2.Template] = {
@@ -156,17 +159,24 @@ class Engine:
 
     def _source_set_of(self, sources: Iterable[Source]) -> SourceSet:
         """The sources of one call, as a `SourceSet`; the last few are kept (built once, a
-        set checks every fact each source declares)."""
+        set checks every fact each source declares).
+
+        They are kept by the identity of each source, with the sources: no other object can
+        have their ids while they are kept, and no source's own `__hash__`/`__eq__` is
+        ever called. Safe for threads diagnosing at once: a look-up is one `dict.get`; a miss
+        builds the set outside the lock (`facts()` is the operator's code), then stores it and
+        evicts the oldest under the lock."""
         given = tuple(sources)
-        try:
-            known = self._source_sets.get(given)
-        except TypeError:  # a source that cannot be hashed: built for this call only
-            return SourceSet({s.name: s for s in given}, self.timeouts, self.default_timeout_s)
-        if known is None:
-            known = SourceSet({s.name: s for s in given}, self.timeouts, self.default_timeout_s)
-            if len(self._source_sets) >= _KEPT_SOURCE_SETS:
-                del self._source_sets[next(iter(self._source_sets))]
-            self._source_sets[given] = known
+        key = tuple(map(id, given))
+        kept = self._source_sets.get(key)
+        if kept is not None:
+            return kept[1]
+        known = SourceSet.of(given, self.timeouts, self.default_timeout_s)
+        with self._source_sets_lock:
+            sets = self._source_sets
+            while len(sets) >= _KEPT_SOURCE_SETS:
+                del sets[next(iter(sets))]
+            sets[key] = (given, known)
         return known
 
     def walk(self, store: FactStore, trace: bool) -> tuple[Step, list[TraceStep]]:

@@ -12,8 +12,8 @@ Types and their Python representation:
 
 =========  ==========================================================
 bool       ``bool``
-int        ``int``
-number     ``int | float``
+int        ``int``, within ±2**63 (what any backend's integer holds)
+number     ``int | float``, finite and within ±2**63: never NaN or an infinity
 string     ``str``
 enum       ``str``, one of ``values``
 datetime   timezone-aware ``datetime.datetime``
@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 KINDS: Final = ("bool", "int", "number", "string", "enum", "datetime", "date", "list")
+#: numbers a fact may hold are finite and smaller than this in magnitude: a backend's NaN, an
+#: infinity or an absurd integer is a malformed value (its fact unknown), never a result
+_MAGNITUDE: Final = 2**63
 
 
 class Unknown:
@@ -105,9 +108,11 @@ class FactType:
         if k == "bool":
             return isinstance(value, bool)
         if k == "int":
-            return isinstance(value, int) and not isinstance(value, bool)
+            return (isinstance(value, int) and not isinstance(value, bool)
+                    and -_MAGNITUDE < value < _MAGNITUDE)
         if k == "number":
-            return isinstance(value, int | float) and not isinstance(value, bool)
+            return (isinstance(value, int | float) and not isinstance(value, bool)
+                    and -_MAGNITUDE < value < _MAGNITUDE)  # also False for NaN
         if k == "string":
             return isinstance(value, str)
         if k == "enum":
@@ -124,10 +129,11 @@ def _checker(t: FactType) -> Callable[[Any], bool]:
     k = t.kind
     if k == "bool":
         return lambda v: v is True or v is False
+    low, high = -_MAGNITUDE, _MAGNITUDE
     if k == "int":
-        return lambda v: type(v) is int
-    if k == "number":
-        return lambda v: type(v) is float or type(v) is int
+        return lambda v: type(v) is int and low < v < high
+    if k == "number":  # the comparison is False for NaN and the infinities
+        return lambda v: (type(v) is float or type(v) is int) and low < v < high
     if k == "string":
         return lambda v: type(v) is str
     if k == "enum":

@@ -7,8 +7,12 @@ read, so a diagnosis pays only for the facts its walk reaches — and the store 
 facts that were read, which is what the trace reports.
 
 A source that raises or times out makes every fact it declares `UNKNOWN`, and the failure is
-recorded: failure is data, never an exception to the caller. A value of the wrong type (an
-adapter bug) makes that fact `UNKNOWN` and is recorded the same way.
+recorded: failure is data, never an exception to the caller. That holds for anything a source
+raises — any `BaseException` but `KeyboardInterrupt` and `SystemExit`, which stop the caller as
+they should — even an exception whose message cannot be read (`describe`). A value of the wrong
+type (an adapter bug, a non-finite number, a value whose repr fails) makes that fact `UNKNOWN`
+and is recorded the same way. What is recorded and logged is masked (`mask_text`): a source's
+error text may quote the subscriber's MSISDN or IMSI in any format.
 
 Sources marked ``blocking = True`` run on a worker thread and are abandoned at their timeout;
 others are called inline and trusted to honour the timeout they are given (the shipped mock
@@ -24,29 +28,37 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ._complaint import Complaint
 from ._diagnosis import SourceCall, ms
 from ._facts import UNKNOWN, FactSpec
+from ._privacy import describe, mask_text, safe_repr, type_name
 from ._sources import Source
 
 __all__ = ["FactStore", "SourceSet"]
 
 _POOL: concurrent.futures.ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
 _log = logging.getLogger("diagtree.sources")
 _EMPTY: Mapping[str, Any] = {}
 _tuple_new = tuple.__new__  # a NamedTuple built without its Python-level __new__
-_MAPPINGS: set[type] = {dict}  # types a fetch returned that are mappings
+# types a fetch returned that are mappings: a frozenset replaced whole when one is added, so
+# that threads diagnosing at once only ever read a complete set
+_MAPPINGS: frozenset[type] = frozenset({dict})
+_STOP = (KeyboardInterrupt, SystemExit)  # the caller's to handle: never a source failure
 
 
 def _pool() -> concurrent.futures.ThreadPoolExecutor:
     global _POOL  # noqa: PLW0603 - one lazily created pool per process
     if _POOL is None:
-        _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=8,
-                                                      thread_name_prefix="diagtree-fetch")
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=8, thread_name_prefix="diagtree-fetch")
     return _POOL
 
 
@@ -58,22 +70,55 @@ def _fetch_whole(source: Source, complaint: Complaint, timeout: float) -> Mappin
 
 
 class SourceSet:
-    """The sources an engine reads, with their declared facts and timeouts."""
+    """The sources an engine reads, with their declared facts and timeouts.
+
+    A source whose declarations cannot be read (its `facts()` raises, or declares something
+    that is not a `FactSpec`) is kept in `broken` with the reason: each diagnosis that needs it
+    records it as failed, like a source whose fetch raises."""
 
     def __init__(self, sources: Mapping[str, Source], timeouts: Mapping[str, float],
                  default_timeout_s: float) -> None:
         self.sources = dict(sources)
         self.timeouts = {name: float(timeouts.get(name, default_timeout_s))
                          for name in self.sources}
-        self.specs: dict[str, FactSpec] = {
-            spec.name: spec for src in self.sources.values() for spec in src.facts()}
+        self.specs: dict[str, FactSpec] = {}
         #: per declared fact: its source and the check of its values
-        self.fact_info: dict[str, tuple[str, Callable[[Any], bool]]] = {
-            name: (name.split(".", 1)[0], spec.type.checker())
-            for name, spec in self.specs.items()}
+        self.fact_info: dict[str, tuple[str, Callable[[Any], bool]]] = {}
         #: per source: itself, its timeout, whether it blocks (one look-up per fetch)
-        self.plan = {name: (src, self.timeouts[name], bool(getattr(src, "blocking", False)))
-                     for name, src in self.sources.items()}
+        self.plan: dict[str, tuple[Source, float, bool]] = {}
+        #: per source that cannot be asked: why
+        self.broken: dict[str, str] = {}
+        for name, src in self.sources.items():
+            try:
+                specs = {spec.name: spec for spec in src.facts()}
+                info = {fact: (fact.split(".", 1)[0], spec.type.checker())
+                        for fact, spec in specs.items()}
+                plan = (src, self.timeouts[name], bool(getattr(src, "blocking", False)))
+            except _STOP:
+                raise
+            except BaseException as exc:  # a source's failure is data
+                self.broken[name] = "its facts() failed: " + describe(exc)
+                continue
+            self.specs.update(specs)
+            self.fact_info.update(info)
+            self.plan[name] = plan
+
+    @classmethod
+    def of(cls, sources: Iterable[Source], timeouts: Mapping[str, float],
+           default_timeout_s: float) -> SourceSet:
+        """The set of sources given to one call, by name; a source without a readable `name`
+        cannot be asked (the facts the walk reads from it are then of no configured source)."""
+        named: dict[str, Source] = {}
+        for src in sources:
+            try:
+                name = src.name
+            except _STOP:
+                raise
+            except BaseException:  # noqa: S112 - no name: nothing can ask it
+                continue
+            if type(name) is str:
+                named[name] = src
+        return cls(named, timeouts, default_timeout_s)
 
 
 class FactStore(dict[str, Any]):
@@ -106,28 +151,32 @@ class FactStore(dict[str, Any]):
         else:
             try:  # an adapter may derive (and look up) a group of facts on its first read
                 value = raw.get(name)
-            except Exception as exc:
+                ok = value is None or check is None or check(value)
+            except _STOP:
+                raise
+            except BaseException as exc:  # a source's failure is data
                 self._failed(source, exc, 0.0)
                 self[name] = UNKNOWN
                 return UNKNOWN
-            if value is not None and check is not None and not check(value):
-                spec = self.sources.specs[name]
-                self.calls.append(SourceCall(source, False, 0.0,
-                                             f"TypeError: {name} = {value!r} is not a "
-                                             f"{spec.type}"))
+            if not ok:
+                self._wrong_type(source, name, value)
                 value = UNKNOWN
         self[name] = value
         return value
 
     def fetch(self, source: str) -> None:
         """Fetch one source (once); record the call and its failure, if any."""
+        global _MAPPINGS  # noqa: PLW0603 - replaced whole (see its definition)
         if source in self.raw:
             return
         plan = self.sources.plan.get(source)
         if plan is None:  # no such source configured: its facts cannot be known
             self.raw[source] = None
+            broken = self.sources.broken.get(source)
             self.calls.append(SourceCall(source, False, 0.0,
-                                         "no source of that name is configured"))
+                                         broken or "no source of that name is configured"))
+            if broken:
+                self._log(source, 0.0, broken)
             return
         src, timeout, blocking = plan
         start = time.perf_counter()
@@ -144,28 +193,44 @@ class FactStore(dict[str, Any]):
             kind = type(values)
             if kind not in _MAPPINGS:
                 if not isinstance(values, Mapping):
-                    raise TypeError(f"fetch returned {kind.__name__}, not a mapping")
-                _MAPPINGS.add(kind)  # a mapping type, once seen: no ABC check each time
-        except Exception as exc:
+                    raise TypeError(f"fetch returned {type_name(values)}, not a mapping")
+                _MAPPINGS = _MAPPINGS | {kind}  # a mapping type, once seen: no ABC check again
+        except _STOP:
+            raise
+        except BaseException as exc:  # a source's failure is data
             self._failed(source, exc, (time.perf_counter() - start) * 1000)
             return
         self.raw[source] = values
         elapsed = (time.perf_counter() - start) * 1000
         self.calls.append(_tuple_new(SourceCall, (source, True, ms(elapsed), None)))
 
-    def _failed(self, source: str, exc: Exception, elapsed_ms: float) -> None:
+    def _failed(self, source: str, exc: BaseException, elapsed_ms: float) -> None:
         """The source failed (while fetching, or while deriving facts it returned lazily):
-        from now on its facts not yet read are unknown; the failure is recorded and logged."""
+        from now on its facts not yet read are unknown; the failure is recorded and logged.
+        Never raises, whatever `exc` is: its text is masked (it may quote the subscriber's
+        number), and an exception whose message cannot be read is described by its type."""
         self.raw[source] = None
-        reason = str(exc) or type(exc).__name__
-        self.calls.append(SourceCall(source, False, ms(elapsed_ms),
-                                     f"{type(exc).__name__}: {reason}"))
-        # logs never carry a full MSISDN (or IMSI): the complaint id identifies the case
+        error = mask_text(describe(exc))
+        self.calls.append(SourceCall(source, False, ms(elapsed_ms), error))
+        self._log(source, elapsed_ms, error)
+
+    def _wrong_type(self, source: str, name: str, value: Any) -> None:
+        """A fact's value is not of its declared type (or is a non-finite number): the fact
+        is unknown; the source is recorded as failed for it, and logged."""
+        spec = self.sources.specs[name]
+        error = mask_text(f"TypeError: {name} = {safe_repr(value)} is not a {spec.type}")
+        self.calls.append(SourceCall(source, False, 0.0, error))
+        self._log(source, 0.0, error)
+
+    def _log(self, source: str, elapsed_ms: float, error: str) -> None:
+        # logs never carry a full MSISDN (or IMSI): the complaint id identifies the case, and
+        # `error` is masked already
         _log.warning("source %s unavailable for complaint %s (msisdn %s) after %.1f ms: %s",
-                     source, self.complaint.id, self.complaint.masked_msisdn(), elapsed_ms,
-                     f"{type(exc).__name__}: {reason}")
+                     source, mask_text(self.complaint.id), self.complaint.masked_msisdn(),
+                     elapsed_ms, error)
 
     def unavailable(self) -> tuple[str, ...]:
         """Sources that failed (each once, in the order they failed)."""
         failed = [call.source for call in self.calls if not call.ok]
         return tuple(dict.fromkeys(failed)) if failed else ()
+

@@ -5,7 +5,8 @@ more digits in a text — written plainly (``8613800000001``), with a leading ``
 by single spaces or dashes (``+86 138 0000 0001``, ``138-0000-0001``) — keeping the first 3 and
 the last 2 digits, like `mask_digits` does for one number: ``+86 1** **** **01``. Runs glued to
 ASCII letters are left alone (identifiers, hashes), and so are calendar dates and times
-(``2026-11-20``, ``2026-11-20T09:30:00+08:00``), the fraction of a decimal number, and runs of
+(``2026-11-20``, ``2026-11-20T09:30:00+08:00``), network element ids (``460-00-20811-1``:
+MCC-MNC-site-cell, shorter than an IMSI), the fraction of a decimal number, and runs of
 fewer than 8 digits (amounts, latencies, counts). A number that is not an MSISDN but is as long
 as one (a 10-digit epoch time) is masked too: better a masked timestamp than a leaked number.
 
@@ -26,12 +27,15 @@ _INF = float("inf")
 #: the longest text kept from an exception's message or a value's repr
 MAX_TEXT: Final = 500
 
-# A date or time is matched first and kept as it is; otherwise a run of digits, possibly with a
-# leading + and single space/dash separators, 8 digits or more (counted in `_replace`).
+# A date or time, or a network element's id (MCC-MNC-site[-cell], like 460-00-20811-1), is
+# matched first and kept as it is; otherwise a run of digits, possibly with a leading + and
+# single space/dash separators, 8 digits or more. An element id of 15 digits or more (the
+# length of an IMSI) is masked all the same (`_replace`).
 _TOKENS = re.compile(
     r"(?<![0-9A-Za-z])(?:"
     r"(?P<date>\d{4}-[01]\d-[0-3]\d(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
     r"(?:Z|[+-][0-2]\d:?[0-5]\d)?)?)(?![0-9A-Za-z])"
+    r"|(?P<element>\d{3}-\d{2,3}-\d{1,7}(?:-\d{1,3})?)(?![0-9A-Za-z]|[ \-]\d)"
     r"|(?<!\d\.)(?P<num>\+?\d(?:[ \-]?\d){7,})(?![0-9A-Za-z])"
     r")")
 _DIGIT = re.compile(r"\d")
@@ -55,9 +59,12 @@ def mask_number(text: str) -> str:
 
 def _replace(m: re.Match[str]) -> str:
     number = m.group("num")
-    if number is None:  # a date or a time: kept
-        return m.group(0)
-    return mask_number(number)
+    if number is not None:
+        return mask_number(number)
+    element = m.group("element")
+    if element is not None and sum(c.isdigit() for c in element) >= 15:
+        return mask_number(element)
+    return m.group(0)  # a date, a time or an element id: kept
 
 
 def mask_text(text: str) -> str:

@@ -97,7 +97,7 @@ class SourceSet:
             except _STOP:
                 raise
             except BaseException as exc:  # a source's failure is data
-                self.broken[name] = "its facts() failed: " + describe(exc)
+                self.broken[name] = mask_text("its facts() failed: " + describe(exc))
                 continue
             self.specs.update(specs)
             self.fact_info.update(info)

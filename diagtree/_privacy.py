@@ -36,8 +36,9 @@ _TOKENS = re.compile(
     r"(?P<date>\d{4}-[01]\d-[0-3]\d(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
     r"(?:Z|[+-][0-2]\d:?[0-5]\d)?)?)(?![0-9A-Za-z])"
     r"|(?P<element>\d{3}-\d{2,3}-\d{1,7}(?:-\d{1,3})?)(?![0-9A-Za-z]|[ \-]\d)"
-    r"|(?<!\d\.)(?P<num>\+?\d(?:[ \-]?\d){7,})(?![0-9A-Za-z])"
+    r"|(?<!\d\.)(?P<num>\+?\d(?:[ \-]?\d){7,})"  # never backtracks: see `_replace`
     r")")
+_LETTER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _DIGIT = re.compile(r"\d")
 
 
@@ -60,6 +61,16 @@ def mask_number(text: str) -> str:
 def _replace(m: re.Match[str]) -> str:
     number = m.group("num")
     if number is not None:
+        end = m.end()
+        if end < len(m.string) and m.string[end] in _LETTER:
+            # glued to a letter: that last group is part of an identifier (decided here, not
+            # by a look-ahead, so that a long run is scanned once: linear time on any text)
+            cut = max(number.rfind(" "), number.rfind("-"))
+            if cut < 0:
+                return number
+            head = number[:cut]
+            return (mask_number(head) if sum(c.isdigit() for c in head) >= 8 else head) + \
+                number[cut:]
         return mask_number(number)
     element = m.group("element")
     if element is not None and sum(c.isdigit() for c in element) >= 15:
@@ -110,8 +121,8 @@ def _text(convert: Any, obj: object) -> str | None:
         raise
     except BaseException:  # anything a user's __str__/__repr__ may raise
         return None
-    if len(text) > MAX_TEXT:
-        text = text[:MAX_TEXT] + "…"
+    if len(text) > MAX_TEXT:  # not cut inside a number: its head would escape the mask
+        text = text[:MAX_TEXT].rstrip("0123456789 +-") + "…"
     return text
 
 

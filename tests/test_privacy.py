@@ -98,6 +98,17 @@ def test_describe_never_raises() -> None:
 
     assert describe(Broken()).startswith("Broken")
     assert describe(KeyError(int(MSISDN))) == f"KeyError: {MSISDN}"  # masked by the caller
+    # a long message is cut, never inside a number (its head would escape the mask)
+    for pad in range(490, 500):
+        cut = mask_text(describe(ValueError("x" * pad + " " + MSISDN)))
+        assert len(cut) < 530 and not any(MSISDN[:n] in cut for n in range(6, 14))
+
+
+def test_masking_takes_linear_time_on_long_text() -> None:
+    started = time.perf_counter()
+    for text in ("1 " * 100_000 + "x", "1-" * 100_000 + "x", "9" * 200_000 + "x"):
+        assert MSISDN not in mask_text(text + " " + MSISDN)
+    assert time.perf_counter() - started < 2  # quadratic would take minutes
 
 
 def test_for_log_masks_numbers_however_written_and_stored(engine: Engine) -> None:

@@ -171,7 +171,7 @@ class Engine:
         kept = self._source_sets.get(key)
         if kept is not None:
             return kept[1]
-        known = SourceSet.of(given, self.timeouts, self.default_timeout_s)
+        known = SourceSet.of(given, self.timeouts, self.default_timeout_s, self._source_set)
         with self._source_sets_lock:
             sets = self._source_sets
             while len(sets) >= _KEPT_SOURCE_SETS:

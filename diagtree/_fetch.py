@@ -77,7 +77,7 @@ class SourceSet:
     records it as failed, like a source whose fetch raises."""
 
     def __init__(self, sources: Mapping[str, Source], timeouts: Mapping[str, float],
-                 default_timeout_s: float) -> None:
+                 default_timeout_s: float, like: SourceSet | None = None) -> None:
         self.sources = dict(sources)
         self.timeouts = {name: float(timeouts.get(name, default_timeout_s))
                          for name in self.sources}
@@ -102,11 +102,19 @@ class SourceSet:
             self.specs.update(specs)
             self.fact_info.update(info)
             self.plan[name] = plan
+        if like is not None:
+            # the trees were checked against `like`'s facts: a value is checked against the
+            # type they were checked with, also when this source declares another or none
+            for fact, fact_info in like.fact_info.items():
+                if fact_info[0] in self.plan:
+                    self.fact_info[fact] = fact_info
+                    self.specs[fact] = like.specs[fact]
 
     @classmethod
     def of(cls, sources: Iterable[Source], timeouts: Mapping[str, float],
-           default_timeout_s: float) -> SourceSet:
-        """The set of sources given to one call, by name; a source without a readable `name`
+           default_timeout_s: float, like: SourceSet | None = None) -> SourceSet:
+        """The set of sources given to one call, by name, their values checked against the
+        facts `like` declares (the engine's own sources). A source without a readable `name`
         cannot be asked (the facts the walk reads from it are then of no configured source)."""
         named: dict[str, Source] = {}
         for src in sources:
@@ -118,7 +126,7 @@ class SourceSet:
                 continue
             if type(name) is str:
                 named[name] = src
-        return cls(named, timeouts, default_timeout_s)
+        return cls(named, timeouts, default_timeout_s, like)
 
 
 class FactStore(dict[str, Any]):

@@ -22,9 +22,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import diagtree_adapters as ad
-from diagtree import Diagnosis, Engine, SourceError, shipped_trees
+from diagtree import Diagnosis, Engine, FactSpec, SourceError, shipped_trees
 from diagtree._complaint import Complaint
 from diagtree._diagnosis import json_value
+from diagtree._facts import STRING
 from diagtree._scenarios import load_cases
 
 from conftest import fuzz
@@ -179,6 +180,33 @@ def test_a_source_whose_facts_fail_is_a_failed_source(engine: Engine) -> None:
     d = engine.diagnose(NO_SERVICE, sources=[NoFacts(), *plain[1:]])
     assert "hlr" in d.unavailable
     assert "facts() failed" in (next(c.error for c in d.sources if c.source == "hlr") or "")
+
+
+class Declaring:
+    """The wrapped source, declaring `facts` instead of its own; its fetch returns `values`."""
+
+    def __init__(self, inner: Any, facts: list[FactSpec], values: dict[str, Any]) -> None:
+        self.inner, self.name, self.declared, self.values = inner, inner.name, facts, values
+
+    def facts(self) -> Any:
+        return self.declared
+
+    def fetch(self, complaint: Complaint, timeout_s: float) -> Any:
+        return {**self.inner.fetch(complaint, timeout_s), **self.values}
+
+
+@pytest.mark.parametrize("declared", [[], [FactSpec("billing.customer.tier", STRING, "any")]],
+                         ids=["declares-nothing", "declares-a-string"])
+def test_a_per_call_source_is_checked_against_the_types_the_trees_were_checked_with(
+        engine: Engine, declared: list[FactSpec]) -> None:
+    complaint, records = arrears_case()
+    d = engine.diagnose(complaint, sources=sources(records, billing=lambda s: Declaring(
+        s, declared, {"billing.account.overdue_amount": math.nan,
+                      "billing.customer.tier": "not-a-tier"})))
+    assert "billing" in d.unavailable
+    errors = " ".join(c.error or "" for c in d.sources if not c.ok)
+    assert "overdue_amount" in errors and "billing.customer.tier" in errors
+    strict_json(d)
 
 
 def test_a_mapping_whose_read_raises_a_base_exception_is_a_failed_source(

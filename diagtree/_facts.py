@@ -132,8 +132,10 @@ def _checker(t: FactType) -> Callable[[Any], bool]:
     low, high = -_MAGNITUDE, _MAGNITUDE
     if k == "int":
         return lambda v: type(v) is int and low < v < high
-    if k == "number":  # the comparison is False for NaN and the infinities
-        return lambda v: (type(v) is float or type(v) is int) and low < v < high
+    if k == "number":  # a float against float bounds (the cheap comparison), False for NaN
+        flow, fhigh = float(low), float(high)  # exactly ±2**63
+        return lambda v: (flow < v < fhigh if type(v) is float
+                          else type(v) is int and low < v < high)
     if k == "string":
         return lambda v: type(v) is str
     if k == "enum":

@@ -481,3 +481,27 @@ def test_load_yaml_never_raises_under_small_limits(text: str, max_bytes: int, ma
                                                    max_depth: int) -> None:
     _check_result(text, YamlLimits(max_bytes=max_bytes, max_nodes=max_nodes,
                                    max_depth=max_depth))
+
+
+# -- every entrance reads YAML under a tree file's limits -----------------------------------------
+def test_an_alias_bomb_in_a_scenario_file_is_refused_by_the_tree_file_limits(
+        tmp_path: Path) -> None:
+    from diagtree._loader import FILE_LIMITS, Limits
+    from diagtree._scenarios import load_cases
+
+    assert Limits().yaml() == FILE_LIMITS
+    path = tmp_path / "cases.yaml"
+    path.write_text(_billion_laughs() + "cases: *l8\n", encoding="utf-8")
+    cases, problems = load_cases([path])
+    assert cases == []
+    assert [(p.code, p.location.file) for p in problems] == [("file_too_complex", str(path))]
+    assert f"more than {FILE_LIMITS.max_aliases} uses of aliases" in problems[0].message
+
+
+def test_a_scenario_file_larger_than_a_tree_file_is_refused(tmp_path: Path) -> None:
+    from diagtree._scenarios import load_cases
+
+    path = tmp_path / "cases.yaml"
+    path.write_text("cases: []\n" + "#" * 600_000 + "\n", encoding="utf-8")
+    cases, problems = load_cases([path])
+    assert cases == [] and [p.code for p in problems] == ["file_too_large"]

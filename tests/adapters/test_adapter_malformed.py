@@ -359,3 +359,16 @@ def test_malformed_record_files_raise_only_record_error(tmp_path_factory: pytest
     target = folder / name if name.startswith("records") else folder
     with contextlib.suppress(RecordError):
         load_records(target)
+
+
+@pytest.mark.parametrize(("table", "record", "field"), [
+    ("cells", with_(CELL, lat=10**400), "lat"),
+    ("cells", with_(CELL, range_m=math.nan), "range_m"),
+    ("coverage_gaps", with_(GAP, lon="112.9"), "lon"),
+    ("measurements", with_(SAMPLE, lon=1e308), "lon"),
+])
+def test_records_built_by_hand_are_checked_where_the_store_indexes_them(
+        table: str, record: dict[str, Any], field: str) -> None:
+    # SourceRecords is a plain dataclass: a caller may fill it without records_from_mapping
+    with pytest.raises(RecordError, match=rf"^{table} row 0: field '{field}': expected a number"):
+        mock_sources(SourceRecords(**{table: (record,)}))

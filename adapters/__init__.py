@@ -33,7 +33,7 @@ from ._backends import BillingBackend, CoverageBackend, HlrBackend
 from ._billing import BillingAdapter
 from ._coverage import CoverageAdapter
 from ._hlr import HlrAdapter
-from ._load import load_records
+from ._load import IgnoredFilesWarning, load_records
 from ._mock import Failure, FaultInjector, mock_sources
 from ._records import SourceRecords, records_from_mapping
 from ._schema import RecordError
@@ -48,6 +48,7 @@ __all__ = [
     "FaultInjector",
     "HlrAdapter",
     "HlrBackend",
+    "IgnoredFilesWarning",
     "RecordError",
     "RecordStore",
     "SourceRecords",

@@ -392,6 +392,7 @@ def _card(card: Record, today: _dt.date) -> dict[str, Any]:
         "billing.card.used": flag(card.get("used")),
         "billing.card.expires_on": expires_on,
         "billing.card.expired": expired,
+        # days apart, not expires_on + 180 days: that date may be past the calendar (9999)
         "billing.card.in_grace": (None if expires_on is None
-                                  else bool(expired) and today <= expires_on + GRACE),
+                                  else bool(expired) and today - expires_on <= GRACE),
     }

@@ -34,7 +34,7 @@ from ._backends import CoverageBackend
 from ._geo import EPSILON_M, Origin
 from ._lazy import FactGroups, Facts
 from ._schema import AFFECTS
-from ._values import choice, day, number, text, texts, when
+from ._values import choice, day, finite, number, text, texts, when
 
 __all__ = ["COVERAGE_FACTS", "NEAR_M", "SYMPTOM_SERVICE", "CoverageAdapter", "median"]
 
@@ -107,6 +107,7 @@ def _group_of(name: str) -> str | None:
 _GROUPS: Final = FactGroups("coverage", _NAMES, _group_of)
 _NUMERIC: Final = frozenset({int, float})
 _STR: Final = frozenset({str})
+_PLACED: Final = ("lat", "lon", "range_m")
 #: without a location, every location fact is null (and known at once)
 _NOT_LOCATED: Final[Mapping[str, Any]] = {
     **dict.fromkeys(name for name in _NAMES if _group_of(name) != "platform"),
@@ -194,6 +195,8 @@ class _Place:
                 sure, candidates = split(here.lat, here.lon)
             else:
                 sure, candidates = (), backend.cells_near(here.lat, here.lon)
+            if candidates:  # a NaN or infinite place or range would serve nowhere or everywhere
+                finite([c[key] for c in candidates for key in _PLACED])
             cells = [*sure, *[cell for _, cell in here.all_within(candidates, "range_m")]]
             ids = [cell["cell_id"] for cell in cells]
             if not set(map(type, ids)) <= _STR:
@@ -305,6 +308,7 @@ class _Place:
                 best = (d, gap)
         if best is None:
             return {"coverage.gap.in_gap": False}
+        number(best[1]["radius_m"])  # an infinite radius would put every place in the gap
         return {
             "coverage.gap.in_gap": True,
             "coverage.gap.planned_fix": day(best[1].get("planned_fix")),
@@ -339,4 +343,5 @@ def numbers(values: list[Any]) -> list[int | float]:
     if not set(map(type, known)) <= _NUMERIC:
         for v in known:
             number(v)  # raises ValueError for a non-number (bool included)
+    finite(known)  # NaN, ±inf or an absurd magnitude from a backend: a malformed record
     return known

@@ -94,8 +94,9 @@ class Facts(Mapping[str, Any]):
                 derived = derive()
             except SourceError:
                 raise
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                # a record with text where a number belongs, a missing field, …
+            except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+                # a record with text where a number belongs, a missing field, a number too
+                # large for the arithmetic (a backend's 1e300 in decimal), …
                 raise SourceError(self._groups.source, f"malformed record: {exc!r}") from exc
         known = self._known
         known.update(self._groups.blank[group])

@@ -1,6 +1,6 @@
 """`load_records`: read source records from a file or a data folder (YAML, JSON or CSV).
 
-``load_records(path)`` accepts:
+The layout, for users, is in ``docs/data.md``. ``load_records(path)`` accepts:
 
 - a single YAML/JSON file holding a ``sources:`` block: ``{hlr: {...}, billing: {...},
   coverage: {...}}`` (optionally wrapped in a top-level ``sources:`` key);
@@ -11,7 +11,16 @@
   - a sub-folder ``<source>/`` with one file per table, ``<table>.csv`` (or ``.json``,
     ``.yaml``, ``.yml`` holding a list of records).
 
-YAML is read with ``yaml.safe_load`` only.
+A path with no record file it recognises (an empty folder, a folder holding only
+``records.yaml``, a file that names no source) is refused with a `RecordError` naming what it
+ignored and the layout it expects. Files beside recognised ones that are not part of the layout
+are named in an `IgnoredFilesWarning` (never skipped silently); only hidden files (``.name``)
+and the ``complaints.yaml`` that ``diagtree demo-data`` writes beside its records are passed
+over without one.
+
+YAML and JSON files are read under the limits of a tree file (`diagtree._loader.FILE_LIMITS`:
+size, values, alias uses, depth), so a hostile file (an alias bomb) is refused at once; YAML is
+read safely (no tags that build objects), JSON without ``NaN``/``Infinity`` or duplicate keys.
 
 CSV layout (UTF-8, a header row, one record per row):
 
@@ -49,16 +58,18 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
+from diagtree._loader import FILE_LIMITS
+from diagtree._yaml import load_yaml
 
 from ._records import SourceRecords, records_from_mapping, source_tables, table_records
 from ._schema import SHAPES, RecordError, Shape, normalize
 
-__all__ = ["CHILD_TABLES", "load_records"]
+__all__ = ["CHILD_TABLES", "LAYOUT", "IgnoredFilesWarning", "load_records"]
 
 #: child table -> (parent table, list field)
 CHILD_TABLES: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
@@ -73,61 +84,173 @@ CHILD_TABLES: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
 }
 _STRUCTURED: Final = (".yaml", ".yml", ".json")
 _NULLS: Final = frozenset({"", "null", "none", "~"})
+#: beside the records, a demo data folder holds its complaints (`diagtree demo-data`)
+_COMPLAINTS: Final = frozenset({"complaints.yaml"})
+#: what a data path may be, for messages
+LAYOUT: Final = (
+    "a data folder holds hlr.yaml, billing.yaml, coverage.yaml (or .yml/.json), or folders "
+    "hlr/, billing/, coverage/ with one file per table (e.g. coverage/cells.csv); a single "
+    ".yaml/.yml/.json file holding every source (hlr:, billing:, coverage:) is given as the "
+    "path itself (see docs/data.md)")
+
+
+class IgnoredFilesWarning(UserWarning):
+    """A data folder holds files that are not part of its layout; `ignored` names them."""
+
+    def __init__(self, folder: str, ignored: tuple[str, ...]) -> None:
+        self.folder = folder
+        self.ignored = ignored
+        super().__init__(f"{folder}: ignored {', '.join(ignored)} (not record files of the "
+                         "layout: hlr/billing/coverage files or folders; see docs/data.md)")
 
 
 def load_records(path: str | Path) -> SourceRecords:
-    """The records in a file or data folder (layout in the module docstring)."""
+    """The records in a file or data folder (layout in the module docstring and docs/data.md).
+
+    Raises `RecordError` for a malformed record or file, and for a path with no record file it
+    recognises; warns (`IgnoredFilesWarning`) naming the files of a folder it passed over.
+    """
     root = Path(path)
     if root.is_file():
-        data = _read_structured(root)
-        if isinstance(data, Mapping) and set(data) == {"sources"}:
-            data = data["sources"]
-        return records_from_mapping(data, origin=str(root))
+        return _load_file(root)
     if not root.is_dir():
         raise RecordError(str(root), None, "no such file or folder")
     tables: dict[str, Any] = {}
+    used: set[str] = set()  # the folder's entries that are part of the layout
+    ignored: list[str] = []  # files passed over inside the source folders
+    found = 0  # record files read
     for source in SHAPES:
         files = [p for ext in _STRUCTURED if (p := root / f"{source}{ext}").is_file()]
         folder = root / source
         if len(files) + folder.is_dir() > 1:
-            found = [p.name for p in files] + ([f"{source}/"] if folder.is_dir() else [])
+            given = [p.name for p in files] + ([f"{source}/"] if folder.is_dir() else [])
             raise RecordError(str(root), None, f"source {source!r} is given twice: "
-                              f"{', '.join(found)} (keep one)")
+                              f"{', '.join(given)} (keep one)")
         if files:
+            used.add(files[0].name)
+            found += 1
             data = _read_structured(files[0])
             if isinstance(data, Mapping) and set(data) == {source}:
                 data = data[source]
             tables.update(source_tables(data, source, origin=str(files[0])))
         elif folder.is_dir():
-            tables.update(_read_folder(folder, source))
+            used.add(folder.name)
+            read, passed = _read_folder(folder, source)
+            tables.update(read)
+            found += len(passed[0])
+            ignored.extend(f"{source}/{name}" for name in passed[1])
+    ignored = sorted(
+        [_shown(p) for p in root.iterdir() if p.name not in used
+         and not p.name.startswith(".") and p.name not in _COMPLAINTS] + ignored)
+    if not found:
+        what = f"it ignored {', '.join(ignored)}" if ignored else "it is empty"
+        raise RecordError(str(root), None, f"holds no record files ({what}); {LAYOUT}")
+    if ignored:
+        warnings.warn(IgnoredFilesWarning(str(root), tuple(ignored)), stacklevel=2)
     return SourceRecords(**tables)
 
 
+def _shown(path: Path) -> str:
+    return f"{path.name}/" if path.is_dir() else path.name
+
+
+def _load_file(path: Path) -> SourceRecords:
+    """The records of a single file holding every source (or a ``sources:`` block)."""
+    if path.suffix not in _STRUCTURED:
+        raise RecordError(str(path), None, "a single record file is YAML or JSON "
+                          "(.yaml, .yml, .json); CSV tables go in a data folder "
+                          f"(<source>/<table>.csv); {LAYOUT}")
+    data = _read_structured(path)
+    if isinstance(data, Mapping) and set(data) == {"sources"}:
+        data = data["sources"]
+    if data is None or (isinstance(data, Mapping) and not data):
+        raise RecordError(str(path), None, "holds no records (expected hlr:, billing: or "
+                          "coverage:, optionally under sources:)")
+    return records_from_mapping(data, origin=str(path))
+
+
 def _read_structured(path: Path) -> Any:
+    """A YAML or JSON file's data, read under a tree file's limits; RecordError otherwise."""
     try:
+        size = path.stat().st_size
+        if size > FILE_LIMITS.max_bytes:
+            raise RecordError(str(path), None, f"file is {size} bytes; the limit for a YAML or "
+                              f"JSON record file is {FILE_LIMITS.max_bytes} (split it by table, "
+                              "or write the tables as CSV, which has no such limit)")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RecordError(str(path), None, f"cannot read: {exc}") from None
+    if path.suffix == ".json":
+        return _read_json(text, path)
+    data, _pos, problems = load_yaml(text, str(path), FILE_LIMITS)
+    if problems:
+        first = problems[0]
+        loc = first.location
+        where = f"{path}:{loc.line}:{loc.col}" if loc.line > 0 else str(path)
+        what = ("too large or complex to read" if first.code.startswith("file_too")
+                else "not valid YAML")
+        raise RecordError(where, None, f"{what}: {first.message}"
+                          + (f" ({first.hint})" if first.hint else ""))
+    return data
+
+
+def _read_json(text: str, path: Path) -> Any:
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise ValueError(f"key {key!r} appears twice in one object")
+            out[key] = value
+        return out
+
     try:
-        if path.suffix == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
+        data = json.loads(text, parse_constant=no_constant, object_pairs_hook=unique)
     except json.JSONDecodeError as exc:
         raise RecordError(f"{path}:{exc.lineno}:{exc.colno}", None,
                           f"not valid JSON: {exc.msg}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
-        raise RecordError(where, None, f"not valid YAML: {exc}") from None
+    except ValueError as exc:  # a constant, a duplicate key, an integer with too many digits
+        raise RecordError(str(path), None, f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise RecordError(str(path), None, "too large or complex to read: the JSON nests too "
+                          "deeply to read") from None
+    _check_limits(data, path)
+    return data
 
 
-def _read_folder(folder: Path, source: str) -> dict[str, tuple[Mapping[str, Any], ...]]:
+def _check_limits(data: Any, path: Path) -> None:
+    """The node and depth limits of `FILE_LIMITS`, for JSON (YAML's loader applies them)."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > FILE_LIMITS.max_nodes or depth > FILE_LIMITS.max_depth:
+            what = (f"more than {FILE_LIMITS.max_nodes} values" if count > FILE_LIMITS.max_nodes
+                    else f"nested deeper than {FILE_LIMITS.max_depth} levels")
+            raise RecordError(str(path), None, f"too large or complex to read: {what}")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _read_folder(folder: Path, source: str
+                 ) -> tuple[dict[str, tuple[Mapping[str, Any], ...]], tuple[list[str], list[str]]]:
+    """A source folder's tables, and (the table files read, the files passed over)."""
     shapes = SHAPES[source]
     children = CHILD_TABLES[source]
     known = {*shapes, *children}
     rows: dict[str, tuple[list[Any], Path, list[str] | None]] = {}
+    read: list[str] = []
+    passed: list[str] = []
     for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
         if path.suffix not in (".csv", *_STRUCTURED) or not path.is_file():
+            passed.append(_shown(path))
             continue
         table = path.stem
         if table not in known:
@@ -136,6 +259,7 @@ def _read_folder(folder: Path, source: str) -> dict[str, tuple[Mapping[str, Any]
         if table in rows:
             raise RecordError(str(path), None, f"table {table!r} is given twice "
                               f"({rows[table][1].name} and {path.name})")
+        read.append(path.name)
         if path.suffix == ".csv":
             rows[table] = _read_csv(path)
         else:
@@ -150,7 +274,7 @@ def _read_folder(folder: Path, source: str) -> dict[str, tuple[Mapping[str, Any]
             names = [f"row {i}" for i in range(len(data))] if lines is None else lines
             out[table] = table_records(data, source, table, origin=str(path),
                                        text=lines is not None, row_names=names)
-    return out
+    return out, (read, passed)
 
 
 def _read_csv(path: Path) -> tuple[list[Any], Path, list[str]]:

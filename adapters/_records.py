@@ -139,7 +139,9 @@ def _check_unique(records: Sequence[Record], table: str, where: Callable[[int], 
     if table == "accounts":
         for i, record in enumerate(records):
             for sub, sub_key in _ACCOUNT_KEYS.items():
-                counts = Counter(item[sub_key] for item in record.get(sub) or ())
+                # a charge may have no id (sources.md marks none required): it cannot clash
+                counts = Counter(item[sub_key] for item in record.get(sub) or ()
+                                 if item[sub_key] is not None)
                 dupes = sorted(x for x, n in counts.items() if n > 1)
                 if dupes:
                     raise RecordError(where(i), sub, f"duplicate {sub_key} {dupes[0]!r} in {sub}")

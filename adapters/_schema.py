@@ -25,6 +25,7 @@ from typing import Any, Final
 from diagtree._privacy import mask_text
 
 from ._times import parse_date, parse_datetime
+from ._values import MAX_MAGNITUDE, brief
 
 __all__ = ["SHAPES", "TABLES", "Field", "RecordError", "Shape", "normalize"]
 
@@ -49,6 +50,7 @@ class Field:
     required: bool = False
     values: tuple[str, ...] = ()
     shape: Shape | None = None
+    bounds: tuple[float, float] | None = None  # num: the range it must lie in (inclusive)
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,16 @@ class Shape:
     fields: Mapping[str, Field] = field(default_factory=dict)
 
 
-def _f(kind: str, *values: str, required: bool = False, shape: Shape | None = None) -> Field:
-    return Field(kind, required, tuple(values), shape)
+def _f(kind: str, *values: str, required: bool = False, shape: Shape | None = None,
+       bounds: tuple[float, float] | None = None) -> Field:
+    return Field(kind, required, tuple(values), shape, bounds)
 
 
 REQ: Final = True
+LAT: Final = (-90.0, 90.0)
+LON: Final = (-180.0, 180.0)
+#: a cell's range or a gap's radius: up to half the Earth's circumference (it then covers all)
+RADIUS: Final = (0.0, 20_015_115.0)
 SERVICES: Final = ("voice", "sms", "data", "volte", "nr", "roaming")
 ODB_CATEGORIES: Final = ("all", "all_outgoing", "all_incoming", "roaming", "premium_sms")
 BAR_REASONS: Final = ("arrears", "real_name", "fraud", "customer_request")
@@ -138,8 +145,9 @@ CUSTOMER: Final = Shape({
 })
 CELL: Final = Shape({
     "cell_id": _f("str", required=REQ), "tech": _f("enum", *RATS),
-    "lat": _f("num", required=REQ), "lon": _f("num", required=REQ),
-    "range_m": _f("num", required=REQ), "status": _f("str"), "prb_util_busy_hour": _f("num"),
+    "lat": _f("num", required=REQ, bounds=LAT), "lon": _f("num", required=REQ, bounds=LON),
+    "range_m": _f("num", required=REQ, bounds=RADIUS), "status": _f("str"),
+    "prb_util_busy_hour": _f("num"),
 })
 ALARM: Final = Shape({
     # a platform fault is told by its type and `affects`; without `raised_at` an open alarm
@@ -154,11 +162,12 @@ WORK: Final = Shape({
     "end": _f("datetime", required=REQ), "description": _f("str"),
 })
 GAP: Final = Shape({
-    "lat": _f("num", required=REQ), "lon": _f("num", required=REQ),
-    "radius_m": _f("num", required=REQ), "planned_fix": _f("date"), "note": _f("str"),
+    "lat": _f("num", required=REQ, bounds=LAT), "lon": _f("num", required=REQ, bounds=LON),
+    "radius_m": _f("num", required=REQ, bounds=RADIUS), "planned_fix": _f("date"),
+    "note": _f("str"),
 })
 MEASUREMENT: Final = Shape({
-    "lat": _f("num", required=REQ), "lon": _f("num", required=REQ),
+    "lat": _f("num", required=REQ, bounds=LAT), "lon": _f("num", required=REQ, bounds=LON),
     "rsrp_dbm": _f("num"), "sinr_db": _f("num"), "at": _f("datetime"),
 })
 
@@ -172,6 +181,7 @@ SHAPES: Final[Mapping[str, Mapping[str, Shape]]] = {
 TABLES: Final = {source: tuple(tables) for source, tables in SHAPES.items()}
 
 _NULLS: Final = frozenset({"", "null", "none", "~"})
+_OUT_OF_RANGE: Final = "is out of range"
 _TRUE: Final = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE: Final = frozenset({"false", "0", "no", "n", "f"})
 
@@ -207,7 +217,15 @@ def _convert(value: Any, spec: Field, where: str, text: bool, path: str) -> Any:
     if kind == "str":
         return _string(value)
     if kind == "num":
-        return _number(value, text)
+        bounds = spec.bounds
+        if bounds is None:
+            return _number(value, text)
+        # the field's own range first: lat 1e400 is out of -90..90, whatever else it is
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) \
+            else _number(value, text)
+        if not bounds[0] <= number <= bounds[1]:  # NaN included
+            raise ValueError(f"{_short(number)} {_OUT_OF_RANGE} ({bounds[0]:g} to {bounds[1]:g})")
+        return number
     if kind == "bool":
         return _boolean(value, text)
     if kind == "datetime":
@@ -226,7 +244,7 @@ def _convert(value: Any, spec: Field, where: str, text: bool, path: str) -> Any:
     if kind == "flags":
         mapping = _json(value) if text and isinstance(value, str) else value
         if not isinstance(mapping, Mapping):
-            raise ValueError(f"expected a mapping of name: true/false, got {value!r}")
+            raise ValueError(f"expected a mapping of name: true/false, got {_short(value)}")
         return {str(k): (None if v is None else _boolean(v, text)) for k, v in mapping.items()}
     if kind == "map":
         mapping = _json(value) if text and isinstance(value, str) else value
@@ -245,31 +263,49 @@ def _string(value: Any) -> str:
         return str(value)  # an unquoted MSISDN or SP code in YAML
     if isinstance(value, _dt.date):
         return value.isoformat()  # an unquoted date-like code in YAML
-    raise ValueError(f"expected a string, got {type(value).__name__} {value!r}")
+    raise ValueError(f"expected a string, got {type(value).__name__} {_short(value)}")
 
 
 def _number(value: Any, text: bool) -> int | float:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got {value!r}")
-        return value
+    if isinstance(value, int | float):
+        return _sized(value)
     if text and isinstance(value, str):
         s = value.strip()
         try:
-            return int(s)
-        except ValueError:
-            pass
+            return _sized(int(s))
+        except ValueError as exc:  # not an integer, one out of range, or of 4300+ digits
+            if _OUT_OF_RANGE in str(exc):
+                raise
         try:
             number = float(s)
         except ValueError:
-            raise ValueError(f"expected a number, got {value!r}") from None
-        if math.isfinite(number):
-            return number
-    raise ValueError(f"expected a number, got {type(value).__name__} {value!r}")
+            raise ValueError(f"expected a number, got {_short(value)}") from None
+        if math.isinf(number) and s.lower().lstrip("+-") not in ("inf", "infinity"):
+            raise ValueError(f"{_short(value)} {_OUT_OF_RANGE} (a number's magnitude is at most "
+                             f"{MAX_MAGNITUDE:g})")
+        return _sized(number)
+    raise ValueError(f"expected a number, got {type(value).__name__} {_short(value)}")
+
+
+def _sized(value: int | float) -> int | float:
+    """`value` when finite and of a sane magnitude (`MAX_MAGNITUDE`); ValueError otherwise."""
+    if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # False for NaN and ±inf too
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    raise ValueError(f"{brief(value)} {_OUT_OF_RANGE} (a number's magnitude is at most "
+                     f"{MAX_MAGNITUDE:g})")
+
+
+def _short(value: Any) -> str:
+    """A value for a message: at most 80 characters, whatever its repr does."""
+    try:
+        text = brief(value) if isinstance(value, int) else repr(value)
+    except Exception:  # a caller's object whose repr fails
+        text = f"<a {type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _boolean(value: Any, text: bool) -> bool:
@@ -281,12 +317,12 @@ def _boolean(value: Any, text: bool) -> bool:
             return True
         if s in _FALSE:
             return False
-    raise ValueError(f"expected true or false, got {value!r}")
+    raise ValueError(f"expected true or false, got {_short(value)}")
 
 
 def _enum(value: str, values: tuple[str, ...]) -> str:
     if value not in values:
-        raise ValueError(f"{value!r} is not one of {', '.join(values)}")
+        raise ValueError(f"{_short(value)} is not one of {', '.join(values)}")
     return value
 
 
@@ -299,11 +335,11 @@ def _list(value: Any, text: bool) -> list[Any]:
             return [part.strip() for part in s.split(";") if part.strip()]
     if isinstance(value, list | tuple):
         return list(value)
-    raise ValueError(f"expected a list, got {type(value).__name__} {value!r}")
+    raise ValueError(f"expected a list, got {type(value).__name__} {_short(value)}")
 
 
 def _json(value: str) -> Any:
     try:
         return json.loads(value)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{value!r} is not valid JSON ({exc.msg})") from None
+        raise ValueError(f"{_short(value)} is not valid JSON ({exc.msg})") from None

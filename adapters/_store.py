@@ -14,6 +14,8 @@ from typing import Final
 
 from ._geo import DiskGrid, PointGrid
 from ._records import Record, SourceRecords
+from ._schema import LAT, LON, RADIUS, RecordError
+from ._values import brief
 
 __all__ = ["RecordStore"]
 
@@ -32,13 +34,16 @@ class RecordStore:
         self._accounts = {r["msisdn"]: r for r in records.accounts}
         self._customers = {r["msisdn"]: r for r in records.customers}
         self._cells: DiskGrid[Record] = DiskGrid(CELL_STEP_DEG, CELL_MAX_BUCKETS)
-        for cell in records.cells:
+        for i, cell in enumerate(records.cells):
+            _placed(cell, "cells", i, "range_m")
             self._cells.add(cell["lat"], cell["lon"], cell["range_m"], cell)
         self._gaps: DiskGrid[Record] = DiskGrid(CELL_STEP_DEG, CELL_MAX_BUCKETS)
-        for gap in records.coverage_gaps:
+        for i, gap in enumerate(records.coverage_gaps):
+            _placed(gap, "coverage_gaps", i, "radius_m")
             self._gaps.add(gap["lat"], gap["lon"], gap["radius_m"], gap)
         self._samples: PointGrid[Record] = PointGrid(POINT_STEP_DEG)
-        for sample in records.measurements:
+        for i, sample in enumerate(records.measurements):
+            _placed(sample, "measurements", i, None)
             self._samples.add(sample["lat"], sample["lon"], sample)
         alarms: dict[str, list[Record]] = {}
         for alarm in records.alarms:
@@ -97,3 +102,21 @@ class RecordStore:
 
     def measurements_near(self, lat: float, lon: float, radius_m: float) -> Sequence[Record]:
         return self._samples.near(lat, lon, radius_m)
+
+
+_BOUNDS: Final = {"lat": LAT, "lon": LON}
+
+
+def _placed(record: Record, table: str, row: int, radius: str | None) -> None:
+    """The place (and radius) the grids index, checked as `records_from_mapping` checks them:
+    `SourceRecords` built by hand skips that check, and a lat of 1e400 would overflow here."""
+    for key, (low, high) in (*_BOUNDS.items(), *(((radius, RADIUS),) if radius else ())):
+        value = record.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if low <= value <= high:  # False for NaN too
+                continue
+            got = brief(value)
+        else:
+            got = type(value).__name__
+        raise RecordError(f"{table} row {row}", key,
+                          f"expected a number from {low:g} to {high:g}, got {got}")

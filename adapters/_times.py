@@ -11,10 +11,25 @@ with `local_date`, the complaint's calendar date where it was reported.
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Final
 
 from diagtree._complaint import Complaint
 
-__all__ = ["local_date", "parse_date", "parse_datetime"]
+__all__ = ["FIRST_TIME", "LAST_TIME", "in_range", "local_date", "parse_date", "parse_datetime"]
+
+#: the times a record may hold: a day inside the calendar's ends, so that the time reads the
+#: same in any UTC offset (a script shows it in the complaint's; 9999-12-31T23:00-08:00 is
+#: already past the calendar in UTC). Dates without a time may be any calendar date.
+FIRST_TIME: Final = _dt.datetime(1, 1, 2, tzinfo=_dt.UTC)
+LAST_TIME: Final = _dt.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=_dt.UTC)
+
+
+def in_range(value: _dt.datetime) -> _dt.datetime:
+    """`value` (aware) when it lies between `FIRST_TIME` and `LAST_TIME`; ValueError otherwise."""
+    if FIRST_TIME <= value <= LAST_TIME:  # aware comparisons never overflow
+        return value
+    raise ValueError(f"{value.isoformat()} is too near the ends of the calendar (times lie "
+                     "between 0001-01-02 and 9999-12-30 in UTC)")
 
 
 def parse_datetime(value: object) -> _dt.datetime:
@@ -31,7 +46,7 @@ def parse_datetime(value: object) -> _dt.datetime:
         raise ValueError(f"expected an ISO 8601 time, got {type(value).__name__} {value!r}")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError(f"{value!s} has no UTC offset (add e.g. +08:00)")
-    return parsed
+    return in_range(parsed)
 
 
 def parse_date(value: object) -> _dt.date:

@@ -9,14 +9,20 @@ converted here. A value that cannot be read raises `ValueError`; the adapters tu
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
-from ._times import parse_date, parse_datetime
+from ._times import FIRST_TIME, LAST_TIME, parse_date, parse_datetime
 
-__all__ = ["choice", "day", "decimal", "flag", "money", "number", "sub", "text", "texts", "when"]
+__all__ = ["MAX_MAGNITUDE", "brief", "choice", "day", "decimal", "finite", "flag", "money",
+           "number", "sub", "text", "texts", "when"]
 
+#: the largest magnitude a number in a record may have: far beyond any amount of money, MB or
+#: dBm, and small enough that products of two (quantity × rate) stay exact in `decimal`'s 28
+#: digits and every value converts to a float. NaN and ±inf fail the same test.
+MAX_MAGNITUDE: Final = 1e12
 _CENT: Final = Decimal("0.01")
 _STR: Final = frozenset({str})
 
@@ -45,8 +51,35 @@ def number(value: Any) -> int | float | None:
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
+        if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # False for NaN and ±inf too
+            return value
+        raise ValueError(f"expected a finite number of magnitude at most {MAX_MAGNITUDE:g}, "
+                         f"got {brief(value)}")
     raise ValueError(f"expected a number, got {value!r}")
+
+
+def finite(values: Sequence[int | float]) -> None:
+    """Check numbers at once, as `number` does one by one: ValueError for NaN, ±inf or an
+    absurd magnitude (one exact sum, then min and max: no Python-level loop when all is well).
+    """
+    if not values:
+        return
+    try:
+        total = math.fsum(values)
+    except OverflowError:  # an int too large for a float
+        total = math.inf
+    if math.isfinite(total) and min(values) >= -MAX_MAGNITUDE and max(values) <= MAX_MAGNITUDE:
+        return
+    for v in values:
+        number(v)
+    raise ValueError("numbers whose sum is not finite")  # e.g. 1e308 + 1e308 (absurd anyway)
+
+
+def brief(value: int | float) -> str:
+    """A number for a message: huge integers by their size, not their 400 digits."""
+    if isinstance(value, int) and abs(value) > 10**15:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    return repr(value)
 
 
 def flag(value: Any) -> bool | None:
@@ -58,7 +91,8 @@ def flag(value: Any) -> bool | None:
 def when(value: Any) -> _dt.datetime | None:
     if value is None:
         return None
-    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None and \
+            FIRST_TIME <= value <= LAST_TIME:
         return value
     return parse_datetime(value)
 

@@ -31,9 +31,9 @@ from ._model import (
     UseNode,
 )
 from ._taxonomy import CAUSES, STANDARD_QUESTIONS, SYMPTOMS, Question, base_cause
-from ._yaml import Path, Positions
+from ._yaml import Path, Positions, YamlLimits
 
-__all__ = ["Limits", "read_document"]
+__all__ = ["FILE_LIMITS", "Limits", "read_document"]
 
 NODE_KINDS: Final = ("check", "switch", "table", "ask", "use", "outcome", "exit")
 _COMMON: Final = ("on_unknown", "note")
@@ -62,6 +62,15 @@ class Limits:
     max_depth: int = 60
     max_expression_chars: int = 500
     max_table_rows: int = 64
+
+    def yaml(self) -> YamlLimits:
+        """The YAML limits of one tree file (size, values, aliases, depth); scenario and data
+        files are read under the same (`FILE_LIMITS`)."""
+        return YamlLimits(max_bytes=self.max_file_bytes)
+
+
+#: the YAML limits of every file diagtree reads besides trees: scenario files, record files
+FILE_LIMITS: Final = Limits().yaml()
 
 
 def read_document(data: Any, pos: Positions, schema: FactSchema, problems: list[Problem],

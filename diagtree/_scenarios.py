@@ -16,8 +16,9 @@ from typing import Any
 from ._complaint import parse_complaint
 from ._diagnosis import Diagnosis
 from ._errors import ComplaintError, Location, Problem, did_you_mean, format_problems
+from ._loader import FILE_LIMITS
 from ._sources import Source
-from ._yaml import Positions, YamlLimits, load_yaml
+from ._yaml import Positions, load_yaml
 
 __all__ = ["Case", "CaseResult", "load_cases", "run_cases"]
 
@@ -97,8 +98,7 @@ def load_cases(paths: Iterable[str | Path], *, only_scenarios: bool = True
         except (OSError, UnicodeDecodeError) as exc:
             file_problems.append(Problem(Location(name), "unreadable_file", str(exc)))
             continue
-        data, pos, problems = load_yaml(text, name, YamlLimits(max_bytes=32_000_000,
-                                                               max_nodes=5_000_000))
+        data, pos, problems = load_yaml(text, name, FILE_LIMITS)  # a tree file's limits
         if data is None or problems:
             file_problems.extend(problems or [Problem(Location(name, 1, 1), "empty_file",
                                                       "no cases in this file")])

@@ -17,8 +17,9 @@ Construction rules (deliberately predictable):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -37,9 +38,20 @@ _BOOL_WORDS = frozenset(
 
 @dataclass(frozen=True)
 class YamlLimits:
+    """Bounds on one YAML file: its size, the values it expands to, the aliases it expands
+    (``*name``: each use of an anchored mapping or list counts) and its nesting depth."""
+
     max_bytes: int = 1_000_000
     max_nodes: int = 200_000
     max_depth: int = 64
+    max_aliases: int = 10_000
+
+
+#: how each parser says a document nests too deeply for it: libyaml's scanner ("exceeded
+#: maximum nesting depth") and parser ("Maximum nesting level reached"), and the wordings other
+#: builds use; the pure-Python parser recurses and raises RecursionError instead
+_TOO_DEEP: Final = re.compile(
+    r"nesting (?:depth|level)|max(?:imum)? (?:nest|depth|level)|too deep|recursion", re.I)
 
 
 class _Timestampless(yaml.SafeLoader):
@@ -100,6 +112,9 @@ class _TooBig(Exception):
     pass
 
 
+_SIMPLER: Final = "split the file, or avoid deeply nested or aliased data"
+
+
 def load_yaml(
     text: str, filename: str, limits: YamlLimits | None = None
 ) -> tuple[Any, Positions, list[Problem]]:
@@ -127,23 +142,28 @@ def load_yaml(
         mark = exc.problem_mark or exc.context_mark
         loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if _TOO_DEEP.search(str(exc.problem or "")):  # the parser's own depth limit (libyaml)
+            problems.append(Problem(loc, "file_too_complex", "the YAML nests too deeply to read "
+                                    f"({message})", hint=_SIMPLER))
+            return None, positions, problems
         problems.append(Problem(loc, "yaml_syntax", message or "invalid YAML"))
         return None, positions, problems
     except yaml.YAMLError as exc:  # e.g. several documents in one file
         problems.append(Problem(Location(filename, 1, 1), "yaml_syntax", str(exc).split("\n")[0]))
         return None, positions, problems
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError):  # the pure-Python parser recurses per level
         problems.append(Problem(Location(filename, 1, 1), "file_too_complex",
-                                "the YAML nests too deeply to read"))
+                                "the YAML nests too deeply to read", hint=_SIMPLER))
         return None, positions, problems
     if root is None:
         return None, positions, problems
     builder = _Builder(filename, positions, problems, limits, text)
     try:
         data = builder.build(root, (), 0)
-    except _TooBig as exc:
-        problems.append(Problem(Location(filename, 1, 1), "file_too_complex", str(exc),
-                                hint="split the file, or avoid deeply nested or aliased data"))
+    except (_TooBig, RecursionError, MemoryError) as exc:
+        reason = str(exc) if isinstance(exc, _TooBig) else "the YAML nests too deeply to read"
+        problems.append(Problem(Location(filename, 1, 1), "file_too_complex", reason,
+                                hint=_SIMPLER))
         return None, positions, problems
     return data, positions, problems
 
@@ -157,6 +177,8 @@ class _Builder:
         self.problems = problems
         self.limits = limits
         self.count = 0
+        self.aliases = 0
+        self.built: set[int] = set()  # ids of the collections built so far (a repeat: an alias)
         self.resolver = _Timestampless("")
 
     def _loc(self, node: yaml.Node) -> Location:
@@ -169,6 +191,13 @@ class _Builder:
         if depth > self.limits.max_depth:
             raise _TooBig(f"nested deeper than {self.limits.max_depth} levels")
         self.pos.values.setdefault(path, self._loc(node))
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in self.built:
+                self.aliases += 1
+                if self.aliases > self.limits.max_aliases:
+                    raise _TooBig(f"more than {self.limits.max_aliases} uses of aliases (*name)")
+            else:
+                self.built.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -201,7 +230,7 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        explicit, merged = _pairs(node)
+        explicit, merged = _pairs(node, self.limits.max_depth)
         for key_node, value_node in explicit:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(Problem(self._loc(key_node), "yaml_key",
@@ -244,12 +273,14 @@ def _block_text_start(node: yaml.ScalarNode, buffer: str) -> tuple[int, int] | N
     return None
 
 
-def _pairs(node: yaml.MappingNode, seen: frozenset[int] = frozenset()
+def _pairs(node: yaml.MappingNode, max_depth: int, seen: frozenset[int] = frozenset()
            ) -> tuple[list[tuple[yaml.Node, yaml.Node]], list[tuple[yaml.Node, yaml.Node]]]:
     """A mapping's own key/value pairs, and those its merge keys bring in (flattened)."""
     explicit: list[tuple[yaml.Node, yaml.Node]] = []
     merged: list[tuple[yaml.Node, yaml.Node]] = []
     seen = seen | {id(node)}
+    if len(seen) > max_depth:
+        raise _TooBig(f"merge keys (`<<:`) chained deeper than {max_depth} levels")
     for key_node, value_node in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) \
@@ -258,7 +289,7 @@ def _pairs(node: yaml.MappingNode, seen: frozenset[int] = frozenset()
                 if isinstance(src, yaml.MappingNode):
                     if id(src) in seen:
                         raise _TooBig("a mapping merges itself (`<<:` through an alias)")
-                    own, inherited = _pairs(src, seen)
+                    own, inherited = _pairs(src, max_depth, seen)
                     merged.extend(own + inherited)
             continue
         explicit.append((key_node, value_node))

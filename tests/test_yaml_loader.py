@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from diagtree import _yaml
 from diagtree._errors import Location, Problem
 from diagtree._yaml import Positions, YamlLimits, key_is_trap, load_yaml
 
@@ -286,6 +288,84 @@ def test_nesting_too_deep_for_the_parser_is_a_problem() -> None:
     assert [p.code for p in problems] == ["file_too_complex"]
 
 
+# Each parser stops deep nesting its own way: libyaml (PyYAML's C loader, 6.0.2 and later) with a
+# scanner or parser error of its own ("exceeded maximum nesting depth"), the pure-Python loader
+# with a RecursionError. Whichever pip installs, the author gets file_too_complex.
+_PARSERS = [
+    pytest.param(_yaml._Timestampless, id="pure-python"),
+    pytest.param(getattr(_yaml, "_CTimestampless", None), id="libyaml", marks=pytest.mark.skipif(
+        not getattr(yaml, "__with_libyaml__", False), reason="PyYAML built without libyaml")),
+]
+
+
+@pytest.fixture(params=_PARSERS)
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> type:
+    monkeypatch.setattr(_yaml, "_Composer", request.param)
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("text", [
+    "a: " + "{a: " * 3000 + "1" + "}" * 3000,  # flow mappings
+    "a: " + "[" * 3000 + "]" * 3000,  # flow sequences
+    "- " * 3000 + "x\n",  # block sequences
+    "".join(" " * i + f"k{i}:\n" for i in range(1100)) + " " * 1100 + "v\n",  # block mappings
+], ids=["flow-mappings", "flow-sequences", "block-sequences", "block-mappings"])
+def test_each_parser_reports_nesting_too_deep_to_read_as_too_complex(parser: type,
+                                                                       text: str) -> None:
+    data, _pos, problems = load(text)
+    assert data is None
+    assert [p.code for p in problems] == ["file_too_complex"]
+    assert "nests too deeply" in problems[0].message
+
+
+def test_each_parser_still_reports_a_plain_syntax_error_as_syntax(parser: type) -> None:
+    data, _pos, problems = load("a: [1, 2\nb: 3\n")
+    assert data is None
+    assert [p.code for p in problems] == ["yaml_syntax"]
+
+
+@pytest.mark.parametrize("problem", [
+    "exceeded maximum nesting depth",  # libyaml's scanner
+    "Maximum nesting level reached, set with yaml_set_max_nest_level())",  # libyaml's parser
+])
+def test_a_parser_depth_error_in_either_libyaml_wording_is_too_complex(
+        monkeypatch: pytest.MonkeyPatch, problem: str) -> None:
+    class Refusing:
+        def __init__(self, text: str) -> None:
+            self.mark = yaml.Mark("<unicode string>", 0, 0, 5, text, 5)
+
+        def get_single_node(self) -> None:
+            raise yaml.parser.ParserError("while parsing", self.mark, problem, self.mark)
+
+        def dispose(self) -> None:
+            pass
+
+    monkeypatch.setattr(_yaml, "_Composer", Refusing)
+    data, _pos, problems = load("a: 1\n")
+    assert data is None
+    assert [p.code for p in problems] == ["file_too_complex"]
+    assert problems[0].location == Location("f.yaml", 1, 6)
+
+
+def test_a_long_chain_of_merge_keys_is_too_complex_not_a_recursion_error() -> None:
+    text = "a0: &a0 {x: 1}\n" + "".join(f"a{i}: &a{i} {{<<: *a{i - 1}}}\n"
+                                       for i in range(1, 3000))
+    data, _pos, problems = load(text, YamlLimits(max_nodes=10**9, max_aliases=10**9))
+    assert data is None
+    assert [p.code for p in problems] == ["file_too_complex"]
+    assert "merge keys" in problems[0].message
+
+
+def test_the_alias_limit_counts_each_use_of_an_anchored_collection() -> None:
+    text = "base: &b [1, 2]\nuses: [*b, *b, *b]\n"
+    data, _pos, problems = load(text, YamlLimits(max_aliases=2))
+    assert data is None
+    assert located(problems) == [("file_too_complex", 1, 1)]
+    assert "more than 2 uses of aliases" in problems[0].message
+    data, _pos, problems = load(text, YamlLimits(max_aliases=3))
+    assert problems == [] and data == {"base": [1, 2], "uses": [[1, 2]] * 3}
+
+
 def _billion_laughs(levels: int = 9) -> str:
     text = 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     for i in range(1, levels):
@@ -401,3 +481,27 @@ def test_load_yaml_never_raises_under_small_limits(text: str, max_bytes: int, ma
                                                    max_depth: int) -> None:
     _check_result(text, YamlLimits(max_bytes=max_bytes, max_nodes=max_nodes,
                                    max_depth=max_depth))
+
+
+# -- every entrance reads YAML under a tree file's limits -----------------------------------------
+def test_an_alias_bomb_in_a_scenario_file_is_refused_by_the_tree_file_limits(
+        tmp_path: Path) -> None:
+    from diagtree._loader import FILE_LIMITS, Limits
+    from diagtree._scenarios import load_cases
+
+    assert Limits().yaml() == FILE_LIMITS
+    path = tmp_path / "cases.yaml"
+    path.write_text(_billion_laughs() + "cases: *l8\n", encoding="utf-8")
+    cases, problems = load_cases([path])
+    assert cases == []
+    assert [(p.code, p.location.file) for p in problems] == [("file_too_complex", str(path))]
+    assert f"more than {FILE_LIMITS.max_aliases} uses of aliases" in problems[0].message
+
+
+def test_a_scenario_file_larger_than_a_tree_file_is_refused(tmp_path: Path) -> None:
+    from diagtree._scenarios import load_cases
+
+    path = tmp_path / "cases.yaml"
+    path.write_text("cases: []\n" + "#" * 600_000 + "\n", encoding="utf-8")
+    cases, problems = load_cases([path])
+    assert cases == [] and [p.code for p in problems] == ["file_too_large"]

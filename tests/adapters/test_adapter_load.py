@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,13 @@ import yaml
 from adapter_support import CELL, SUBSCRIBER, sources, with_
 
 from diagtree._complaint import parse_complaint
-from diagtree_adapters import RecordError, SourceRecords, load_records, mock_sources
+from diagtree_adapters import (
+    IgnoredFilesWarning,
+    RecordError,
+    SourceRecords,
+    load_records,
+    mock_sources,
+)
 from diagtree_adapters import records_from_mapping as from_mapping
 
 EXAMPLES = Path("/work/shared/spec/examples/examples.yaml")
@@ -226,7 +233,8 @@ def test_source_given_twice(tmp_path: Path) -> None:
 
 
 def test_missing_sources_are_empty(tmp_path: Path) -> None:
-    assert load_records(tmp_path) == SourceRecords()
+    (tmp_path / "hlr.yaml").write_text("subscribers: []\n", encoding="utf-8")
+    assert load_records(tmp_path) == SourceRecords()  # a source said, with no records
     assert from_mapping({}) == SourceRecords()
     assert from_mapping(None) == SourceRecords()
     records = from_mapping({"hlr": {"subscribers": [SUBSCRIBER]}})
@@ -258,3 +266,185 @@ def test_extra_fields_are_kept() -> None:
     records = from_mapping(sources(cells=[with_(CELL, vendor="acme")]))
     assert records.cells[0]["vendor"] == "acme"
     assert records.cells[0]["azimuth"] == 120
+
+
+# -- what a data path may hold (docs/data.md) ----------------------------------------------------
+def _refused(path: Path) -> str:
+    with pytest.raises(RecordError) as info:
+        load_records(path)
+    return str(info.value)
+
+
+def test_an_empty_folder_is_refused_with_the_layout_it_expects(tmp_path: Path) -> None:
+    message = _refused(tmp_path)
+    assert "holds no record files" in message and "it is empty" in message
+    assert "hlr.yaml" in message and "coverage/cells.csv" in message and "docs/data.md" in message
+
+
+def test_a_folder_holding_only_an_unrecognised_file_names_it(tmp_path: Path) -> None:
+    records_file = tmp_path / "records.yaml"
+    records_file.write_text(yaml.safe_dump({"hlr": {"subscribers": [SUBSCRIBER]}}),
+                            encoding="utf-8")
+    (tmp_path / "notes").mkdir()
+    message = _refused(tmp_path)
+    assert "it ignored notes/, records.yaml" in message
+    assert "given as the path itself" in message
+    # the same file given as the path is read
+    assert len(load_records(records_file).subscribers) == 1
+
+
+def test_source_folders_without_table_files_are_refused_naming_what_they_hold(
+        tmp_path: Path) -> None:
+    (tmp_path / "coverage").mkdir()
+    (tmp_path / "coverage" / "cells.txt").write_text("cell_id\n", encoding="utf-8")
+    (tmp_path / "hlr").mkdir()
+    message = _refused(tmp_path)
+    assert "holds no record files (it ignored coverage/cells.txt)" in message
+
+
+def test_files_beside_the_records_are_named_in_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "hlr.yaml").write_text(yaml.safe_dump({"subscribers": [SUBSCRIBER]}),
+                                       encoding="utf-8")
+    (tmp_path / "billing.yml.bak").write_text("accounts: []\n", encoding="utf-8")
+    (tmp_path / "coverage").mkdir()
+    (tmp_path / "coverage" / "cells.csv").write_text("cell_id,lat,lon,range_m\n",
+                                                     encoding="utf-8")
+    (tmp_path / "coverage" / "README.md").write_text("drive tests of May\n", encoding="utf-8")
+    with pytest.warns(IgnoredFilesWarning) as caught:
+        records = load_records(tmp_path)
+    assert len(records.subscribers) == 1
+    (warning,) = caught
+    assert isinstance(warning.message, IgnoredFilesWarning)
+    assert warning.message.ignored == ("billing.yml.bak", "coverage/README.md")
+    assert "billing.yml.bak, coverage/README.md" in str(warning.message)
+
+
+def test_hidden_files_and_the_demo_complaints_file_pass_without_a_warning(
+        tmp_path: Path) -> None:
+    (tmp_path / "hlr.yaml").write_text("subscribers: []\n", encoding="utf-8")
+    (tmp_path / ".DS_Store").write_bytes(b"\0")
+    (tmp_path / "complaints.yaml").write_text("cases: []\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_records(tmp_path) == SourceRecords()
+
+
+@pytest.mark.parametrize(("name", "text", "words"), [
+    ("records.yaml", "", ["holds no records", "hlr:"]),
+    ("records.yaml", "# nothing yet\n", ["holds no records"]),
+    ("records.json", "{}", ["holds no records"]),
+    ("records.yaml", "sources: {}\n", ["holds no records"]),
+    ("cells.csv", "cell_id,lat,lon,range_m\nc1,28.2,112.9,500\n",
+     ["a single record file is YAML or JSON", "<source>/<table>.csv"]),
+])
+def test_a_single_file_without_records_is_refused(tmp_path: Path, name: str, text: str,
+                                                  words: list[str]) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    message = _refused(path)
+    assert message.startswith(str(path))
+    for word in words:
+        assert word in message
+
+
+def test_a_single_file_is_accepted_with_or_without_a_sources_key(tmp_path: Path) -> None:
+    block = {"hlr": {"subscribers": [SUBSCRIBER]}}
+    (tmp_path / "a.json").write_text(json.dumps(block), encoding="utf-8")
+    (tmp_path / "b.yml").write_text(yaml.safe_dump({"sources": block}), encoding="utf-8")
+    assert load_records(tmp_path / "a.json") == load_records(tmp_path / "b.yml")
+    assert len(load_records(tmp_path / "a.json").subscribers) == 1
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('{"subscribers": [{"msisdn": "1", "x": NaN}]}', ["NaN is not a number JSON allows"]),
+    ('{"subscribers": [], "subscribers": []}', ["'subscribers' appears twice"]),
+    ('{"subscribers": [{"msisdn": ' + "9" * 5000 + "}]}", ["not valid JSON"]),
+    ("[" * 100_000 + "]" * 100_000, ["too large or complex"]),
+    ('{"subscribers": ' + "[" * 100 + "]" * 100 + "}", ["nested deeper than 64 levels"]),
+    ('{"subscribers": [' + ",".join(["0"] * 210_000) + "]}", ["more than 200000 values"]),
+])
+def test_malformed_or_hostile_json_names_the_file(tmp_path: Path, text: str,
+                                                  words: list[str]) -> None:
+    (tmp_path / "hlr.json").write_text(text, encoding="utf-8")
+    message = _refused(tmp_path)
+    assert "hlr.json" in message
+    for word in words:
+        assert word in message
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    """The billion-laughs shape: each level lists the one below nine times (9**levels)."""
+    text = 'l0: &l0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
+    for i in range(1, levels):
+        text += f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n"
+    return text
+
+
+@pytest.mark.parametrize("layout", ["source-file", "table-file", "single-file"])
+def test_an_alias_bomb_in_a_data_file_is_refused(tmp_path: Path, layout: str) -> None:
+    bomb = _alias_bomb()
+    if layout == "source-file":
+        path = tmp_path / "coverage.yaml"
+        path.write_text(bomb + "cells: *l8\n", encoding="utf-8")
+        target = tmp_path
+    elif layout == "table-file":
+        (tmp_path / "coverage").mkdir()
+        path = tmp_path / "coverage" / "cells.yaml"
+        path.write_text("- " + bomb.replace("\n", "\n  "), encoding="utf-8")
+        target = tmp_path
+    else:
+        path = target = tmp_path / "records.yaml"
+        path.write_text("coverage:\n  " + bomb.replace("\n", "\n  ") + "cells: *l8\n",
+                        encoding="utf-8")
+    message = _refused(target)
+    assert message.startswith(f"{path}:")
+    assert "too large or complex to read" in message and "aliases" in message
+
+
+def test_a_record_file_larger_than_a_tree_file_is_refused_before_it_is_read(
+        tmp_path: Path) -> None:
+    (tmp_path / "hlr.yaml").write_text("subscribers: []\n" + "#" * 600_000 + "\n",
+                                       encoding="utf-8")
+    message = _refused(tmp_path)
+    assert "bytes; the limit for a YAML or JSON record file is 512000" in message
+    assert "CSV" in message
+
+
+def _complaint_file(tmp_path: Path) -> Path:
+    path = tmp_path / "complaint.yaml"
+    path.write_text(yaml.safe_dump({
+        "id": "T1", "type": "no_service", "msisdn": "8613800000001",
+        "reported_at": "2026-11-20T09:30:00+08:00", "location": {"lat": 28.2282, "lon": 112.9388},
+    }), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("holding", ["nothing", "records.yaml"])
+def test_the_cli_refuses_a_data_folder_without_record_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], holding: str) -> None:
+    from diagtree._cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    if holding != "nothing":
+        (data / holding).write_text("hlr: {subscribers: []}\n", encoding="utf-8")
+    code = main(["diagnose", "--complaint", str(_complaint_file(tmp_path)), "--data", str(data)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert "holds no record files" in err and "docs/data.md" in err
+    assert (holding in err) if holding != "nothing" else ("it is empty" in err)
+    assert "Traceback" not in err
+
+
+def test_the_cli_reads_a_single_record_file_given_as_data(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from diagtree._cli import main
+
+    records = tmp_path / "records.yaml"
+    records.write_text(yaml.safe_dump({"hlr": {"subscribers": [SUBSCRIBER]}}), encoding="utf-8")
+    code = main(["diagnose", "--complaint", str(_complaint_file(tmp_path)), "--data",
+                 str(records), "--json"])
+    out, _err = capsys.readouterr()
+    assert code == 0
+    assert json.loads(out)["complaint_id"] == "T1"

@@ -47,7 +47,7 @@ PER_CAUSE: dict[str, dict[str, tuple[Any, bool]]] = {
     "device.volte_unsupported": {"model": ("Nokia 105", True)},
     "device.nr_unsupported": {"model": ("Galaxy A14", True)},
     "device.settings": {"setting": ("airplane_mode", False)},
-    "device.sim_fault": {},
+    "device.sim_fault": {"check_handset": (True, False)},
     "subscriber.barred_real_name": {},
     "subscriber.barred_other": {},
     "subscriber.call_forwarding_active": {"forwarded_to": ("13900001111", True)},
@@ -79,6 +79,7 @@ PER_CAUSE: dict[str, dict[str, tuple[Any, bool]]] = {
 # Values a non-nullable variable also takes (every branch of the script renders once).
 CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
     ("device.settings", "setting"): ("airplane_mode", "mobile_data", "apn"),
+    ("device.sim_fault", "check_handset"): (True, False),
     ("support.service_not_provisioned", "service"): ("voice", "sms", "data", "volte", "nr",
                                                      "roaming"),
 }
@@ -284,7 +285,7 @@ def test_every_variant_renders_by_the_rules(cause: str) -> None:
                 assert "6" in text, where
             for name, value in variables.items():
                 if name in PER_CAUSE[cause] and value is not None and name not in (
-                        "setting", "service", "sp_code", "balance"):
+                        "setting", "service", "sp_code", "balance", "check_handset"):
                     if cause == "support.service_not_provisioned":
                         continue
                     assert _fmt(book, locale, value) in text, f"{name} not shown: {where}"

@@ -137,13 +137,16 @@ def test_a_past_eta_is_never_stated(shipped: Engine, cases: dict[str, Case],
     # §8.11: an ETA at or before reported_at is unknown; the script never states it
     eta = cases[case_id].sources["coverage"]["alarms"][0]["eta"]
     hhmm = eta[11:16]
-    script = _run(shipped, cases[case_id]).script
-    assert f"2026年11月20日{hhmm}" not in script
+    diagnosis = _run(shipped, cases[case_id])
+    assert f"2026年11月20日{hhmm}" not in diagnosis.script
+    # nor do the agent's actions offer it as an estimate
+    assert not any(hhmm in action and "expected back" in action for action in diagnosis.actions)
 
 
 def test_the_past_planned_fix_is_never_stated(shipped: Engine, cases: dict[str, Case]) -> None:
-    script = _run(shipped, cases["ns-gap-planned-fix-already-past"]).script
-    assert "2026年10月1日" not in script
+    diagnosis = _run(shipped, cases["ns-gap-planned-fix-already-past"])
+    assert "2026年10月1日" not in diagnosis.script
+    assert not any("planned by" in action for action in diagnosis.actions)
 
 
 @pytest.mark.parametrize("answer", [True, False])

@@ -10,11 +10,14 @@ Conventions (sources.md, taxonomy.md):
   their quantities must be; ``duplicate_count`` includes the charge itself;
 - rated amount: a usage charge's quantity × the plan's rate for its unit (``mb`` →
   ``data_per_mb``, ``min`` → ``voice_per_min``, ``sms`` → ``sms_each``), a rental charge's plan
-  ``monthly_fee``; above rate when the amount exceeds it by more than 0.01 CNY (exact decimal
-  arithmetic on the numbers as written). Other kinds are not rated (rated null, above_rate
-  false); a usage/rental charge that cannot be rated (no rate, unit or quantity) gives null;
-- refund: amount × (n − 1) for n identical charges, else amount − rated amount when above the
-  rate, else 0; money is rounded half-up to the cent;
+  ``monthly_fee``, rounded half up to the cent; above rate when the amount exceeds that by
+  more than 0.01 CNY (exact decimal arithmetic on the numbers as written). Other kinds are not
+  rated (rated null, above_rate false); a usage/rental charge that cannot be rated (no rate,
+  unit or quantity) gives null;
+- refund: all that was charged beyond one correctly rated charge — amount × n − rated amount
+  for n identical charges above the rate (taxonomy §8.15), amount × (n − 1) for n identical
+  charges at the rate, amount − rated amount for one charge above it, else 0; money is rounded
+  half-up to the cent;
 - a recharge card is expired when the complaint's local date (its UTC offset) is after
   ``expires_on``, and in grace while expired and that date ≤ ``expires_on`` + 180 days;
 - an SP subscription is confirmed when its ``confirmation`` has a non-null ``replied_at``;
@@ -82,8 +85,9 @@ BILLING_FACTS: Final[tuple[FactSpec, ...]] = (
     FactSpec("billing.charge.above_rate", BOOL,
              "amount exceeds the rated amount by more than 0.01 CNY"),
     FactSpec("billing.charge.refund_amount", NUMBER,
-             "amount × (n − 1) for n identical charges, else amount − rated amount when above "
-             "rate, else 0", _CNY),
+             "amount × n − rated amount for n identical charges above the rate, amount × (n − 1) "
+             "for n identical charges at it, amount − rated amount for one above it, else 0",
+             _CNY),
     FactSpec("billing.vas.found", BOOL, "the subject SP subscription exists"),
     FactSpec("billing.vas.sp_code", STRING, "subject subscription SP code"),
     FactSpec("billing.vas.service", STRING, "subject subscription service name"),
@@ -317,7 +321,10 @@ def _charge(charge: Record, charges: Sequence[Record], plan: Record | None) -> d
     cycle, item = charge.get("cycle"), charge.get("item")
     count = sum(1 for other in charges if other is charge or (
         other.get("cycle") == cycle and other.get("item") == item and identical(charge, other)))
-    rated_amount = rated(charge, plan)
+    exact = rated(charge, plan)
+    # the rated amount is rounded half up to the cent, as the charge it stands for would have
+    # been, before it is compared or subtracted (taxonomy §8.22: 1.5 MB × 0.29 rates at 0.44)
+    rated_amount = None if exact is None else decimal(money(exact))
     kind = charge.get("kind")
     above: bool | None
     if rated_amount is not None:
@@ -325,12 +332,14 @@ def _charge(charge: Record, charges: Sequence[Record], plan: Record | None) -> d
     else:
         above = None if kind in ("rental", "usage") else False
     refund: float | None
-    if count > 1:
+    if above and rated_amount is not None:
+        # all that was charged beyond one correctly rated charge (§8.15): for n identical
+        # charges each above the rate, amount × n − rated amount
+        refund = money(amount * count - rated_amount)
+    elif count > 1:
         refund = money(amount * (count - 1))
     elif above is None:
         refund = None
-    elif above and rated_amount is not None:
-        refund = money(amount - decimal(money(rated_amount)))
     else:
         refund = 0.0
     return {
@@ -343,7 +352,7 @@ def _charge(charge: Record, charges: Sequence[Record], plan: Record | None) -> d
         "billing.charge.amount": number(charge.get("amount")),
         "billing.charge.duplicate_count": count,
         "billing.charge.is_duplicate": count > 1,
-        "billing.charge.rated_amount": None if rated_amount is None else money(rated_amount),
+        "billing.charge.rated_amount": None if rated_amount is None else float(rated_amount),
         "billing.charge.above_rate": above,
         "billing.charge.refund_amount": refund,
     }

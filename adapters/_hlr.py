@@ -5,7 +5,8 @@ Conventions (sources.md, taxonomy.md §3a):
   ``roaming`` and ``premium_sms`` bar no symptom as "line barred";
 - ``hlr.odb.bar_reason``: among the reasons of those entries, the one whose cause comes first
   in the taxonomy's precedence (arrears, then real_name, then fraud or customer_request, the
-  first listed of these two); null when none of them gives a reason;
+  first listed of these two); null when none of them gives a reason; ``hlr.odb.bar_reasons``
+  lists every reason they give, once each, in that order;
 - ``hlr.sim_not_registered``: the registration state is ``never``, or ``last_update`` is more
   than 24 h (strictly) before the reported time, whatever the state;
 - the device is looked up by TAC, the first 8 digits of the IMEI; an unknown TAC gives
@@ -66,6 +67,9 @@ HLR_FACTS: Final[tuple[FactSpec, ...]] = (
              "the reason of the ODB entries that bar the complaint's symptom (taxonomy §3a) "
              "whose cause comes first in precedence: arrears, real_name, then fraud or "
              "customer_request; null when none bars it or none gives a reason"),
+    FactSpec("hlr.odb.bar_reasons", FactType.list_of(_E(*BAR_REASONS)),
+             "every reason given by the ODB entries that bar the complaint's symptom, once "
+             "each, in precedence order (empty when none gives one)"),
     FactSpec("hlr.odb.roaming_barred", BOOL, "an ODB entry of category roaming (any reason)"),
     FactSpec("hlr.services", FactType.list_of(_E(*SERVICES)),
              "services provisioned (true) in the profile"),
@@ -183,6 +187,8 @@ def _odb(record: Mapping[str, Any], symptom: str) -> dict[str, Any]:
         "hlr.odb.bars_symptom": bool(barring),
         # two entries barring the symptom: the cause first in precedence (taxonomy §3)
         "hlr.odb.bar_reason": min(reasons, key=_REASON_RANK.__getitem__) if reasons else None,
+        # every reason, so that a script can name a second one too (taxonomy §8.3, §8.23)
+        "hlr.odb.bar_reasons": tuple(sorted(dict.fromkeys(reasons), key=_REASON_RANK.__getitem__)),
         "hlr.odb.roaming_barred": any(c == "roaming" for c, _ in odb),
     }
 

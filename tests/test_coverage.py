@@ -48,6 +48,8 @@ nodes:
     default: barred
   barred:
     outcome: subscriber.barred_other
+    values: {odb_reasons: hlr.odb.bar_reasons, billing_reason: billing.account.suspended_reason,
+             billing_suspended: billing.account.status == "suspended"}
   clear:
     exit: clear
 """
@@ -89,6 +91,8 @@ nodes:
     on_unknown: investigate
   suspended:
     outcome: subscriber.barred_other
+    values: {odb_reasons: hlr.odb.bar_reasons, billing_reason: billing.account.suspended_reason,
+             billing_suspended: "true"}
   investigate:
     outcome: unknown.needs_investigation
 """

@@ -33,7 +33,7 @@ def test_site_outage_is_found_with_its_evidence(engine: Engine) -> None:
     d = run(engine, example("example-ns-outage"))
     assert d.cause == "network.site_outage"
     assert d.category == "network"
-    assert d.tree_id == "no_service" and d.tree_version == "1.0.0"
+    assert d.tree_id == "no_service" and d.tree_version == "1.1.0"
     assert len(d.tree_sha256 or "") == 64
     step = next(s for s in d.trace if s.node == "location/outage")
     assert step.branch == "yes" and step.condition == "coverage.outage.active"

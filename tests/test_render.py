@@ -127,8 +127,13 @@ def test_edges_carry_branches_and_leave_sub_trees_by_their_exits(no_service: Tre
     assert edges[("barred/odb", "no")].target == "barred/account"
     assert edges[("barred/odb_reason", "case null")].target == "barred/billing_reason"
     assert edges[("airplane", "answer true")].label == "yes"
+    # an explicit on_unknown is an edge like any other (line_barred reads billing's reason
+    # into the trace when the HLR is down, taxonomy §8.2)
+    explicit = edges[("barred/odb", "on_unknown")]
+    assert (explicit.target, explicit.unknown, explicit.implicit) == (
+        "barred/hlr_down", True, False)
     # every check, switch and table without on_unknown goes to the one implicit fallback
-    unknown = [e for e in no_service.edges if e.branch == "on_unknown"]
+    unknown = [e for e in no_service.edges if e.branch == "on_unknown" and e is not explicit]
     assert unknown and all(e.target == UNAVAILABLE and e.unknown and e.implicit
                            for e in unknown)
     assert [n.id for n in no_service.nodes].count(UNAVAILABLE) == 1

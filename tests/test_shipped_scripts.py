@@ -36,6 +36,11 @@ COMMON = ("complaint_id", "grade", "resolution", "department", "feedback_due", "
 
 # Per cause: each variable with a representative value, and whether it may be null.
 E = dt.datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # 13:00 at +08:00: the renderer converts
+# every barring reason the line_barred outcomes hand over (taxonomy §8.3): the ODB entries'
+# reasons and billing's suspension, so that a script can name a second reason
+BARRING: dict[str, tuple[Any, bool]] = {"odb_reasons": ((), True),
+                                        "billing_reason": ("arrears", True),
+                                        "billing_suspended": (True, True)}
 PER_CAUSE: dict[str, dict[str, tuple[Any, bool]]] = {
     "network.site_outage": {"eta": (E, True)},
     "network.planned_works": {"end": (dt.datetime(2026, 11, 20, 18, 0, tzinfo=TZ), False),
@@ -47,13 +52,14 @@ PER_CAUSE: dict[str, dict[str, tuple[Any, bool]]] = {
     "device.volte_unsupported": {"model": ("Nokia 105", True)},
     "device.nr_unsupported": {"model": ("Galaxy A14", True)},
     "device.settings": {"setting": ("airplane_mode", False)},
-    "device.sim_fault": {},
-    "subscriber.barred_real_name": {},
-    "subscriber.barred_other": {},
+    "device.sim_fault": {"check_handset": (True, False)},
+    "subscriber.barred_real_name": {**BARRING},
+    "subscriber.barred_other": {**BARRING},
     "subscriber.call_forwarding_active": {"forwarded_to": ("13900001111", True)},
     "subscriber.roaming_not_enabled": {},
     "subscriber.number_recycled": {"suspended_since": (dt.date(2026, 7, 1), True)},
-    "billing.suspended_arrears": {"overdue_amount": (58.3, True), "balance": (-58.3, True)},
+    "billing.suspended_arrears": {"overdue_amount": (58.3, True), "balance": (-58.3, True),
+                                  **BARRING},
     "billing.charge_confirmed": {"item": ("data usage", True), "amount": (45.0, True)},
     "billing.rating_error": {"item": ("data usage", True), "amount": (45.0, True),
                              "refund_amount": (12.4, False)},
@@ -79,6 +85,14 @@ PER_CAUSE: dict[str, dict[str, tuple[Any, bool]]] = {
 # Values a non-nullable variable also takes (every branch of the script renders once).
 CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
     ("device.settings", "setting"): ("airplane_mode", "mobile_data", "apn"),
+    ("device.sim_fault", "check_handset"): (True, False),
+    **{(cause, "odb_reasons"): ((), ("arrears",), ("real_name",), ("fraud",),
+                                ("arrears", "real_name", "customer_request"))
+       for cause in ("billing.suspended_arrears", "subscriber.barred_real_name",
+                     "subscriber.barred_other")},
+    **{(cause, "billing_reason"): ("arrears", "real_name", "fraud")
+       for cause in ("billing.suspended_arrears", "subscriber.barred_real_name",
+                     "subscriber.barred_other")},
     ("support.service_not_provisioned", "service"): ("voice", "sms", "data", "volte", "nr",
                                                      "roaming"),
 }
@@ -284,7 +298,8 @@ def test_every_variant_renders_by_the_rules(cause: str) -> None:
                 assert "6" in text, where
             for name, value in variables.items():
                 if name in PER_CAUSE[cause] and value is not None and name not in (
-                        "setting", "service", "sp_code", "balance"):
+                        "setting", "service", "sp_code", "balance", "check_handset",
+                        *BARRING):
                     if cause == "support.service_not_provisioned":
                         continue
                     assert _fmt(book, locale, value) in text, f"{name} not shown: {where}"

@@ -79,9 +79,9 @@ def test_diff_lists_changes_an_author_reads(tmp_path: Path,
 
     old = shipped_trees() / "no_service.yaml"
     text = old.read_text(encoding="utf-8")
-    text = text.replace('version: "1.0.0"', 'version: "1.1.0"\neffective_from: "2027-01-01"', 1)
-    text = text.replace("    yes: sim_fault\n    no: investigate",
-                        "    yes: investigate\n    no: sim_fault")
+    text = text.replace('version: "1.1.0"', 'version: "1.2.0"\neffective_from: "2027-01-01"', 1)
+    text = text.replace("    yes: other_phone\n    no: investigate",
+                        "    yes: investigate\n    no: other_phone")
     text = text.replace('hlr.status in ["not_provisioned", "deleted"]',
                         'hlr.status == "deleted"')
     text = text.replace("  investigate:\n", "  investigate_more:\n    outcome: device.sim_fault\n"
@@ -90,11 +90,11 @@ def test_diff_lists_changes_an_author_reads(tmp_path: Path,
     new.write_text(text, encoding="utf-8")
     assert main(["diff", str(old), str(new)]) == 0
     out = capsys.readouterr().out
-    assert "~ version: 1.0.0 → 1.1.0" in out
+    assert "~ version: 1.1.0 → 1.2.0" in out
     assert "~ effective_from: None → 2027-01-01" in out
     assert '→ check hlr.found == false or hlr.status == "deleted"' in out
     assert ("node sim: yes now → outcome unknown.needs_investigation "
-            "(was outcome device.sim_fault)") in out
+            "(was node other_phone)") in out
     assert "+ node investigate_more: outcome device.sim_fault" in out
     assert out.strip().splitlines()[-1].startswith("6 change(s)")
 

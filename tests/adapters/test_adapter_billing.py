@@ -107,10 +107,32 @@ def test_overrate_example_refund() -> None:
     assert facts["billing.charge.refund_amount"] == 16.0
 
 
-def test_duplicate_refund_takes_precedence_over_rate() -> None:
-    over = with_(C1, amount=45)
+def test_duplicates_above_the_rate_refund_all_beyond_one_rated_charge() -> None:
+    # taxonomy §8.15: n identical charges each above the rate refund amount × n − rated
+    over = with_(C1, amount=45)  # rated 100 MB × 0.29 = 29.00
     facts = _charges(over, with_(over, id="c2"))
-    assert facts["billing.charge.refund_amount"] == 45.0
+    assert facts["billing.charge.refund_amount"] == 61.0  # 90.00 charged, 29.00 due
+    facts = _charges(over, with_(over, id="c2"), with_(over, id="c3"))
+    assert facts["billing.charge.refund_amount"] == 106.0
+
+
+def test_duplicates_at_the_rate_refund_every_extra_charge() -> None:
+    facts = _charges(C1, with_(C1, id="c2"))
+    assert facts["billing.charge.refund_amount"] == 29.0
+
+
+@pytest.mark.parametrize(("amount", "above", "refund"), [
+    (1.0, True, 0.56),    # the taxonomy's example: 1.00 − 0.44
+    (0.45, False, 0),     # 0.01 over the rounded rate (0.015 over the unrounded 0.435)
+    (0.46, True, 0.02),
+])
+def test_rated_amount_is_rounded_before_it_is_compared_or_subtracted(
+        amount: float, above: bool, refund: float) -> None:
+    # taxonomy §8.22: 1.5 MB × 0.29 = 0.435 rates at 0.44 (half up)
+    facts = _charges(with_(C1, quantity=1.5, amount=amount))
+    assert facts["billing.charge.rated_amount"] == 0.44
+    assert facts["billing.charge.above_rate"] is above
+    assert facts["billing.charge.refund_amount"] == refund
 
 
 def test_vas_charge_is_not_rated() -> None:

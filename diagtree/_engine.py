@@ -15,6 +15,7 @@ import datetime as _dt
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -33,6 +34,7 @@ from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
 from ._loader import Limits
+from ._privacy import describe, mask_text
 from ._scripts import compile_bundle, compile_template, localize, render_template
 from ._session import Session
 from ._sources import Source
@@ -224,10 +226,13 @@ class Engine:
             except Exception as exc:
                 # never expected: the walk is checked at load and facts are type-checked; if
                 # it happens anyway the complaint still gets a diagnosis, for an expert to see
-                _log.exception("walk of complaint %s (msisdn %s) failed", complaint.id,
-                               complaint.masked_msisdn())
-                notes.append(f"internal error while walking the tree: {type(exc).__name__}: "
-                             f"{exc}; sent to an expert with the evidence gathered")
+                # logged masked, with the frames (code only) and not the exception's own text
+                what = mask_text(describe(exc))
+                _log.error("walk of complaint %s (msisdn %s) failed: %s\n%s",
+                           mask_text(complaint.id), complaint.masked_msisdn(), what,
+                           "".join(traceback.format_tb(exc.__traceback__)).rstrip())
+                notes.append(f"internal error while walking the tree: {what}; sent to an "
+                             "expert with the evidence gathered")
                 end, values, failed = tree.undecided, {}, True
             if end.kind == "pending":  # pragma: no cover - sessions finish only when complete
                 raise RuntimeError("the walk is waiting for an answer; use a Session")

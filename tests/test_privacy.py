@@ -313,3 +313,22 @@ def test_the_scenario_suite_with_failing_sources_leaks_no_number(
     leaks = [(text[:200], found) for text in texts + logged
              if (found := full_numbers_in(text, everything))]
     assert not leaks, leaks[:5]
+
+
+def test_an_internal_walk_error_is_logged_and_noted_without_the_number(
+        engine: Engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last-resort path (a walk that raises, which the checks at load should make
+    impossible) still masks: its log line and its note carry no full number."""
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError(f"lookup of {MSISDN} (imsi {IMSI}) failed")
+
+    monkeypatch.setattr(engine, "walk_records", broken)
+    caplog.set_level(logging.DEBUG, logger="diagtree")
+    diagnosis = engine.diagnose({"id": "P-1", "type": "staff_conduct", "msisdn": MSISDN,
+                                 "reported_at": "2026-11-20T09:30:00+08:00"})
+    assert diagnosis.cause == "unknown.needs_investigation"
+    assert any("internal error while walking the tree: RuntimeError" in n
+               for n in diagnosis.notes)
+    assert "walk of complaint P-1" in caplog.text
+    texts = [caplog.text, *diagnosis.notes]
+    assert not [n for t in texts for n in full_numbers_in(t, {MSISDN, IMSI})]

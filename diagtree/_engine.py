@@ -24,7 +24,7 @@ import jinja2
 from ._answers import UsedAnswers, check_answers, known_questions
 from ._catalog import CatalogEntry
 from ._compile import CompiledTree, Step
-from ._complaint import Complaint, parse_complaint
+from ._complaint import Complaint, check_region, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
 from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
 from ._errors import AuthoringError, Location, Problem
@@ -58,7 +58,9 @@ class Engine:
     def __init__(self, trees: str | Path | Iterable[str | Path] | None = None, *,
                  sources: Iterable[Source], timeouts: Mapping[str, float] | None = None,
                  default_timeout_s: float = 2.0, locale: str = "zh-CN",
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, default_region: str | None = None) -> None:
+        #: the region a complaint's national-format MSISDN belongs to (None: E.164 only)
+        self.default_region = check_region(default_region)
         self.sources: dict[str, Source] = {}
         for source in sources:
             if source.name in self.sources:
@@ -123,7 +125,8 @@ class Engine:
                  trace: bool = True, sources: Iterable[Source] | None = None) -> Diagnosis:
         """Diagnose one complaint. `sources` replaces the engine's sources for this call."""
         started = time.perf_counter()
-        parsed = complaint if isinstance(complaint, Complaint) else parse_complaint(complaint)
+        parsed = complaint if isinstance(complaint, Complaint) \
+            else parse_complaint(complaint, default_region=self.default_region)
         store = self.new_store(parsed, answers, interactive=False, sources=sources)
         if not trace and store.answers:  # no trace to tell the answers used: note them
             store.answers = UsedAnswers(store.answers)

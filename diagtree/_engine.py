@@ -27,7 +27,7 @@ from ._compile import CompiledTree, Step
 from ._complaint import Complaint, check_region, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
 from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
-from ._errors import AuthoringError, Location, Problem
+from ._errors import AuthoringError, ComplaintError, Location, Problem
 from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
@@ -258,8 +258,15 @@ class Engine:
         grade, reasons = self._grade(store, cause, category, notes)
         policy = self.library.policy
         feedback = policy.feedback[grade] if policy else None
-        # reported_at is in the complaint's own offset, and so is the deadline
-        due = complaint.reported_at + self._feedback_after.get(grade, _TWO_DAYS)
+        # reported_at is in the complaint's own offset, and so is the deadline (parse_complaint
+        # keeps it representable; a Complaint built by hand may not be)
+        after = self._feedback_after.get(grade, _TWO_DAYS)
+        try:
+            due = complaint.reported_at + after
+        except OverflowError:
+            raise ComplaintError("reported_at", f"{complaint.reported_at.isoformat()} plus the "
+                                 f"feedback time ({after}) is past the end of the calendar"
+                                 ) from None
         refund = None
         if entry is not None and entry.refund is not None:
             refund, resolution, department = self._refund(entry, values, complaint.agent_role,

@@ -3,6 +3,7 @@ field of a malformed complaint a `ComplaintError` naming it — never another ex
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from typing import Any
@@ -111,6 +112,14 @@ def test_the_first_and_last_years_diagnose_with_a_deadline(when: str, engine: En
     assert due > parse_complaint({**BASE, "reported_at": when}).reported_at
 
 
+def test_a_complaint_built_by_hand_at_the_calendar_end_is_a_complaint_error(
+        engine: Engine) -> None:
+    parsed = parse_complaint(BASE)
+    late = dataclasses.replace(parsed, reported_at=dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC))
+    with pytest.raises(ComplaintError, match="reported_at"):
+        engine.diagnose(late)
+
+
 def test_a_time_needs_an_offset() -> None:
     error = _rejected({**BASE, "reported_at": "2026-11-20T09:30:00"})
     assert error.field == "reported_at" and "offset" in error.reason
@@ -203,13 +212,17 @@ def _malformed(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @fuzz(600)
-@given(complaint=_malformed(), region=st.sampled_from([None, "CN"]))
+@given(complaint=_malformed(), region=st.sampled_from([None, "CN"]),
+       entrance=st.sampled_from(["parse", "diagnose", "session"]))
 def test_fuzz_only_complaint_errors_escape(complaint: dict[str, Any], region: str | None,
-                                           engine: Engine) -> None:
+                                           entrance: str, engine: Engine) -> None:
     try:
-        parsed = parse_complaint(complaint, default_region=region)
+        if entrance == "parse":
+            parsed = parse_complaint(complaint, default_region=region)
+            assert isinstance(engine.diagnose(parsed).to_json(), str)
+        elif entrance == "diagnose":
+            assert isinstance(engine.diagnose(complaint, locale="en").to_json(), str)
+        else:
+            assert isinstance(engine.session(complaint).diagnosis(), Diagnosis)
     except ComplaintError as error:
         assert error.field and error.reason
-        return
-    assert isinstance(engine.diagnose(parsed), Diagnosis)
-    assert isinstance(engine.diagnose(complaint, locale="en").to_json(), str)

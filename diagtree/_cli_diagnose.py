@@ -18,9 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
-
 from ._answers import parse_answer
+from ._complaint import check_region
 from ._diagnosis import Diagnosis
 from ._engine import Engine
 from ._errors import AuthoringError, ComplaintError, format_problems
@@ -36,10 +35,11 @@ _FLAGS = ("id", "type", "msisdn", "at", "lat", "lon", "channel")
 
 
 def _region(text: str) -> str:
-    if text not in phonenumbers.SUPPORTED_REGIONS:
+    try:
+        return str(check_region(text))
+    except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a region code (ISO 3166, upper case, e.g. CN)")
-    return text
+            f"{text!r} is not a region code (ISO 3166, upper case, e.g. CN)") from None
 
 
 def add_diagnose(sub: Any) -> None:

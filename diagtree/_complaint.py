@@ -24,8 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import phonenumbers
-
 from ._errors import ComplaintError, did_you_mean
 
 __all__ = ["SYMPTOMS", "Complaint", "HistoryEntry", "Location", "Subject", "parse_complaint"]
@@ -138,6 +136,8 @@ def normalise_msisdn(value: str, default_region: str | None = None) -> str | Non
 
 @functools.lru_cache(maxsize=4096)  # a CRM sends the same numbers again and again
 def _normalised(value: str, default_region: str | None) -> str | None:
+    import phonenumbers  # noqa: PLC0415 - imported on first use: `import diagtree` stays quick
+
     attempts = ([value] if value.startswith("+") else
                 [value, "+" + value] if default_region else ["+" + value])
     for text in attempts:
@@ -154,8 +154,12 @@ def _normalised(value: str, default_region: str | None) -> str | None:
 def check_region(default_region: str | None) -> str | None:
     """`default_region` as given, if it is None or a region `phonenumbers` knows (ValueError
     otherwise: a configuration mistake, not a malformed complaint)."""
-    if default_region is not None and (not isinstance(default_region, str) or
-                                       default_region not in phonenumbers.SUPPORTED_REGIONS):
+    if default_region is None:
+        return None
+    import phonenumbers  # noqa: PLC0415 - imported on first use
+
+    if not isinstance(default_region, str) or \
+            default_region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"default_region must be an ISO 3166 region code such as 'CN' "
                          f"(upper case), got {default_region!r}")
     return default_region

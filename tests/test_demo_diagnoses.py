@@ -30,9 +30,10 @@ from diagtree_adapters import demo
 GOLDEN = Path(__file__).parent / "golden" / "diagnose"
 UPDATE = os.environ.get("DIAGTREE_UPDATE_GOLDEN") == "1"
 #: a few demo complaints: the CLI's default (roaming, barred), an outage with values, a failed
-#: source, a bill with a refund, a slow-data finding from measurements
-GOLDEN_JSON = ("D-0001", "D-0007", "D-0012", "D-0036", "D-0029")
-GOLDEN_TEXT = ("D-0001", "D-0012", "D-0036")
+#: source, a bill with a refund, a slow-data finding from measurements, a device setting
+#: found by the answers to two questions
+GOLDEN_JSON = ("D-0001", "D-0007", "D-0012", "D-0036", "D-0029", "D-0054")
+GOLDEN_TEXT = ("D-0001", "D-0012", "D-0036", "D-0054")
 
 
 @pytest.fixture(scope="module")

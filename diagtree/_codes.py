@@ -844,8 +844,11 @@ scripts:
         "Send one of the values the reason lists.",
         Example(_complaint("channel: phone"), "complaint")),
     "complaint_bad_msisdn": CodeDoc(
-        "complaints", "`msisdn` is not an E.164 number.",
-        "Send 8 to 15 digits with the country code and no `+` or spaces, e.g. 8613800000001.",
+        "complaints", "`msisdn` is not a valid E.164 number (by the numbering plans of the "
+        "`phonenumbers` library).",
+        "Send the country code and number as digits, with or without a leading `+` and no "
+        "spaces, e.g. 8613800000001. A national number (13800000001) is accepted only when the "
+        "engine is given `default_region=\"CN\"` (the CLI's `--region CN`).",
         Example(_complaint('msisdn: "+86 138 0000 0001"'), "complaint")),
 }
 

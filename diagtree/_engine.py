@@ -26,10 +26,10 @@ import jinja2
 from ._answers import UsedAnswers, check_answers, known_questions
 from ._catalog import CatalogEntry
 from ._compile import CompiledTree, Step
-from ._complaint import Complaint, parse_complaint
+from ._complaint import Complaint, check_region, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
 from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
-from ._errors import AuthoringError, Location, Problem
+from ._errors import AuthoringError, ComplaintError, Location, Problem
 from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
@@ -61,7 +61,9 @@ class Engine:
     def __init__(self, trees: str | Path | Iterable[str | Path] | None = None, *,
                  sources: Iterable[Source], timeouts: Mapping[str, float] | None = None,
                  default_timeout_s: float = 2.0, locale: str = "zh-CN",
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, default_region: str | None = None) -> None:
+        #: the region a complaint's national-format MSISDN belongs to (None: E.164 only)
+        self.default_region = check_region(default_region)
         self.sources: dict[str, Source] = {}
         for source in sources:
             if source.name in self.sources:
@@ -128,7 +130,8 @@ class Engine:
                  trace: bool = True, sources: Iterable[Source] | None = None) -> Diagnosis:
         """Diagnose one complaint. `sources` replaces the engine's sources for this call."""
         started = time.perf_counter()
-        parsed = complaint if isinstance(complaint, Complaint) else parse_complaint(complaint)
+        parsed = complaint if isinstance(complaint, Complaint) \
+            else parse_complaint(complaint, default_region=self.default_region)
         store = self.new_store(parsed, answers, interactive=False, sources=sources)
         if not trace and store.answers:  # no trace to tell the answers used: note them
             store.answers = UsedAnswers(store.answers)
@@ -270,8 +273,15 @@ class Engine:
         grade, reasons = self._grade(store, cause, category, notes)
         policy = self.library.policy
         feedback = policy.feedback[grade] if policy else None
-        # reported_at is in the complaint's own offset, and so is the deadline
-        due = complaint.reported_at + self._feedback_after.get(grade, _TWO_DAYS)
+        # reported_at is in the complaint's own offset, and so is the deadline (parse_complaint
+        # keeps it representable; a Complaint built by hand may not be)
+        after = self._feedback_after.get(grade, _TWO_DAYS)
+        try:
+            due = complaint.reported_at + after
+        except OverflowError:
+            raise ComplaintError("reported_at", f"{complaint.reported_at.isoformat()} plus the "
+                                 f"feedback time ({after}) is past the end of the calendar"
+                                 ) from None
         refund = None
         if entry is not None and entry.refund is not None:
             refund, resolution, department = self._refund(entry, values, complaint.agent_role,

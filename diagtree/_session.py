@@ -85,7 +85,7 @@ class Session:
                                  f"got {locale!r}"[:120])
         self.raw = dict(complaint) if isinstance(complaint, Mapping) else None
         self.complaint = complaint if isinstance(complaint, Complaint) \
-            else parse_complaint(complaint)
+            else parse_complaint(complaint, default_region=engine.default_region)
         self.locale = locale
         self._store = engine.new_store(self.complaint, {} if answers is None else answers,
                                        interactive=True)
@@ -123,7 +123,7 @@ class Session:
             raise SessionStateError("state.locale", f"expected one of {', '.join(LOCALES)} "
                                     f"or null, got {str(locale)[:40]!r}")
         try:
-            parsed = parse_complaint(complaint)
+            parsed = parse_complaint(complaint, default_region=engine.default_region)
         except ComplaintError as exc:
             raise SessionStateError(f"state.complaint.{exc.field}", exc.reason) from None
         try:

@@ -231,9 +231,9 @@ class Engine:
                 # it happens anyway the complaint still gets a diagnosis, for an expert to see
                 # logged masked, with the frames (code only) and not the exception's own text
                 what = mask_text(describe(exc))
-                _log.error("walk of complaint %s (msisdn %s) failed: %s\n%s",
-                           mask_text(complaint.id), complaint.masked_msisdn(), what,
-                           "".join(traceback.format_tb(exc.__traceback__)).rstrip())
+                _log.log(logging.ERROR, "walk of complaint %s (msisdn %s) failed: %s\n%s",
+                         mask_text(complaint.id), complaint.masked_msisdn(), what,
+                         "".join(traceback.format_tb(exc.__traceback__)).rstrip())
                 notes.append(f"internal error while walking the tree: {what}; sent to an "
                              "expert with the evidence gathered")
                 end, values, failed = tree.undecided, {}, True

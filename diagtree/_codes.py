@@ -850,6 +850,14 @@ scripts:
         "spaces, e.g. 8613800000001. A national number (13800000001) is accepted only when the "
         "engine is given `default_region=\"CN\"` (the CLI's `--region CN`).",
         Example(_complaint('msisdn: "+86 138 0000 0001"'), "complaint")),
+    "session_state_invalid": CodeDoc(
+        "complaints", "The state given to `Engine.resume` is malformed: not a mapping, an "
+                      "unknown key, a `version` this diagtree does not read, or a complaint or "
+                      "answer in it that is invalid (raised as `SessionStateError`, whose "
+                      "`field` names it from the state's top, e.g. `state.complaint.msisdn`).",
+        "Pass back exactly what `Session.state()` returned (its JSON Schema is "
+        "`schema/diagtree-session-state.schema.json`).",
+        Example("`engine.resume({})` — the state has no `version`", "illustrative")),
 }
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import diagtree
-from diagtree import ComplaintError, Engine, parse_complaint
+from diagtree import ComplaintError, Engine, SessionStateError, parse_complaint
 from diagtree._codes import (
     AREAS,
     CODES,
@@ -57,10 +57,11 @@ def _code_argument(call: ast.Call) -> ast.expr | str | None:
         return code
     if name == "error" and isinstance(func, ast.Attribute):  # Fields/_DocReader/_Checker.error
         return call.args[1] if len(call.args) > 1 else keywords.get("code")
-    if name == "ComplaintError":
+    if name in ("ComplaintError", "SessionStateError"):
         given = call.args[2] if len(call.args) > 2 else keywords.get("code")
         if given is None:
-            default = inspect.signature(ComplaintError).parameters["code"].default
+            error = ComplaintError if name == "ComplaintError" else SessionStateError
+            default = inspect.signature(error).parameters["code"].default
             assert isinstance(default, str)
             return default
         return given
@@ -115,7 +116,7 @@ def test_the_scan_reads_every_way_codes_are_passed() -> None:
     # a positional Problem code, a Fields.error code, a conditional code in _expr_check, a
     # ComplaintError's explicit and default codes
     for code in ("yaml_syntax", "unknown_key", "not_a_condition", "complaint_bad_msisdn",
-                 "complaint_invalid"):
+                 "complaint_invalid", "session_state_invalid"):
         assert code in found, code
     assert any(w.startswith("diagtree/_expr_check.py") for w in found["type_mismatch"])
 

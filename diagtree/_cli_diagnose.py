@@ -23,6 +23,7 @@ from ._complaint import check_region
 from ._diagnosis import Diagnosis
 from ._engine import Engine
 from ._errors import AuthoringError, ComplaintError, format_problems
+from ._loader import FILE_LIMITS
 from ._render_text import render_diagnosis
 from ._sources import Source
 from ._taxonomy import STANDARD_QUESTIONS, Question
@@ -123,6 +124,9 @@ def _answers(pairs: Sequence[str], questions: Mapping[str, Question]) -> dict[st
 def _read(path: str) -> Any:
     """A complaint or scenario file: YAML, or JSON by its suffix; a JSON error names the file
     with line:col."""
+    size = Path(path).stat().st_size
+    if size > FILE_LIMITS.max_bytes:
+        raise ValueError(f"{path}: file is {size} bytes; the limit is {FILE_LIMITS.max_bytes}")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -133,7 +137,9 @@ def _read(path: str) -> Any:
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
                              ) from None
-    data, _, problems = load_yaml(text, path)
+        except RecursionError:
+            raise ValueError(f"{path}: the JSON nests too deeply to read") from None
+    data, _, problems = load_yaml(text, path, FILE_LIMITS)  # a tree file's limits
     if problems:
         raise AuthoringError(tuple(problems))
     return data

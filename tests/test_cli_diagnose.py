@@ -80,6 +80,12 @@ def test_flags_with_data_and_a_file_with_data_are_fine(
     ("list.yaml", "- 1\n- 2\n", "list.yaml: the complaint: expected a mapping, got a list"),
     ("empty.yaml", "", "empty.yaml: the complaint: expected a mapping, got nothing"),
     ("bad.json", '{\n  "id": "C1",\n}\n', "bad.json:3:1: not valid JSON"),
+    ("deep.json", "[" * 100_000 + "]" * 100_000, "deep.json: the JSON nests too deeply"),
+    ("bomb.yaml", "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)), "bomb.yaml:"),
+    ("big.yaml", "id: '" + "x" * 600_000 + "'\n",
+     "big.yaml: file is 600007 bytes; the limit is 512000"),
 ])
 def test_an_unusable_complaint_file_is_named(name: str, text: str, says: str, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:

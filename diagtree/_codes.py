@@ -644,6 +644,19 @@ nodes:
                 yes: done
                 no: done
             """) + _OUTCOME)),
+    "expr_number_out_of_range": CodeDoc(
+        "conditions", "A whole number literal is beyond ±2**53 (9007199254740992), or a "
+                      "fractional one is not finite (`1e999`): no fact reaches it, and "
+                      "arithmetic with it could have no value.",
+        "Compare with a realistic bound.",
+        Example(_tree("""
+            start: balance
+            nodes:
+              balance:
+                check: billing.account.balance > 99999999999999999999
+                yes: done
+                no: done
+            """) + _OUTCOME)),
     "unknown_fact": CodeDoc(
         "conditions", "A condition reads a fact that no source declares (often a typo, or a "
                       "group such as `hlr.odb` instead of one of its facts).",
@@ -744,6 +757,19 @@ scripts:
   service.apology:
     zh-CN: 非常抱歉，我们会在{{ feedback_due | datetime }前联系您。
     en: I am sorry; we will contact you by {{ feedback_due | datetime }}.
+""")))),
+    "script_too_complex": CodeDoc(
+        "catalog, scripts, policy", "A script or an action nests deeper than 30 levels "
+                                    "(brackets, unary operators, filters, `+` chains and tags "
+                                    "inside one another): deeper would exhaust the template "
+                                    "compiler's stack.",
+        "Compute the value in the outcome's `values:` (a condition-language expression) and "
+        "show it plainly in the script.",
+        Example(_files(("more_scripts.yaml", f"""\
+scripts:
+  service.apology:
+    zh-CN: 非常抱歉。{{{{ {"(" * 31}1{")" * 31} }}}}
+    en: I am sorry.
 """)))),
     "duplicate_policy": CodeDoc(
         "catalog, scripts, policy", "More than one file starts with `policy:`.",

@@ -30,6 +30,7 @@ from ._complaint import Complaint, check_region, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
 from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
 from ._errors import AuthoringError, ComplaintError, Location, Problem
+from ._expr_compile import ARITHMETIC_NOTES, arithmetic_notes
 from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
 from ._library import Library, load_library
@@ -271,6 +272,8 @@ class Engine:
         resolution = entry.resolution if entry else "dispatch"
         department = entry.department if entry else "tier2"
         grade, reasons = self._grade(store, cause, category, notes)
+        if ARITHMETIC_NOTES in store:  # a condition's arithmetic overflowed: say so
+            notes.extend(arithmetic_notes(store))
         policy = self.library.policy
         feedback = policy.feedback[grade] if policy else None
         # reported_at is in the complaint's own offset, and so is the deadline (parse_complaint
@@ -358,8 +361,9 @@ class Engine:
                 reasons.append(reason)
                 grade_index = max(grade_index, index)
             elif result is UNKNOWN:
-                notes.append(f"grade rule {reason!r} could not be read (source "
-                             "unavailable); taken as not matching")
+                notes.append(f"grade rule {reason!r} could not be read (a source was "
+                             "unavailable, or its arithmetic had no value); taken as not "
+                             "matching")
         return GRADES[grade_index], reasons
 
     def _render_bundle(self, entry: CatalogEntry | None, locale: str,
@@ -376,7 +380,7 @@ class Engine:
             return None
         try:
             parts = render_template(bundle, variables).split(_ACTION_SEPARATOR)
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError):
+        except Exception:  # whatever it is, rendering the parts one by one notes it
             return None
         if len(parts) != len(entry.actions) + 1:
             return None
@@ -401,8 +405,8 @@ class Engine:
         template = script.templates[script.locale_for(locale)]
         try:
             return render_template(template, variables).strip()
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
-            notes.append(f"script {script_id!r} failed to render: {exc}")
+        except Exception as exc:  # anything an author's template can raise ends here, noted
+            notes.append(f"script {script_id!r} failed to render: {_error_text(exc)}")
             return ""
 
     def _render_actions(self, entry: CatalogEntry | None, variables: dict[str, Any],
@@ -416,9 +420,21 @@ class Engine:
             return text
         try:  # every templated action was compiled when the engine loaded
             return render_template(self._action_templates[text], variables)
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
-            notes.append(f"action {text!r} failed to render: {exc}")
+        except Exception as exc:  # anything an author's template can raise ends here, noted
+            notes.append(f"action {text!r} failed to render: {_error_text(exc)}")
             return text
+
+
+def _error_text(exc: BaseException) -> str:
+    """What a render's exception says, for a note: its class, and its message when it has a
+    readable one (a RecursionError's or a MemoryError's class is the message)."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = ""
+    if isinstance(exc, jinja2.TemplateError) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 _tuple_new = tuple.__new__  # NamedTuples built without their Python-level __new__

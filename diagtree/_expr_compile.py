@@ -26,6 +26,9 @@ Semantics (three-valued):
   ``(t - reported_at)`` in days (all fractional). A date counts from midnight of that date in
   reported_at's UTC offset.
 - ``/`` is true division; ``+ - *`` of two ints give an int.
+- Arithmetic with no value — a result beyond the range of a float, as a huge int divided or
+  times a fractional number — is UNKNOWN (a condition over it follows its ``on_unknown``
+  rules), and noted for the diagnosis (`arithmetic_notes`).
 
 Speed: the closures are specialised for the common shapes — a fact compared with a literal is one
 closure that reads the dict and compares; a bare bool fact is one closure; ``and``/``or`` of two or
@@ -55,7 +58,8 @@ from diagtree._expr_ast import (
 from diagtree._expr_check import REPORTED_AT
 from diagtree._facts import UNKNOWN
 
-__all__ = ["Fn", "compile_ir", "facts_read"]
+__all__ = ["ARITHMETIC_NOTES", "Fn", "arithmetic_failed", "arithmetic_notes", "compile_ir",
+           "facts_read"]
 
 Fn = Callable[[dict[str, Any]], Any]
 
@@ -522,7 +526,10 @@ def _arith(op: str, p: Fn, q: Fn) -> Fn:
             return _U
         if x is None or y is None:
             return None
-        return f(x, y)
+        try:
+            return f(x, y)
+        except ArithmeticError as exc:  # a huge int times a float: no value to compare
+            return arithmetic_failed(facts, op, exc)
 
     return fn
 
@@ -535,9 +542,34 @@ def _div(p: Fn, q: Fn) -> Fn:
             return _U
         if x is None or y is None or y == 0:
             return None
-        return x / y
+        try:
+            return x / y
+        except ArithmeticError as exc:  # a quotient of huge ints beyond any float
+            return arithmetic_failed(facts, "/", exc)
 
     return fn
+
+
+#: the key of a fact store (never a fact name) under which failed arithmetic is noted
+ARITHMETIC_NOTES: Final = "!arithmetic"
+
+
+def arithmetic_failed(facts: dict[str, Any], op: str, exc: ArithmeticError) -> Any:
+    """UNKNOWN, the value of arithmetic that has none (an overflow); noted in `facts` under
+    `ARITHMETIC_NOTES` for the diagnosis to report (`arithmetic_notes`)."""
+    if isinstance(facts, dict):
+        notes = facts.get(ARITHMETIC_NOTES)
+        if not isinstance(notes, dict):
+            notes = facts[ARITHMETIC_NOTES] = {}
+        notes[f"arithmetic `{op}` in a condition or value failed ({type(exc).__name__}: "
+              f"{exc}); taken as unknown"] = None
+    return _U
+
+
+def arithmetic_notes(facts: dict[str, Any]) -> list[str]:
+    """The notes of the arithmetic that failed while evaluating over `facts`, once each."""
+    notes = facts.get(ARITHMETIC_NOTES)
+    return list(notes) if isinstance(notes, dict) else []
 
 
 def _neg(p: Fn) -> Fn:

@@ -15,8 +15,9 @@ Grammar decisions:
 - Functions are plain names called with positional arguments.
 - Comments (``#``) are refused, so that a line break never hides the rest of a condition.
 
-Limits: text longer than `max_length` characters, more than `MAX_NODES` IR nodes or nesting
-deeper than `MAX_DEPTH` are refused.
+Limits: text longer than `max_length` characters, more than `MAX_NODES` IR nodes, nesting
+deeper than `MAX_DEPTH`, a whole number literal beyond ±`MAX_LITERAL` or a fractional one that
+is not finite (``1e999``) are refused; so is text that is not valid Unicode (a lone surrogate).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import ast
 import bisect
 import io
+import math
 import re
 import tokenize
 import warnings
@@ -44,10 +46,12 @@ from diagtree._expr_ast import (
     Not,
 )
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "Locate", "parse"]
+__all__ = ["MAX_DEPTH", "MAX_LITERAL", "MAX_NODES", "Locate", "parse"]
 
 MAX_NODES: Final = 200
 MAX_DEPTH: Final = 32
+#: the largest whole number literal, either sign: 2**53, beyond which floats skip whole numbers
+MAX_LITERAL: Final = 2**53
 
 Locate = Callable[[int, int], Location]
 """Maps a position in the expression text (1-based line, 0-based column) to a file location."""
@@ -152,6 +156,19 @@ def parse(text: str, locate: Locate, max_length: int = 1000) -> tuple[Node | Non
                 hint="split it into several tree nodes, or name a derived fact in an adapter",
             )
         ]
+    bad = _unencodable(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad) + 1
+        col = bad - (text.rfind("\n", 0, bad) + 1)
+        return None, [
+            Problem(
+                locate(line, col),
+                "expr_syntax",
+                f"the expression holds U+{ord(text[bad]):04X}, a lone surrogate: not a "
+                "character of any text",
+                hint="the file (or the program that wrote it) mangled a character; retype it",
+            )
+        ]
     src = _Text(text)
     if not src.flat.strip():
         return None, [Problem(locate(1, 0), "expr_syntax", "the expression is empty")]
@@ -178,6 +195,17 @@ def parse(text: str, locate: Locate, max_length: int = 1000) -> tuple[Node | Non
     if walker.problems:
         return None, walker.problems
     return node, []
+
+
+def _unencodable(text: str) -> int | None:
+    """The offset of the first lone surrogate in `text` (it cannot be encoded), or None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        return err.start
+    return None
 
 
 def _too_complex(location: Location) -> Problem:
@@ -289,11 +317,39 @@ class _Walker:
                 hint="write true / false / null",
             )
             return None
+        if isinstance(value, int | float) and not self.in_range(node, value):
+            return None
         if isinstance(value, int | float | str):
             return Literal(value, **at)
         kind = "bytes" if isinstance(value, bytes) else type(value).__name__
         self.reject(node, f"{kind} literals are not supported", hint="write a number or a string")
         return None
+
+    def in_range(self, node: ast.AST, value: float) -> bool:
+        """Is a number literal in range: a whole number within ±`MAX_LITERAL`, a fractional
+        one finite? Report it if not."""
+        if isinstance(value, int):
+            if abs(value) <= MAX_LITERAL:
+                return True
+            digits = int(value.bit_length() * 0.30103) + 1
+            message = (
+                f"a whole number of about {digits} digits is out of range: whole number "
+                f"literals are limited to ±{MAX_LITERAL} (2**53, the largest that a "
+                "fractional value holds exactly)"
+            )
+        elif math.isfinite(value):
+            return True
+        else:
+            message = "this number is too large to be a number (it reads as infinite)"
+        self.problems.append(
+            Problem(
+                self.locate(*self.pos(node)),
+                "expr_number_out_of_range",
+                message,
+                hint="no fact reaches such a number; compare with a realistic bound",
+            )
+        )
+        return False
 
     def name(self, node: ast.Name | ast.Attribute, at: _At) -> Node | None:
         parts: list[str] = []
@@ -331,6 +387,8 @@ class _Walker:
                 and not isinstance(inner.value, bool)
             ):
                 self.count += 1
+                if not self.in_range(node, inner.value):
+                    return None
                 return Literal(-inner.value, **at)
             operand = self.convert(inner, depth + 1)
             return None if operand is None else Neg(operand, **at)

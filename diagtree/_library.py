@@ -26,7 +26,13 @@ from ._loader import Limits, read_document
 from ._model import AskNode, Document, OutcomeNode
 from ._policy import Policy, read_policy
 from ._script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
-from ._scripts import STANDARD_VARIABLES, ScriptBook, read_scripts, template_variables
+from ._scripts import (
+    STANDARD_VARIABLES,
+    ScriptBook,
+    TemplateTooComplex,
+    read_scripts,
+    template_variables,
+)
 from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 from ._versions import History, order_versions
 from ._yaml import YamlLimits, load_yaml
@@ -225,7 +231,10 @@ def _check_outcomes(documents: Iterable[Document], catalog: Catalog, book: Scrip
             try:
                 env.parse(action)
             except jinja2.TemplateSyntaxError as exc:
-                problems.append(Problem(Location(entry.file, entry.line, 1), "script_syntax",
+                problems.append(Problem(Location(entry.file, entry.line, 1),
+                                        "script_too_complex"
+                                        if isinstance(exc, TemplateTooComplex)
+                                        else "script_syntax",
                                         f"an action of {entry.cause!r} is not a valid template: "
                                         f"{exc.message}", hint=f"the action: {action!r}"))
     needs = {cause: _needed(entry, book) for cause, entry in catalog.entries.items()}

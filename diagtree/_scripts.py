@@ -13,17 +13,27 @@ Templates are compiled once at load. They render in a `SandboxedEnvironment` wit
 `StrictUndefined` (a misspelt variable is an error, never an empty string). Times are converted
 to the complaint's UTC offset before rendering. Filters: `time` (13:00), `date` (2027年3月31日 /
 31 March 2027), `datetime`, `money` (12.40元 / CNY 12.40), `hours` (a number of hours).
+
+Templates run under limits (docs/authoring.md, "Limits"): a template nesting deeper than
+`MAX_NESTING` is refused when it loads (`TemplateTooComplex`, with its line and column); at
+render time the output, the strings and lists a template builds, its integers, its loop
+iterations and its time are bounded, and going over any of them raises `TemplateLimitError`
+(the engine records the failure in the diagnosis's notes).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping, Sequence
+import functools
+import math
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import meta, nodes, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from ._errors import Location, Problem
@@ -31,7 +41,9 @@ from ._fields import Fields
 from ._taxonomy import LOCALES
 from ._yaml import Positions
 
-__all__ = ["ScriptBook", "read_scripts"]
+__all__ = ["MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT", "RENDER_BUDGET_S",
+           "RenderBudget", "ScriptBook", "TemplateLimitError", "TemplateTooComplex",
+           "read_scripts"]
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
@@ -41,6 +53,24 @@ def _as_date(value: Any) -> _dt.date:
     if isinstance(value, str):
         value = _dt.date.fromisoformat(value[:10])
     return value.date() if isinstance(value, _dt.datetime) else value
+
+
+#: the largest amount (or number of hours) the `money` and `hours` filters say: beyond it a
+#: number is nonsense to read out to a customer, and would lose its cents as a float
+MAX_SAID_NUMBER: Final = 1e15
+
+
+def _number(value: Any, what: str) -> float:
+    """`value` as a float a customer can be told; a TemplateLimitError (or the ValueError or
+    TypeError of `float`) for anything else: huge, not finite, not a number."""
+    try:
+        n = float(value)
+    except OverflowError:
+        n = math.inf
+    if not math.isfinite(n) or abs(n) > MAX_SAID_NUMBER:
+        shown = f"a number of {value.bit_length()} bits" if isinstance(value, int) else repr(n)
+        raise TemplateLimitError(f"the {what} is out of range ({shown})")
+    return n
 
 
 def _hh_mm(value: _dt.datetime) -> str:
@@ -67,11 +97,11 @@ def _filters(locale: str) -> dict[str, Callable[..., str]]:
         return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}, {_hh_mm(value)}"
 
     def money(value: Any) -> str:
-        amount = float(value)
+        amount = _number(value, "amount")
         return f"{amount:.2f}元" if zh else f"CNY {amount:.2f}"
 
     def hours(value: Any) -> str:
-        n = float(value)
+        n = _number(value, "number of hours")
         text = f"{n:g}"
         return f"{text}小时" if zh else f"{text} hours"
 
@@ -81,10 +111,345 @@ def _filters(locale: str) -> dict[str, Callable[..., str]]:
 _EN_FILTERS: Final = frozenset(_filters("en"))
 
 
+# -- limits ------------------------------------------------------------------------------------
+#: How deep brackets, unary operators, nested tags and expression parts may nest in one template
+#: (jinja2's parser and compiler recurse once per level or more: deeper text would exhaust
+#: Python's stack). Checked when the template loads; a deeper one is a located problem.
+MAX_NESTING: Final = 30
+#: The most characters one render may produce, and the longest string or list a template may
+#: build (by `*`, `+`, `%`, a filter or a method).
+MAX_OUTPUT: Final = 20_000
+#: The largest integer (in bits) a template's arithmetic may compute: about 77 decimal digits.
+MAX_INT_BITS: Final = 256
+#: The most loop iterations (all loops together) one render may run.
+MAX_LOOP_ITEMS: Final = 10_000
+#: The time one render (a script and its actions) may take, in seconds.
+RENDER_BUDGET_S: Final = 0.25
+
+
+class TemplateTooComplex(jinja2.TemplateSyntaxError):
+    """A template nests deeper than `MAX_NESTING`: refused when it loads. `column` is 1-based
+    (0 when it is not known)."""
+
+    def __init__(self, message: str, lineno: int, column: int = 0) -> None:
+        super().__init__(message, lineno)
+        self.column = column
+
+
+class TemplateLimitError(jinja2.TemplateRuntimeError):
+    """A render went over a limit (output size, arithmetic, loop iterations, time)."""
+
+
+class RenderBudget:
+    """The time and loop iterations left to the renders of one diagnosis."""
+
+    __slots__ = ("deadline", "loops")
+
+    def __init__(self, seconds: float = RENDER_BUDGET_S) -> None:
+        self.deadline = time.perf_counter() + seconds
+        self.loops = 0
+
+    def check(self) -> None:
+        if time.perf_counter() > self.deadline:
+            raise TemplateLimitError(f"the render took longer than its budget "
+                                     f"({RENDER_BUDGET_S:g} s)")
+
+
+_BUDGET = "_diagtree_budget"  # the attribute of a jinja2 Context that holds its RenderBudget
+_HAS_LOOPS = "_diagtree_has_loops"  # the attribute of a compiled Template: has it a loop?
+
+
+def _budget(context: Any) -> RenderBudget:
+    budget: RenderBudget | None = getattr(context, _BUDGET, None)
+    if budget is None:  # a render that did not go through `render_template`
+        budget = RenderBudget()
+        setattr(context, _BUDGET, budget)
+    return budget
+
+
+def _too_long(what: str, size: int) -> TemplateLimitError:
+    return TemplateLimitError(f"{what} would be {size} long; the limit is {MAX_OUTPUT}")
+
+
+def _size(value: Any) -> int:
+    """The length of a string, list, tuple or dict (what a template can grow); 0 otherwise."""
+    return len(value) if isinstance(value, str | list | tuple | dict) else 0
+
+
+def _check_int(value: Any) -> None:
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise TemplateLimitError(f"a number of more than {MAX_INT_BITS} bits "
+                                 f"(about {MAX_INT_BITS * 3 // 10} digits)")
+
+
+_PERCENT_SPEC: Final = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    """Refuse an operation whose result would be over a limit, before it is computed."""
+    if operator == "**":
+        if isinstance(left, int) and isinstance(right, int) and right > 0:
+            bits = (abs(left).bit_length() - 1) * right  # at least this many bits
+            if bits > MAX_INT_BITS:
+                raise TemplateLimitError(f"`**` would compute a number of more than "
+                                         f"{MAX_INT_BITS} bits")
+    elif operator == "*":
+        if isinstance(right, int) and _size(left):
+            if len(left) * right > MAX_OUTPUT:
+                raise _too_long("a repetition (`*`)", len(left) * right)
+        elif isinstance(left, int) and _size(right):
+            if len(right) * left > MAX_OUTPUT:
+                raise _too_long("a repetition (`*`)", len(right) * left)
+        elif isinstance(left, int) and isinstance(right, int) \
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
+            raise TemplateLimitError(f"`*` would compute a number of more than "
+                                     f"{MAX_INT_BITS} bits")
+    elif operator == "%":
+        if isinstance(left, str):
+            args = right if isinstance(right, tuple) else (right,)
+            for width, precision in _PERCENT_SPEC.findall(left):
+                for n in (width, precision):
+                    if n == "*":
+                        if any(isinstance(a, int) and abs(a) > MAX_OUTPUT for a in args):
+                            raise _too_long("a `%` format", max(args))
+                    elif n and int(n) > MAX_OUTPUT:
+                        raise _too_long("a `%` format field", int(n))
+    elif _size(left) and _size(right) and len(left) + len(right) > MAX_OUTPUT:  # "+"
+        raise _too_long(f"`{operator}`", len(left) + len(right))
+
+
+def _check_args(args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+    """Refuse a call given a size (an int) or a text over the output limit: `center(10**9)`,
+    `'x'.ljust(…)`, `range(…)`; and big ints, which only lead to bigger ones."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_OUTPUT:
+            shown = value if value.bit_length() < 64 else "a huge number"
+            raise TemplateLimitError(f"a function was given {shown}; sizes and counts are "
+                                     f"limited to {MAX_OUTPUT}")
+        if _size(value) > MAX_OUTPUT:
+            raise _too_long("an argument", _size(value))
+
+
+def _estimate_call(obj: Any, args: Sequence[Any]) -> None:
+    """The methods that build a string much longer than their inputs: refuse before calling."""
+    owner = getattr(obj, "__self__", None)
+    if not isinstance(owner, str):
+        return
+    name = getattr(obj, "__name__", "")
+    if name == "replace" and len(args) >= 2 and isinstance(args[0], str) \
+            and isinstance(args[1], str):
+        count = owner.count(args[0]) if args[0] else len(owner) + 1
+        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+            count = min(count, args[2])
+        size = len(owner) + count * (len(args[1]) - len(args[0]))
+        if size > MAX_OUTPUT:
+            raise _too_long("a replace()", size)
+    elif name == "join" and args and isinstance(args[0], list | tuple):
+        size = len(owner) * len(args[0]) + sum(_size(x) for x in args[0])
+        if size > MAX_OUTPUT:
+            raise _too_long("a join()", size)
+    elif name in ("format", "format_map") and any(
+            int(n) > MAX_OUTPUT for n in re.findall(r"\d+", owner)):
+        raise _too_long("a format()", MAX_OUTPUT + 1)
+
+
+def _check_result(value: Any) -> Any:
+    if _size(value) > MAX_OUTPUT:
+        raise _too_long("a value", _size(value))
+    _check_int(value)
+    return value
+
+
+def _limited_filter(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
+    """One of jinja2's own filters, with its arguments and result held to the limits (the
+    arguments after the ones jinja2 passes itself: the context or environment)."""
+    skip = 1 if getattr(f, "jinja_pass_arg", None) is not None else 0
+
+    @functools.wraps(f)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        value = args[skip]
+        _check_args(args[skip + 1:], kwargs)
+        if isinstance(value, list | tuple) and name == "join":
+            _estimate_call(("" if len(args) <= skip + 1 else str(args[skip + 1])).join,
+                           (value,))
+        elif isinstance(value, str) and name == "replace" and len(args) > skip + 2:
+            _estimate_call(value.replace, args[skip + 1:skip + 3])
+        return _check_result(f(*args, **kwargs))
+
+    return limited
+
+
+@pass_context
+def _loop_items(context: Any, iterable: Any) -> Iterator[Any]:
+    """What every `{% for %}` iterates (wrapped in at load): the items, counted against the
+    render's loop limit, with the clock looked at every 64 items."""
+    budget = _budget(context)
+    for item in iterable:
+        budget.loops += 1
+        if budget.loops > MAX_LOOP_ITEMS:
+            raise TemplateLimitError(f"the loops ran more than {MAX_LOOP_ITEMS} times")
+        if not budget.loops & 63:
+            budget.check()
+        yield item
+
+
+_LOOP_FILTER: Final = "_diagtree_loop"
+_OPENERS: Final = {"(": ")", "[": "]", "{": "}"}
+_BLOCK_TAGS: Final = frozenset({"if", "for", "macro", "call", "filter", "with", "block",
+                                "autoescape"})
+_TAG_NAME: Final = re.compile(r"[-+]?\s*(\w+)")
+_WORD: Final = re.compile(r"\w+")
+
+
+def _nesting(source: str) -> tuple[int, int] | None:
+    """Where (offset, depth) the text's nesting first goes over `MAX_NESTING`, counting open
+    brackets, runs of unary operators (`-`, `+`, `not`) and open block tags; None if it never
+    does. A scan of the text (no recursion), before jinja2's parser recurses into it."""
+    blocks = 0
+    i = 0
+    n = len(source)
+    while True:
+        start = source.find("{", i)
+        if start < 0 or start + 1 >= n:
+            return None
+        kind = source[start + 1]
+        if kind == "#":
+            end = source.find("#}", start + 2)
+            if end < 0:
+                return None
+            i = end + 2
+            continue
+        if kind not in "{%":
+            i = start + 1
+            continue
+        close = "}}" if kind == "{" else "%}"
+        j = start + 2
+        if kind == "%":
+            m = _TAG_NAME.match(source, j)
+            name = m.group(1) if m else ""
+            if name == "raw":
+                end = source.find("endraw", j)
+                if end < 0:
+                    return None
+                i = end
+                continue
+            tag_end = source.find("%}", j)
+            if name in _BLOCK_TAGS or (name == "set" and "=" not in source[j:tag_end]):
+                blocks += 1  # `{% set x %}…{% endset %}` is a block, `{% set x = … %}` not
+            elif name.startswith("end"):
+                blocks = max(0, blocks - 1)
+        stack: list[str] = []
+        unary = 0
+        while j < n:
+            ch = source[j]
+            if not stack and source.startswith(close, j):
+                break
+            if ch in "'\"":
+                k = j + 1
+                while k < n and source[k] != ch:
+                    k += 2 if source[k] == "\\" else 1
+                j = k + 1
+                unary = 0
+                continue
+            if ch in _OPENERS:
+                stack.append(_OPENERS[ch])
+                unary = 0
+            elif stack and ch == stack[-1]:
+                stack.pop()
+                unary = 0
+            elif ch in "-+":
+                unary += 1
+            elif ch.isalnum() or ch == "_":
+                m = _WORD.match(source, j)
+                word = m.group(0) if m else ch
+                unary = unary + 1 if word == "not" else 0
+                j += len(word)
+                continue
+            elif not ch.isspace():
+                unary = 0
+            if blocks + len(stack) + unary > MAX_NESTING:
+                return j, blocks + len(stack) + unary
+            j += 1
+        i = j + 2
+
+
+def _position(source: str, offset: int) -> tuple[int, int]:
+    """(line, column), both 1-based, of a character offset in `source`."""
+    return source.count("\n", 0, offset) + 1, offset - source.rfind("\n", 0, offset)
+
+
+def _too_deep(tree: nodes.Node) -> nodes.Node | None:
+    """The first node found nested deeper than `MAX_NESTING` (an iterative walk)."""
+    todo: list[tuple[nodes.Node, int]] = [(tree, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_NESTING:
+            return node
+        todo.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return None
+
+
+_TOO_DEEP: Final = (f"the template nests deeper than {MAX_NESTING} levels (brackets, operators, "
+                    "filters and tags inside one another)")
+
+
+class LimitedEnvironment(SandboxedEnvironment):
+    """jinja2's sandbox, with every limit of this module (see its docstring)."""
+
+    intercepted_binops = frozenset({"**", "*", "%", "+"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        for name, f in list(self.filters.items()):  # jinja2's own filters; ours check for
+            self.filters[name] = _limited_filter(name, f)  # themselves
+        self.filters[_LOOP_FILTER] = _loop_items
+        del self.globals["lipsum"]  # lipsum(n) writes n paragraphs: no use in a script
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        found = _nesting(source)
+        if found is not None:
+            line, col = _position(source, found[0])
+            raise TemplateTooComplex(_TOO_DEEP, line, col)
+        try:
+            tree = super()._parse(source, name, filename)
+        except RecursionError:
+            raise TemplateTooComplex(_TOO_DEEP, 1) from None
+        deep = _too_deep(tree)
+        if deep is not None:
+            raise TemplateTooComplex(_TOO_DEEP, deep.lineno)
+        for loop in tree.find_all(nodes.For):  # every loop counts its items
+            loop.iter = nodes.Filter(loop.iter, _LOOP_FILTER, [], [], None, None,
+                                     lineno=loop.lineno)
+        return tree
+
+    def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
+                  defer_init: bool = False) -> str:
+        try:
+            return super()._generate(source, name, filename, defer_init)
+        except RecursionError:
+            raise TemplateTooComplex(_TOO_DEEP, 1) from None
+
+    def _compile(self, source: str, filename: str) -> Any:
+        try:
+            return super()._compile(source, filename)
+        except (RecursionError, MemoryError):
+            raise TemplateTooComplex(_TOO_DEEP, 1) from None
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _check_binop(operator, left, right)
+        return _check_result(self.binop_table[operator](left, right))
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        _budget(context).check()
+        _check_args(args, kwargs)
+        _estimate_call(obj, args)
+        return _check_result(super().call(context, obj, *args, **kwargs))
+
+
 def _environment(locale: str) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                               keep_trailing_newline=False, trim_blocks=True,
-                               lstrip_blocks=True)
+    env = LimitedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                             keep_trailing_newline=False, trim_blocks=True,
+                             lstrip_blocks=True)
     env.filters.update(_filters(locale))
     # the agent's actions are in English whatever the script's locale; `compile_bundle` renames
     # their filters to these, so that a script and its actions render in one go
@@ -146,16 +511,28 @@ def template_variables(env: SandboxedEnvironment, text: str) -> frozenset[str]:
 
 def localize(variables: Mapping[str, Any], tz: _dt.tzinfo) -> dict[str, Any]:
     """The variables with every time shown in the complaint's UTC offset."""
-    return {k: (v.astimezone(tz) if isinstance(v, _dt.datetime) else v)
+    return {k: (_in_zone(v, tz) if isinstance(v, _dt.datetime) else v)
             for k, v in variables.items()}
+
+
+def _in_zone(value: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:
+    """`value` in `tz`; at the edge of the calendar, where that offset would leave it, the
+    same instant in its own offset."""
+    try:
+        return value.astimezone(tz)
+    except (OverflowError, ValueError):
+        return value
 
 
 def compile_template(env: SandboxedEnvironment, text: str | nodes.Template) -> jinja2.Template:
     """Compile once (a text, or a template jinja2 already parsed); the template's globals
     become a plain dict (jinja2 keeps a ChainMap that every render would otherwise iterate to
     build its context)."""
-    template = env.from_string(text)
+    tree = env.parse(text) if isinstance(text, str) else text
+    template = env.from_string(tree)
     template.globals = dict(template.globals)
+    # whether its output must be counted as it is produced (see `render_template`)
+    setattr(template, _HAS_LOOPS, any(True for _ in tree.find_all(nodes.For)))
     return template
 
 
@@ -188,15 +565,40 @@ def compile_bundle(env: SandboxedEnvironment, script: str, actions: Sequence[str
     for part in parts[1:]:
         body.append(nodes.Output([nodes.TemplateData(separator)]))
         body.extend(part.body)
-    return compile_template(env, nodes.Template(body, lineno=1))
+    try:
+        return compile_template(env, nodes.Template(body, lineno=1))
+    except jinja2.TemplateSyntaxError:
+        return None
 
 
-def render_template(template: jinja2.Template, variables: dict[str, Any]) -> str:
+def render_template(template: jinja2.Template, variables: dict[str, Any],
+                    budget: RenderBudget | None = None) -> str:
     """`template.render(variables)` without merging the environment's globals on every call
     (the scripts use none of them): jinja2 documents `new_context(vars, shared=True)` for a
-    context whose variables are used as they are. Sandbox and strict undefined still apply."""
+    context whose variables are used as they are. Sandbox and strict undefined still apply,
+    and so do the limits: the output is counted as it is produced, and the budget (a new one
+    unless given) bounds the render's time and loops. Raises what the template raises, or
+    `TemplateLimitError`."""
     context = template.new_context(variables, shared=True)
-    return str(template.environment.concat(template.root_render_func(context)))
+    if budget is not None:  # else the first call or loop that needs one starts it
+        setattr(context, _BUDGET, budget)
+    if getattr(template, _HAS_LOOPS, True):  # the output is counted as it grows
+        parts = []
+        size = 0
+        for chunk in template.root_render_func(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise _output_too_long()
+            parts.append(chunk)
+    else:  # without loops, as many parts as the template has outputs, each bounded already
+        parts = list(template.root_render_func(context))
+        if sum(map(len, parts)) > MAX_OUTPUT:
+            raise _output_too_long()
+    return "".join(parts)
+
+
+def _output_too_long() -> TemplateLimitError:
+    return TemplateLimitError(f"the text rendered is longer than {MAX_OUTPUT} characters")
 
 
 def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: ScriptBook) -> None:
@@ -230,6 +632,13 @@ def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: Scrip
                 block = pos.styles.get((*f.path, locale)) in ("|", ">")
                 starts[locale] = Location(loc.file, loc.line + 1, 1) if block \
                     else pos.text_origin((*f.path, locale))
+            except TemplateTooComplex as exc:
+                origin = pos.text_origin((*f.path, locale))
+                problems.append(Problem(
+                    Location(origin.file, origin.line + exc.lineno - 1,
+                             origin.col + max(exc.column, 1) - 1), "script_too_complex",
+                    f"script {sid!r} ({locale}): {exc.message}",
+                    hint="compute the value in the outcome's `values:` and show it plainly"))
             except jinja2.TemplateSyntaxError as exc:
                 loc = pos.of((*f.path, locale))
                 block = pos.styles.get((*f.path, locale)) in ("|", ">")

@@ -8,6 +8,7 @@ with it.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from typing import Any
 
 from diagtree._expr_ast import (
@@ -110,15 +111,15 @@ def _arith(node: Arith, facts: dict[str, Any]) -> Any:
         return UNKNOWN
     if left is None or right is None:
         return None
-    if node.op == "+":
-        return left + right
-    if node.op == "-":
-        return left - right
-    if node.op == "*":
-        return left * right
-    if right == 0:
-        return None
-    return left / right
+    if node.op != "/" or right != 0:
+        try:  # arithmetic with no value (beyond any float) is unknown
+            return _OPERATORS[node.op](left, right)
+        except OverflowError:
+            return UNKNOWN
+    return None
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
 def _call(node: Call, facts: dict[str, Any]) -> Any:

@@ -761,8 +761,8 @@ scripts:
     "script_too_complex": CodeDoc(
         "catalog, scripts, policy", "A script or an action nests deeper than 30 levels "
                                     "(brackets, unary operators, filters, `+` chains and tags "
-                                    "inside one another): deeper would exhaust the template "
-                                    "compiler's stack.",
+                                    "inside one another: deeper would exhaust the template "
+                                    "compiler's stack), or has more than 1000 parts.",
         "Compute the value in the outcome's `values:` (a condition-language expression) and "
         "show it plainly in the script.",
         Example(_files(("more_scripts.yaml", f"""\

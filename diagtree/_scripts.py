@@ -41,9 +41,9 @@ from ._fields import Fields
 from ._taxonomy import LOCALES
 from ._yaml import Positions
 
-__all__ = ["MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT", "RENDER_BUDGET_S",
-           "RenderBudget", "ScriptBook", "TemplateLimitError", "TemplateTooComplex",
-           "read_scripts"]
+__all__ = ["MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT", "MAX_PARTS",
+           "RENDER_BUDGET_S", "RenderBudget", "ScriptBook", "TemplateLimitError",
+           "TemplateTooComplex", "read_scripts"]
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
@@ -116,6 +116,10 @@ _EN_FILTERS: Final = frozenset(_filters("en"))
 #: (jinja2's parser and compiler recurse once per level or more: deeper text would exhaust
 #: Python's stack). Checked when the template loads; a deeper one is a located problem.
 MAX_NESTING: Final = 30
+#: How many parts (jinja2 nodes: texts, variables, operators, filters, tags) one template may
+#: have: what one output statement can join at once is bounded by this times `MAX_OUTPUT`.
+#: The largest shipped script has 64.
+MAX_PARTS: Final = 1000
 #: The most characters one render may produce, and the longest string or list a template may
 #: build (by `*`, `+`, `%`, a filter or a method).
 MAX_OUTPUT: Final = 20_000
@@ -275,6 +279,8 @@ def _limited_filter(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
                            (value,))
         elif isinstance(value, str) and name == "replace" and len(args) > skip + 2:
             _estimate_call(value.replace, args[skip + 1:skip + 3])
+        elif isinstance(value, str) and name == "format":  # `value % args`
+            _check_binop("%", value, tuple(args[skip + 1:]))
         return _check_result(f(*args, **kwargs))
 
     return limited
@@ -379,19 +385,26 @@ def _position(source: str, offset: int) -> tuple[int, int]:
     return source.count("\n", 0, offset) + 1, offset - source.rfind("\n", 0, offset)
 
 
-def _too_deep(tree: nodes.Node) -> nodes.Node | None:
-    """The first node found nested deeper than `MAX_NESTING` (an iterative walk)."""
+def _too_complex(tree: nodes.Node) -> TemplateTooComplex | None:
+    """Why the parsed template is refused, at the first node over a limit: nested deeper than
+    `MAX_NESTING`, or more than `MAX_PARTS` nodes (an iterative walk)."""
     todo: list[tuple[nodes.Node, int]] = [(tree, 0)]
+    count = 0
     while todo:
         node, depth = todo.pop()
+        count += 1
         if depth > MAX_NESTING:
-            return node
+            return TemplateTooComplex(_TOO_DEEP, node.lineno)
+        if count > MAX_PARTS:
+            return TemplateTooComplex(_TOO_BIG, node.lineno)
         todo.extend((child, depth + 1) for child in node.iter_child_nodes())
     return None
 
 
 _TOO_DEEP: Final = (f"the template nests deeper than {MAX_NESTING} levels (brackets, operators, "
                     "filters and tags inside one another)")
+_TOO_BIG: Final = (f"the template has more than {MAX_PARTS} parts (texts, variables, operators, "
+                   "filters and tags)")
 
 
 class LimitedEnvironment(SandboxedEnvironment):
@@ -415,9 +428,9 @@ class LimitedEnvironment(SandboxedEnvironment):
             tree = super()._parse(source, name, filename)
         except RecursionError:
             raise TemplateTooComplex(_TOO_DEEP, 1) from None
-        deep = _too_deep(tree)
-        if deep is not None:
-            raise TemplateTooComplex(_TOO_DEEP, deep.lineno)
+        refused = _too_complex(tree)
+        if refused is not None:
+            raise refused
         for loop in tree.find_all(nodes.For):  # every loop counts its items
             loop.iter = nodes.Filter(loop.iter, _LOOP_FILTER, [], [], None, None,
                                      lineno=loop.lineno)

@@ -29,6 +29,7 @@ from diagtree._scripts import (
     MAX_LOOP_ITEMS,
     MAX_NESTING,
     MAX_OUTPUT,
+    MAX_PARTS,
     RENDER_BUDGET_S,
     ScriptBook,
     TemplateLimitError,
@@ -138,6 +139,15 @@ def test_every_way_of_nesting_deep_is_refused(text: str) -> None:
     assert caught.value.lineno >= 1
 
 
+def test_a_template_of_too_many_parts_is_refused() -> None:
+    # one output joins all its parts at once: 1200 copies of a 20,000-character variable
+    # would be built (24 million characters) before the output is counted
+    env = ScriptBook().env("en")
+    with pytest.raises(TemplateTooComplex, match=f"more than {MAX_PARTS} parts"):
+        compile_template(env, "{{ " + " ~ ".join(["x"] * 1200) + " }}")
+    compile_template(env, "{{ " + " ~ ".join(["x"] * 400) + " }}")
+
+
 def test_nesting_at_the_limit_still_loads() -> None:
     env = ScriptBook().env("en")
     text = "{{ " + "(" * (MAX_NESTING - 1) + "1" + ")" * (MAX_NESTING - 1) + " }}"
@@ -184,6 +194,7 @@ def test_small_arithmetic_still_works() -> None:
     "{{ [1] * 10**9 }}",
     "{{ s + s }}",
     "{{ '%0999999999d' % 1 }}",
+    "{{ '%0999999999d' | format(1) }}",
     "{{ '%*d' % (10**9, 1) }}",
     "{{ 'a'.ljust(10**9) }}",
     "{{ 'a' | center(10**9) }}",

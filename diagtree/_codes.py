@@ -771,6 +771,14 @@ scripts:
     zh-CN: 非常抱歉。{{{{ {"(" * 31}1{")" * 31} }}}}
     en: I am sorry.
 """)))),
+    "policy_out_of_range": CodeDoc(
+        "catalog, scripts, policy", "A feedback time (`within_hours`, `every_hours`) is not "
+                                    "between 0 and 8784 hours (a leap year), or an authority "
+                                    "limit is not between 0 and 10^12 CNY (a huge or infinite "
+                                    "number would overflow the deadlines computed from it).",
+        "Write the time in hours and the limit in CNY, as the taxonomy gives them.",
+        Example(_files(("policy.yaml", EXAMPLE_CONTEXT["policy.yaml"].replace(
+            "normal: {within_hours: 48,", "normal: {within_hours: 1.0e+999,"))))),
     "duplicate_policy": CodeDoc(
         "catalog, scripts, policy", "More than one file starts with `policy:`.",
         "Keep one policy file.",

@@ -28,7 +28,7 @@ VIP), and the trace says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from ._errors import Problem
 from ._expr import Expression, compile_expression
@@ -62,6 +62,28 @@ class Policy:
     limits: dict[str, float]
     above: str
     file: str
+
+
+#: the longest feedback time or interval: a (leap) year, in hours
+MAX_FEEDBACK_HOURS: Final = 366 * 24
+#: the largest authority limit, in CNY
+MAX_AUTHORITY: Final = 1e12
+
+
+def _in_range(f: Fields, key: str, most: float, unit: str, *,
+              required: bool = False) -> float | None:
+    """The number at `key`, if it is between 0 and `most` (a located `policy_out_of_range`
+    otherwise: a huge or non-finite number would overflow the dates and amounts computed from
+    it, a negative one means nothing)."""
+    value = f.raw(key)
+    if isinstance(value, int | float) and not isinstance(value, bool) \
+            and not 0 <= value <= most:  # (NaN is refused too; a huge int compares exactly)
+        shown = "a huge number" if isinstance(value, int) and value.bit_length() > 64 \
+            else repr(value)
+        f.error((*f.path, key), "policy_out_of_range",
+                f"`{key}` is {shown}; it must be between 0 and {most:g} {unit}")
+        return None
+    return f.number(key, required=required)
 
 
 def read_policy(data: Any, pos: Positions, schema: FactSchema,
@@ -99,17 +121,18 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
         if not g.ok:
             continue
         g.only(("within_hours", "every_hours", "kind"))
-        hours = g.number("within_hours", required=True)
+        hours = _in_range(g, "within_hours", MAX_FEEDBACK_HOURS, "hours", required=True)
         kind = g.string("kind", default="progress", choices=("result", "progress")) or "progress"
+        every = _in_range(g, "every_hours", MAX_FEEDBACK_HOURS, "hours")
         if hours is not None:
-            feedback[grade] = Feedback(hours, kind, g.number("every_hours"))
+            feedback[grade] = Feedback(hours, kind, every)
     ff.only(GRADES)
     af = pf.child("authority", "`authority`")
     af.only(("limits", "above"))
     lf = af.child("limits", "`authority.limits`")
     limits = {}
     for role in ("agent", "supervisor"):
-        amount = lf.number(role, required=True)
+        amount = _in_range(lf, role, MAX_AUTHORITY, "CNY", required=True)
         if amount is not None:
             limits[role] = amount
     lf.only(("agent", "supervisor"))

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import diagtree_adapters as ad
-from diagtree import Engine
+from diagtree import AuthoringError, Engine
 from diagtree._codes import EXAMPLE_CONTEXT
 from diagtree._errors import Location
 from diagtree._expr import compile_expression
@@ -162,6 +162,29 @@ def test_a_check_whose_arithmetic_overflows_is_unknown_on_both_walkers(tmp_path:
         d = with_fallback.diagnose(COMPLAINT, locale="en", trace=trace)
         assert d.cause == "service.staff_conduct"
         assert any("arithmetic" in n for n in d.notes), d.notes
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("normal: {within_hours: 48,", "normal: {within_hours: " + "9" * 400 + ","),  # float() raised
+    ("normal: {within_hours: 48,", "normal: {within_hours: .inf,"),  # timedelta() raised
+    ("major: {within_hours: 6, every_hours: 6}", "major: {within_hours: 6, every_hours: .nan}"),
+    ("escalated: {within_hours: 24}", "escalated: {within_hours: -24}"),
+    ("limits: {agent: 50,", "limits: {agent: 1.0e+300,"),
+])
+def test_policy_numbers_out_of_range_are_located_problems(tmp_path: Path, old: str,
+                                                          new: str) -> None:
+    files = dict(EXAMPLE_CONTEXT)
+    assert old in files["policy.yaml"]
+    files["policy.yaml"] = files["policy.yaml"].replace(old, new)
+    files["tree.yaml"] = TREE.replace("CHECK", "true").replace("ON_UNKNOWN", "")
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(AuthoringError) as caught:
+        Engine(tmp_path, sources=ad.mock_sources(ad.records_from_mapping({})))
+    problems = [p for p in caught.value.problems if p.code == "policy_out_of_range"]
+    assert len(problems) == 1, caught.value.problems
+    line = files["policy.yaml"].splitlines()[problems[0].location.line - 1]
+    assert new.rsplit(": ", maxsplit=1)[-1].rstrip(",}") in line
 
 
 def test_the_store_key_of_the_notes_is_not_a_fact_name() -> None:

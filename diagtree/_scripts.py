@@ -590,9 +590,9 @@ def render_template(template: jinja2.Template, variables: dict[str, Any],
     """`template.render(variables)` without merging the environment's globals on every call
     (the scripts use none of them): jinja2 documents `new_context(vars, shared=True)` for a
     context whose variables are used as they are. Sandbox and strict undefined still apply,
-    and so do the limits: the output is counted as it is produced, and the budget (a new one
-    unless given) bounds the render's time and loops. Raises what the template raises, or
-    `TemplateLimitError`."""
+    and so do the limits: the output is measured, and the budget (given, or else one started
+    by the first call or loop that needs it) bounds the render's time and loops. Raises what
+    the template raises, or `TemplateLimitError`."""
     context = template.new_context(variables, shared=True)
     if budget is not None:  # else the first call or loop that needs one starts it
         setattr(context, _BUDGET, budget)
@@ -604,11 +604,13 @@ def render_template(template: jinja2.Template, variables: dict[str, Any],
             if size > MAX_OUTPUT:
                 raise _output_too_long()
             parts.append(chunk)
-    else:  # without loops, as many parts as the template has outputs, each bounded already
-        parts = list(template.root_render_func(context))
-        if sum(map(len, parts)) > MAX_OUTPUT:
-            raise _output_too_long()
-    return "".join(parts)
+        return "".join(parts)
+    # without loops, as many parts as the template has outputs (at most MAX_PARTS), each
+    # bounded already: joined, then measured
+    text = str(template.environment.concat(template.root_render_func(context)))
+    if len(text) > MAX_OUTPUT:
+        raise _output_too_long()
+    return text
 
 
 def _output_too_long() -> TemplateLimitError:

@@ -41,8 +41,8 @@ from ._fields import Fields
 from ._taxonomy import LOCALES
 from ._yaml import Positions
 
-__all__ = ["MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT", "MAX_PARTS",
-           "RENDER_BUDGET_S", "RenderBudget", "ScriptBook", "TemplateLimitError",
+__all__ = ["MAX_CALL_DEPTH", "MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT",
+           "MAX_PARTS", "RENDER_BUDGET_S", "RenderBudget", "ScriptBook", "TemplateLimitError",
            "TemplateTooComplex", "read_scripts"]
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -125,6 +125,9 @@ MAX_PARTS: Final = 1000
 MAX_OUTPUT: Final = 20_000
 #: The largest integer (in bits) a template's arithmetic may compute: about 77 decimal digits.
 MAX_INT_BITS: Final = 256
+#: How deep calls may nest (a macro calling a macro…): well before Python's own recursion
+#: limit, which a template would otherwise reach slowly.
+MAX_CALL_DEPTH: Final = 30
 #: The most loop iterations (all loops together) one render may run.
 MAX_LOOP_ITEMS: Final = 10_000
 #: The time one render (a script and its actions) may take, in seconds.
@@ -147,11 +150,12 @@ class TemplateLimitError(jinja2.TemplateRuntimeError):
 class RenderBudget:
     """The time and loop iterations left to the renders of one diagnosis."""
 
-    __slots__ = ("deadline", "loops")
+    __slots__ = ("deadline", "depth", "loops")
 
     def __init__(self, seconds: float = RENDER_BUDGET_S) -> None:
         self.deadline = time.perf_counter() + seconds
         self.loops = 0
+        self.depth = 0  # calls in progress (a macro calling itself nests them)
 
     def check(self) -> None:
         if time.perf_counter() > self.deadline:
@@ -454,10 +458,18 @@ class LimitedEnvironment(SandboxedEnvironment):
         return _check_result(self.binop_table[operator](left, right))
 
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
-        _budget(context).check()
+        budget = _budget(context)
+        budget.check()
         _check_args(args, kwargs)
         _estimate_call(obj, args)
-        return _check_result(super().call(context, obj, *args, **kwargs))
+        if budget.depth >= MAX_CALL_DEPTH:
+            raise TemplateLimitError(f"calls nest deeper than {MAX_CALL_DEPTH} (a macro "
+                                     "calling itself?)")
+        budget.depth += 1
+        try:
+            return _check_result(super().call(context, obj, *args, **kwargs))
+        finally:
+            budget.depth -= 1
 
 
 def _environment(locale: str) -> SandboxedEnvironment:

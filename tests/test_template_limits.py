@@ -385,7 +385,7 @@ def _fuzz_engine() -> Engine:
     return _engine(Path(_FUZZ_FOLDER.name), "Sorry.")
 
 
-@fuzz(100)
+@fuzz(60)
 @given(template_texts())
 def test_fuzzed_templates_load_as_problems_and_render_as_notes(text: str) -> None:
     problems: list[Problem] = []

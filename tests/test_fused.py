@@ -42,8 +42,8 @@ def _value(spec: FactSpec) -> Any:
     kind = spec.type.kind
     if kind == "bool":
         return st.booleans()
-    if kind == "int":
-        return st.integers(-3, 5)
+    if kind == "int":  # 10**400: beyond any float, compared with the literals all the same
+        return st.integers(-3, 5) | st.just(10**400)
     if kind == "number":
         return st.sampled_from([-120, -110, -110.0, -90.5, 0, 0.85, 0.9])
     if kind == "enum":

@@ -226,26 +226,35 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
         raise _too_long(f"`{operator}`", len(left) + len(right))
 
 
-def _check_args(args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
-    """Refuse a call given a size (an int) or a text over the output limit: `center(10**9)`,
-    `'x'.ljust(…)`, `range(…)`; and big ints, which only lead to bigger ones."""
+def _check_args(args: Sequence[Any], kwargs: Mapping[str, Any], *, sizes: bool) -> None:
+    """Refuse a call given a text (or list) longer than the output limit — a template could
+    otherwise grow one by passing it on: a macro calling itself with `s ~ s` — and, when the
+    ints are `sizes` (`center`, `ljust`…), an int beyond it."""
     for value in (*args, *kwargs.values()):
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_OUTPUT:
-            shown = value if value.bit_length() < 64 else "a huge number"
-            raise TemplateLimitError(f"a function was given {shown}; sizes and counts are "
-                                     f"limited to {MAX_OUTPUT}")
         if _size(value) > MAX_OUTPUT:
             raise _too_long("an argument", _size(value))
+        if sizes and isinstance(value, int) and abs(value) > MAX_OUTPUT:
+            shown = value if value.bit_length() < 64 else "a huge number"
+            raise TemplateLimitError(f"a width or count of {shown}; the limit is {MAX_OUTPUT}")
 
 
-def _estimate_call(obj: Any, args: Sequence[Any]) -> None:
+#: the str methods whose int arguments are the width of what they build
+_WIDTH_METHODS: Final = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+#: jinja2's filters whose int arguments are a width or a count of what they build
+_SIZE_FILTERS: Final = frozenset({"center", "indent", "batch", "slice", "wordwrap"})
+_FORMAT_FIELD: Final = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")
+
+
+def _estimate_call(obj: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
     """The methods that build a string much longer than their inputs: refuse before calling."""
     obj = getattr(obj, "__wrapped__", obj)  # the sandbox wraps str.format in a function
     owner = getattr(obj, "__self__", None)
     if not isinstance(owner, str):
         return
     name = getattr(obj, "__name__", "")
-    if name == "replace" and len(args) >= 2 and isinstance(args[0], str) \
+    if name in _WIDTH_METHODS:
+        _check_args(args, kwargs, sizes=True)
+    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) \
             and isinstance(args[1], str):
         count = owner.count(args[0]) if args[0] else len(owner) + 1
         if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
@@ -257,9 +266,12 @@ def _estimate_call(obj: Any, args: Sequence[Any]) -> None:
         size = len(owner) * len(args[0]) + sum(_size(x) for x in args[0])
         if size > MAX_OUTPUT:
             raise _too_long("a join()", size)
-    elif name in ("format", "format_map") and any(
-            int(n) > MAX_OUTPUT for n in re.findall(r"\d+", owner)):
-        raise _too_long("a format()", MAX_OUTPUT + 1)
+    elif name in ("format", "format_map"):
+        for spec in _FORMAT_FIELD.findall(owner):  # a width in a field, or given by an argument
+            if any(int(n) > MAX_OUTPUT for n in re.findall(r"\d+", spec)):
+                raise _too_long("a format() field", MAX_OUTPUT + 1)
+            if spec.count("{") > 1:
+                _check_args(args, kwargs, sizes=True)
 
 
 def _check_result(value: Any) -> Any:
@@ -277,12 +289,12 @@ def _limited_filter(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)
     def limited(*args: Any, **kwargs: Any) -> Any:
         value = args[skip]
-        _check_args(args[skip + 1:], kwargs)
+        _check_args(args[skip + 1:], kwargs, sizes=name in _SIZE_FILTERS)
         if isinstance(value, list | tuple) and name == "join":
             _estimate_call(("" if len(args) <= skip + 1 else str(args[skip + 1])).join,
-                           (value,))
+                           (value,), {})
         elif isinstance(value, str) and name == "replace" and len(args) > skip + 2:
-            _estimate_call(value.replace, args[skip + 1:skip + 3])
+            _estimate_call(value.replace, args[skip + 1:skip + 3], {})
         elif isinstance(value, str) and name == "format":  # `value % args`
             _check_binop("%", value, tuple(args[skip + 1:]))
         return _check_result(f(*args, **kwargs))
@@ -460,8 +472,8 @@ class LimitedEnvironment(SandboxedEnvironment):
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         budget = _budget(context)
         budget.check()
-        _check_args(args, kwargs)
-        _estimate_call(obj, args)
+        _check_args(args, kwargs, sizes=False)
+        _estimate_call(obj, args, kwargs)
         if budget.depth >= MAX_CALL_DEPTH:
             raise TemplateLimitError(f"calls nest deeper than {MAX_CALL_DEPTH} (a macro "
                                      "calling itself?)")

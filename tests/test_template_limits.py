@@ -203,12 +203,24 @@ def test_small_arithmetic_still_works() -> None:
     "{{ s | replace('', s) }}",
     "{{ [s, s, s] | join }}",
     "{{ '{:>999999999}'.format(1) }}",
+    "{{ '{:>{}}'.format(1, 10**9) }}",
+    "{{ 'a'.zfill(10**9) }}",
+    "{{ [1, 2] | batch(10**9, 0) | list }}",
+    "{% macro f(t) %}{{ f(t ~ t) }}{% endmacro %}{{ f(s) }}",  # passing on a doubling text
 ])
 def test_building_a_huge_string_or_list_is_refused_before_it_is_built(text: str) -> None:
     start = time.perf_counter()
     with pytest.raises(TemplateLimitError):
         _render(text, s="x" * (MAX_OUTPUT // 2 + 1))
     assert time.perf_counter() - start < 1
+
+
+def test_ordinary_numbers_and_texts_pass_the_checks() -> None:
+    # only widths and counts are held to the output limit, not every number a template uses
+    text = ("{% macro mb(n) %}{{ '{:,}'.format(n) }} MB{% endmacro %}{{ mb(30720) }}; "
+            "{{ x | default(50000, true) }}; {{ 'Call at {}: {}'.format(20261120, 'ok') }}; "
+            "{{ 'ab'.center(6) }}; {{ 'x' * 3 ~ '%d' % 100000 }}")
+    assert _render(text, x=None) == "30,720 MB; 50000; Call at 20261120: ok;   ab  ; xxx100000"
 
 
 def test_the_output_is_bounded() -> None:
@@ -272,7 +284,7 @@ def test_hours_refuses_a_huge_number() -> None:
     "{{ 1 / 0 }}",  # ZeroDivisionError
     "{{ 1.5 ** 100000 }}",  # OverflowError
     "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",  # RecursionError
-    "{{ complaint_id | int(10**9) }}",  # a filter refusing its argument
+    "{{ complaint_id | indent(10**9) }}",  # a filter refused its argument
     "{{ 10**5000 }}",  # a number beyond the integer limit
 ])
 def test_a_script_failing_at_render_time_is_a_note(tmp_path: Path, script: str) -> None:

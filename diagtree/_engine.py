@@ -426,15 +426,12 @@ class Engine:
 
 
 def _error_text(exc: BaseException) -> str:
-    """What a render's exception says, for a note: its class, and its message when it has a
-    readable one (a RecursionError's or a MemoryError's class is the message)."""
-    try:
-        text = str(exc)
-    except Exception:
-        text = ""
-    if isinstance(exc, jinja2.TemplateError) and text:
-        return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """What a render's exception says, for a note: a template error's message, or else its
+    class and message (`describe`: bounded, never raising); subscriber numbers masked."""
+    if isinstance(exc, jinja2.TemplateError):
+        text = describe(exc)
+        return mask_text(text.partition(": ")[2] or text)
+    return mask_text(describe(exc))
 
 
 _tuple_new = tuple.__new__  # NamedTuples built without their Python-level __new__

@@ -416,3 +416,10 @@ def test_fuzzed_templates_load_as_problems_and_render_as_notes(text: str) -> Non
     d = engine.diagnose(COMPLAINT, locale="en")  # never raises
     assert time.perf_counter() - start < 4 * RENDER_BUDGET_S + 2
     assert len(d.script) <= MAX_OUTPUT
+
+
+def test_a_render_failure_note_masks_subscriber_numbers(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, "{{ ('n ' ~ complaint_id) | money }}")
+    d = engine.diagnose({**COMPLAINT, "id": "8613800000001"}, locale="en")
+    note = next(n for n in d.notes if "failed to render" in n)
+    assert "ValueError" in note and "8613800000001" not in note and "861" in note

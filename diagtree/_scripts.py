@@ -130,13 +130,15 @@ MAX_INT_BITS: Final = 256
 MAX_CALL_DEPTH: Final = 30
 #: The most loop iterations (all loops together) one render may run.
 MAX_LOOP_ITEMS: Final = 10_000
-#: The time one render (a script and its actions) may take, in seconds.
+#: The time one render may take, in seconds, from its first call or loop (a render without
+#: either is bounded by the limits above). The engine renders a script and its actions in one
+#: go, and a failed one part by part again: a hanging script costs at most twice this.
 RENDER_BUDGET_S: Final = 0.25
 
 
 class TemplateTooComplex(jinja2.TemplateSyntaxError):
-    """A template nests deeper than `MAX_NESTING`: refused when it loads. `column` is 1-based
-    (0 when it is not known)."""
+    """A template nests deeper than `MAX_NESTING` or has more than `MAX_PARTS` parts: refused
+    when it loads. `column` is 1-based (0 when it is not known)."""
 
     def __init__(self, message: str, lineno: int, column: int = 0) -> None:
         super().__init__(message, lineno)
@@ -148,7 +150,8 @@ class TemplateLimitError(jinja2.TemplateRuntimeError):
 
 
 class RenderBudget:
-    """The time and loop iterations left to the renders of one diagnosis."""
+    """What one render has used: its deadline, its loop iterations, its calls in progress
+    (`render_template` may be given one to share between renders)."""
 
     __slots__ = ("deadline", "depth", "loops")
 
@@ -169,7 +172,7 @@ _HAS_LOOPS = "_diagtree_has_loops"  # the attribute of a compiled Template: has 
 
 def _budget(context: Any) -> RenderBudget:
     budget: RenderBudget | None = getattr(context, _BUDGET, None)
-    if budget is None:  # a render that did not go through `render_template`
+    if budget is None:  # the render's first call or loop starts its budget
         budget = RenderBudget()
         setattr(context, _BUDGET, budget)
     return budget

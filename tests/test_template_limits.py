@@ -348,9 +348,9 @@ _PIECES = ["{{", "}}", "{%", "%}", "(", ")", "[", "]", "{", "}", "*", "**", "+",
            "and", "set", "=", "macro", "endmacro", "f", "loop", " ", "\n", "\udc80"]
 
 
-_OPERANDS = ["1", "9", "99999", "10", "0", "-3", "1.5", "'a'", "'%099d'", "'{:>99}'", "[1, 2]",
-             "complaint_id", "feedback_due", "reported_at", "answers", "unavailable", "grade",
-             "refund"]
+_OPERANDS = ["1", "9", "99999", "10", "0", "-3", "1.5", "1e400", "'a'", "'%099d'", "'{:>99}'",
+             "[1, 2]", "complaint_id", "feedback_due", "reported_at", "answers", "unavailable",
+             "grade", "refund"]
 _FILTERS = ["money", "hours", "datetime", "date", "time", "upper", "join", "center(99999)",
             "replace('', 'xx')", "int", "format(1)", "list", "length", "default(7)", "string"]
 _METHODS = ["get('a')", "date()", "ljust(99999)", "replace('', 'ab')", "format(7)",

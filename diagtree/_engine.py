@@ -361,9 +361,8 @@ class Engine:
                 reasons.append(reason)
                 grade_index = max(grade_index, index)
             elif result is UNKNOWN:
-                notes.append(f"grade rule {reason!r} could not be read (a source was "
-                             "unavailable, or its arithmetic had no value); taken as not "
-                             "matching")
+                notes.append(f"grade rule {reason!r} could not be read (source "
+                             "unavailable); taken as not matching")
         return GRADES[grade_index], reasons
 
     def _render_bundle(self, entry: CatalogEntry | None, locale: str,

@@ -83,7 +83,9 @@ class Problem:
         out = self.headline()
         loc = self.location
         if source_lines is not None and 0 < loc.line <= len(source_lines):
-            src = source_lines[loc.line - 1].rstrip("\n")
+            # masked like any error text (a scenario or record line may hold an MSISDN);
+            # the mask keeps every character's place, so the caret still points right
+            src = mask_text(source_lines[loc.line - 1].rstrip("\n"))
             caret_at = max(loc.col - 1, 0)
             out += f"\n    {src}\n    {' ' * caret_at}^"
         return out

@@ -332,3 +332,12 @@ def test_an_internal_walk_error_is_logged_and_noted_without_the_number(
     assert "walk of complaint P-1" in caplog.text
     texts = [caplog.text, *diagnosis.notes]
     assert not [n for t in texts for n in full_numbers_in(t, {MSISDN, IMSI})]
+
+
+def test_a_problem_quoting_a_scenario_line_masks_the_number_and_keeps_the_caret() -> None:
+    from diagtree import Location, Problem
+    line = f'    msisdn: "{MSISDN}"   extra: [1'
+    problem = Problem(Location("cases.yaml", 1, line.index("extra") + 1), "yaml_syntax", "x")
+    shown = problem.render([line]).splitlines()
+    assert MSISDN not in shown[1] and "861********01" in shown[1]
+    assert shown[1].index("extra") == shown[2].index("^")

@@ -91,8 +91,9 @@ def flag(value: Any) -> bool | None:
 def when(value: Any) -> _dt.datetime | None:
     if value is None:
         return None
-    if isinstance(value, _dt.datetime) and value.tzinfo is not None and \
-            FIRST_TIME <= value <= LAST_TIME:
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None and (
+            1 < value.year < 9999  # an aware comparison only in the calendar's end years
+            or FIRST_TIME <= value <= LAST_TIME):
         return value
     return parse_datetime(value)
 

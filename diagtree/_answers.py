@@ -18,7 +18,7 @@ from ._model import AskNode, Document
 from ._taxonomy import STANDARD_QUESTIONS, Question
 
 __all__ = ["UsedAnswers", "check_answer", "check_answers", "expected", "known_questions",
-           "parse_answer"]
+           "parse_answer", "valid_answers"]
 
 _SHOWN = 60  # characters of a rejected value shown in a message
 _BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False}
@@ -69,15 +69,32 @@ def check_answer(qid: object, value: object, questions: Mapping[str, Question],
     return question
 
 
+def valid_answers(questions: Mapping[str, Question]) -> frozenset[tuple[str, object, type]]:
+    """Every valid answer as (question id, answer, the answer's type): a whole mapping of
+    answers is then checked by one set look-up per answer. The type is part of the key, so
+    that 1 or 0 never pass for True or False (they are equal and hash alike)."""
+    return frozenset(
+        (qid, value, type(value)) for qid, q in questions.items()
+        for value in ((True, False) if q.type == "bool" else q.options))
+
+
 def check_answers(answers: object, questions: Mapping[str, Question],
-                  field: str = "answers") -> dict[str, bool | str]:
-    """Check a mapping of answers (question id → answer); return it as a plain dict."""
+                  field: str = "answers",
+                  valid: frozenset[tuple[str, object, type]] | None = None,
+                  ) -> dict[str, bool | str]:
+    """Check a mapping of answers (question id → answer); return it as a plain dict. With
+    `valid` (`valid_answers(questions)`), an answer found there needs no further check."""
     if not isinstance(answers, Mapping):
         raise ComplaintError(field, "expected a mapping of question ids to answers, got "
                              f"{type(answers).__name__}")
     out: dict[str, bool | str] = {}
     for qid, value in answers.items():
-        check_answer(qid, value, questions, field)
+        try:
+            known = valid is not None and (qid, value, type(value)) in valid
+        except TypeError:  # an unhashable id or answer: the full check names it
+            known = False
+        if not known:
+            check_answer(qid, value, questions, field)
         out[qid] = value
     return out
 

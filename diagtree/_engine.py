@@ -23,7 +23,7 @@ from typing import Any
 
 import jinja2
 
-from ._answers import UsedAnswers, check_answers, known_questions
+from ._answers import UsedAnswers, check_answers, known_questions, valid_answers
 from ._catalog import CatalogEntry
 from ._compile import CompiledTree, Step
 from ._complaint import Complaint, check_region, parse_complaint
@@ -119,6 +119,7 @@ class Engine:
         self.questions: dict[str, Question] = known_questions(
             [d for docs in history.versions.values() for d in docs] if history is not None
             else self.library.documents.values())
+        self._valid_answers = valid_answers(self.questions)
 
     # -- public ----------------------------------------------------------------------------
     def tree_for(self, symptom: str, at: _dt.datetime | None = None) -> CompiledTree | None:
@@ -157,7 +158,7 @@ class Engine:
         if answers is None or (type(answers) is dict and not answers):
             checked = _NO_ANSWERS  # the hot path: nothing to check
         else:
-            checked = check_answers(answers, self.questions)
+            checked = check_answers(answers, self.questions, valid=self._valid_answers)
         store = FactStore(complaint, complaint_facts(complaint), source_set, checked,
                           interactive)
         store.tree = self.tree_for(complaint.type, complaint.reported_at)

@@ -68,6 +68,14 @@ class FlatTree:
     def id(self) -> str:
         return self.document.id
 
+    def resolve(self, target: str) -> str:
+        """The node an edge really leads to (the jumps left by sub-tree inlining skipped)."""
+        seen: set[str] = set()
+        while isinstance(node := self.nodes.get(target), Jump) and target not in seen:
+            seen.add(target)
+            target = node.to.target
+        return target
+
 
 def _graph_of(nodes: Mapping[str, FlatNode]) -> Any:
     g = nx.DiGraph()

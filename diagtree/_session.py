@@ -29,7 +29,7 @@ from ._answers import UsedAnswers, check_answer
 from ._complaint import Complaint, parse_complaint
 from ._diagnosis import Diagnosis
 from ._errors import ComplaintError, SessionStateError, did_you_mean
-from ._graph import FlatTree, Jump
+from ._graph import FlatTree
 from ._model import AskNode, OutcomeNode
 from ._taxonomy import LOCALES, Question
 
@@ -256,20 +256,12 @@ def _label(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _target(flat: FlatTree, target: str) -> str:
-    seen: set[str] = set()
-    while isinstance(node := flat.nodes.get(target), Jump) and target not in seen:
-        seen.add(target)
-        target = node.to.target
-    return target
-
-
 def _pending(flat: FlatTree, end: Step, visited: list[Any]) -> Pending:
     node = flat.nodes.get(end.id)
     assert isinstance(node, AskNode) and end.question is not None
     branches = []
     for value, edge in node.cases:
-        nxt = _target(flat, edge.target)
+        nxt = flat.resolve(edge.target)
         after = flat.nodes.get(nxt)
         branches.append((_label(value), nxt,
                          after.cause if isinstance(after, OutcomeNode) else None))

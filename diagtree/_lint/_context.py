@@ -17,7 +17,7 @@ from pathlib import Path
 from diagtree._compile import CompiledTree
 from diagtree._errors import Location, Problem
 from diagtree._facts import FactSchema
-from diagtree._graph import FlatTree, Jump
+from diagtree._graph import FlatTree
 from diagtree._library import Library
 from diagtree._lint._suppress import Suppression
 from diagtree._model import Document, OutcomeNode
@@ -84,11 +84,7 @@ class LintContext:
 
 def resolve(flat: FlatTree, target: str) -> str:
     """The node a flat edge really leads to (jumps left by sub-tree inlining skipped)."""
-    seen: set[str] = set()
-    while isinstance(node := flat.nodes.get(target), Jump) and target not in seen:
-        seen.add(target)
-        target = node.to.target
-    return target
+    return flat.resolve(target)
 
 
 def same_result(a: object, b: object, a_id: str, b_id: str) -> bool:

@@ -578,18 +578,19 @@ def compile_template(env: SandboxedEnvironment, text: str | nodes.Template) -> j
 
 
 _EN_PREFIX = "en_"
-#: nodes that would let one part of a bundle change what another part sees
-_SCOPED = (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.CallBlock, nodes.Import,
-           nodes.FromImport, nodes.Include, nodes.Extends, nodes.Block)
+#: nodes that would let one part of a bundle change what another part sees (a `{% set %}`
+#: cannot: each part is a scope of its own in the bundle)
+_SCOPED = (nodes.Macro, nodes.CallBlock, nodes.Import, nodes.FromImport, nodes.Include,
+           nodes.Extends, nodes.Block)
 
 
 def compile_bundle(env: SandboxedEnvironment, script: str, actions: Sequence[str],
                    separator: str) -> jinja2.Template | None:
     """One template rendering a script (in `env`'s locale) and then each action (with the
     English filters), `separator` between them: one context and one render instead of one
-    per part, with each part's text exactly as rendered alone. None when a part sets
-    variables, defines macros or includes others (parts could then see each other's), or
-    cannot be parsed: render the parts one by one."""
+    per part, with each part's text exactly as rendered alone: each part is a scope of its
+    own, so what one sets (`{% set %}`) the next does not see. None when a part defines macros
+    or includes others, or cannot be parsed: render the parts one by one."""
     try:
         parts = [env.parse(script)]
         for text in actions:
@@ -602,10 +603,10 @@ def compile_bundle(env: SandboxedEnvironment, script: str, actions: Sequence[str
         return None
     if any(True for part in parts for _ in part.find_all(_SCOPED)):
         return None
-    body: list[nodes.Node] = list(parts[0].body)
+    body: list[nodes.Node] = [nodes.Scope(parts[0].body)]
     for part in parts[1:]:
         body.append(nodes.Output([nodes.TemplateData(separator)]))
-        body.extend(part.body)
+        body.append(nodes.Scope(part.body))
     try:
         return compile_template(env, nodes.Template(body, lineno=1))
     except jinja2.TemplateSyntaxError:

@@ -74,10 +74,16 @@ def test_bundled_rendering_equals_rendering_one_by_one() -> None:
     assert sum(bundle is not None for bundle in bundled._bundles.values()) >= 20
 
 
-def test_a_bundle_is_not_made_of_parts_that_could_see_each_other() -> None:
+def test_a_bundles_parts_cannot_see_each_other() -> None:
     from diagtree._scripts import compile_bundle
     env = Engine(sources=ad.mock_sources(demo.demo_records())).library.scripts.env("zh-CN")
-    assert compile_bundle(env, "{% set x = 1 %}hi", ["{{ x }}"], "\x1e") is None
+    # what the script sets stays in the script: the action reads the diagnosis's own x
+    scoped = compile_bundle(env, "{% set x = 1 %}{{ x }}", ["{{ x }}", "{% set x = 3 %}{{ x }}",
+                                                           "{{ x }}"], "\x1e")
+    assert scoped is not None
+    assert scoped.render(x=2).split("\x1e") == ["1", "2", "3", "2"]
+    # a macro or an include could reach across parts: those render one by one
+    assert compile_bundle(env, "{% macro m() %}x{% endmacro %}hi", ["{{ 1 }}"], "\x1e") is None
     both = compile_bundle(env, "{{ due | datetime }}", ["{{ due | datetime }}"], "\x1e")
     assert both is not None
     import datetime as dt

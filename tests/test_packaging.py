@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,9 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
-                    "--no-build-isolation", "-q", "-w", str(out)], check=True,
-                   capture_output=True, text=True)
+    # built from a copy: workers building at once would share the checkout's build/ folder
+    src = tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md", "diagtree", "adapters", "trees"):
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(path, src / name)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps",
+                            "--no-build-isolation", "-q", "-w", str(out)],
+                           capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr[-3000:]
     return next(out.glob("diagtree-*.whl"))
 
 
@@ -31,6 +41,11 @@ def test_wheel_holds_namespaced_packages_and_their_data(wheel: Path) -> None:
     assert any(n.startswith("diagtree_trees/scenarios/") for n in names)
     assert any(n.startswith("diagtree_adapters/demo/data/") for n in names)
     assert "diagtree/py.typed" in names
+    # every package folder of the source tree is in the wheel (pyproject lists them by hand)
+    for top, installed in (("diagtree", "diagtree"), ("adapters", "diagtree_adapters")):
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.relative_to(ROOT / top).as_posix()
+            assert f"{installed}/{rel}" in names, f"{installed}/{rel}: add it to pyproject packages"
 
 
 def test_installed_wheel_runs_the_shipped_scenarios(wheel: Path, tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Tools for tree authors on the checked model: fmt, diff, JSON Schema, problem codes."""

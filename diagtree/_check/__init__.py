@@ -1,0 +1,1 @@
+"""Stage 2, check: read and check every knowledge file → a checked, not yet compiled, library."""

@@ -1,0 +1,1 @@
+"""Stage 5, conclude: apply the policy (grade, deadline, authority), render the script."""

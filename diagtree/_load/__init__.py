@@ -1,0 +1,1 @@
+"""Stage 1, load: knowledge files → YAML data with the position of every node."""

@@ -1,0 +1,1 @@
+"""Tool: pictures of trees (graph model, layout, HTML, DOT, Mermaid)."""

@@ -1,0 +1,1 @@
+"""Tool: the scenario runner and branch coverage, the test runner as a product."""

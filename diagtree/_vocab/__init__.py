@@ -1,0 +1,1 @@
+"""The vocabulary below every stage: taxonomy, fact types, the complaint. No I/O."""

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ._errors import ComplaintError, did_you_mean
+from diagtree._errors import ComplaintError, did_you_mean
 
 __all__ = ["SYMPTOMS", "Complaint", "HistoryEntry", "Location", "Subject", "parse_complaint"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from ._complaint import SYMPTOMS
+from diagtree._complaint import SYMPTOMS
 
 __all__ = [
     "CATEGORIES",

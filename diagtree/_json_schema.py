@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from diagtree._complaint import _KEYS as _COMPLAINT_FIELDS
-from diagtree._complaint import _MSISDN, _SUBJECT_KEYS, CHANNELS, LOCATED_SYMPTOMS, ROLES
+from diagtree._complaint import _MSISDN, _SUBJECT_KEYS
 from diagtree._complaint_facts import POLICY_FACTS
 from diagtree._expr import compile_expression
 from diagtree._facts import FactSchema, FactSpec
@@ -54,10 +54,13 @@ from diagtree._scenarios import CASE_KEYS, COMPLAINT_KEYS, EXPECT_KEYS, SOURCE_N
 from diagtree._taxonomy import (
     CATEGORIES,
     CAUSES,
+    CHANNELS,
     DEPARTMENTS,
     GRADES,
     LOCALES,
+    LOCATED_SYMPTOMS,
     RESOLUTIONS,
+    ROLES,
     STANDARD_QUESTIONS,
     SYMPTOMS,
 )

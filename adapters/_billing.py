@@ -31,8 +31,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
-from diagtree._complaint import Complaint
-from diagtree._facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
+from diagtree._vocab.complaint import Complaint
+from diagtree._vocab.facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
 
 from ._backends import BillingBackend
 from ._lazy import FactGroups, Facts

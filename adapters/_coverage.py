@@ -27,8 +27,8 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from diagtree._complaint import Complaint
-from diagtree._facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
+from diagtree._vocab.complaint import Complaint
+from diagtree._vocab.facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
 
 from ._backends import CoverageBackend
 from ._geo import EPSILON_M, Origin

@@ -20,8 +20,8 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from diagtree._complaint import Complaint
-from diagtree._facts import BOOL, DATE, DATETIME, STRING, FactSpec, FactType
+from diagtree._vocab.complaint import Complaint
+from diagtree._vocab.facts import BOOL, DATE, DATETIME, STRING, FactSpec, FactType
 
 from ._backends import HlrBackend
 from ._lazy import FactGroups, Facts

@@ -14,7 +14,6 @@ The public API is what `__all__` lists; every other module is private (``_name``
 
 import logging as _logging
 
-from diagtree._complaint import Complaint, parse_complaint
 from diagtree._diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
 from diagtree._engine import Engine, shipped_trees
 from diagtree._errors import (
@@ -27,11 +26,12 @@ from diagtree._errors import (
     SourceError,
     SourceTimeout,
 )
-from diagtree._facts import UNKNOWN, FactSpec, FactType
 from diagtree._loader import Limits
 from diagtree._session import Pending, Session
 from diagtree._sources import Source
-from diagtree._taxonomy import Question
+from diagtree._vocab.complaint import Complaint, parse_complaint
+from diagtree._vocab.facts import UNKNOWN, FactSpec, FactType
+from diagtree._vocab.taxonomy import Question
 
 __all__ = [
     "UNKNOWN",

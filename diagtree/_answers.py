@@ -15,7 +15,7 @@ from typing import Any
 
 from diagtree._errors import ComplaintError, did_you_mean
 from diagtree._model import AskNode, Document
-from diagtree._taxonomy import STANDARD_QUESTIONS, Question
+from diagtree._vocab.taxonomy import STANDARD_QUESTIONS, Question
 
 __all__ = ["UsedAnswers", "check_answer", "check_answers", "expected", "known_questions",
            "parse_answer", "valid_answers"]

@@ -21,7 +21,7 @@ from typing import Any
 
 from diagtree._errors import Problem, did_you_mean
 from diagtree._fields import Fields
-from diagtree._taxonomy import CAUSES, DEPARTMENTS, RESOLUTIONS, base_cause
+from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, RESOLUTIONS, base_cause
 from diagtree._yaml import Positions
 
 __all__ = ["Catalog", "CatalogEntry", "Refund", "read_catalog"]

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._answers import parse_answer
-from diagtree._complaint import check_region
 from diagtree._diagnosis import Diagnosis
 from diagtree._engine import Engine
 from diagtree._errors import AuthoringError, ComplaintError, format_problems
 from diagtree._loader import FILE_LIMITS
 from diagtree._render_text import render_diagnosis
 from diagtree._sources import Source
-from diagtree._taxonomy import STANDARD_QUESTIONS, Question
+from diagtree._vocab.complaint import check_region
+from diagtree._vocab.taxonomy import STANDARD_QUESTIONS, Question
 from diagtree._yaml import load_yaml
 
 __all__ = ["add_diagnose"]

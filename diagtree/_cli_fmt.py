@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._cli_validate import default_schema, knowledge_root
-from diagtree._complaint_facts import POLICY_FACTS
 from diagtree._errors import AuthoringError, Problem, format_problems
 from diagtree._fmt import (
     FmtError,
@@ -34,6 +33,7 @@ from diagtree._fmt import (
     tree_kind,
 )
 from diagtree._library import _KINDS, Library, _yaml_files
+from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._yaml import load_yaml
 
 __all__ = ["add_fmt"]

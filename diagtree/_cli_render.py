@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._cli_validate import default_schema, knowledge_root
-from diagtree._complaint_facts import POLICY_FACTS
 from diagtree._engine import shipped_trees
 from diagtree._errors import AuthoringError, did_you_mean, format_problems
 from diagtree._library import load_library
@@ -28,6 +27,7 @@ from diagtree._render_dot import render_dot
 from diagtree._render_graph import Overlay, TreeGraph, build_graph, make_overlay, read_results
 from diagtree._render_html import render_html
 from diagtree._render_mermaid import render_mermaid
+from diagtree._vocab.engine_facts import POLICY_FACTS
 
 __all__ = ["add_render"]
 

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from diagtree._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._errors import AuthoringError, format_problems
-from diagtree._facts import FactSchema
 from diagtree._library import load_library
+from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
+from diagtree._vocab.facts import FactSchema
 
 __all__ = ["add_validate", "default_schema"]
 

@@ -21,10 +21,10 @@ from typing import Any
 
 from diagtree._compile import CompiledTree, Step
 from diagtree._expr_ast import FactRef
-from diagtree._facts import UNKNOWN
 from diagtree._fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
 from diagtree._graph import Jump
 from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
+from diagtree._vocab.facts import UNKNOWN
 
 __all__ = ["attach_fast_walker", "fast_walker"]
 

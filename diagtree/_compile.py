@@ -22,11 +22,11 @@ from typing import Any
 
 from diagtree._expr import Expression
 from diagtree._expr_ast import FactRef
-from diagtree._facts import UNKNOWN
 from diagtree._fused import fused_decision
 from diagtree._graph import FlatTree, Jump
 from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
-from diagtree._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
+from diagtree._vocab.facts import UNKNOWN
+from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 
 __all__ = ["CompiledTree", "Step", "compile_tree"]
 

@@ -64,14 +64,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from diagtree._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import Location
 from diagtree._expr_ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
 from diagtree._graph import FlatNode, FlatTree, Jump
 from diagtree._library import Library
 from diagtree._model import AskNode, CheckNode, Document, Edge, SwitchNode, TableNode, UseNode
-from diagtree._taxonomy import DATA_UNAVAILABLE
+from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
+from diagtree._vocab.taxonomy import DATA_UNAVAILABLE
 
 __all__ = [
     "BranchCoverage",

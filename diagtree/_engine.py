@@ -26,17 +26,9 @@ import jinja2
 from diagtree._answers import UsedAnswers, check_answers, known_questions, valid_answers
 from diagtree._catalog import CatalogEntry
 from diagtree._compile import CompiledTree, Step
-from diagtree._complaint import Complaint, check_region, parse_complaint
-from diagtree._complaint_facts import (
-    COMPLAINT_FACTS,
-    POLICY_FACTS,
-    complaint_facts,
-    same_category_within,
-)
 from diagtree._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
 from diagtree._errors import AuthoringError, ComplaintError, Location, Problem
 from diagtree._expr_compile import ARITHMETIC_NOTES, arithmetic_notes
-from diagtree._facts import UNKNOWN, FactSchema
 from diagtree._fetch import FactStore, SourceSet
 from diagtree._library import Library, load_library
 from diagtree._loader import Limits
@@ -44,7 +36,15 @@ from diagtree._privacy import describe, mask_text
 from diagtree._scripts import compile_bundle, compile_template, localize, render_template
 from diagtree._session import Session
 from diagtree._sources import Source
-from diagtree._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, Question, category_of
+from diagtree._vocab.complaint import Complaint, check_region, parse_complaint
+from diagtree._vocab.engine_facts import (
+    COMPLAINT_FACTS,
+    POLICY_FACTS,
+    complaint_facts,
+    same_category_within,
+)
+from diagtree._vocab.facts import UNKNOWN, FactSchema
+from diagtree._vocab.taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, Question, category_of
 
 __all__ = ["Engine", "shipped_trees"]
 

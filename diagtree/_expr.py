@@ -16,7 +16,7 @@ from diagtree._expr_ast import Node
 from diagtree._expr_check import check
 from diagtree._expr_compile import compile_ir, facts_read
 from diagtree._expr_parse import parse
-from diagtree._facts import BOOL, UNKNOWN, FactSchema, FactType, Unknown
+from diagtree._vocab.facts import BOOL, UNKNOWN, FactSchema, FactType, Unknown
 
 __all__ = ["Expression", "compile_expression", "evaluate_kleene_truth"]
 

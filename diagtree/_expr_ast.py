@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from diagtree._facts import FactType
+from diagtree._vocab.facts import FactType
 
 __all__ = [
     "Arith",

@@ -33,7 +33,7 @@ from diagtree._expr_ast import (
     Not,
 )
 from diagtree._expr_parse import Locate
-from diagtree._facts import BOOL, INT, NUMBER, STRING, FactSchema, FactType
+from diagtree._vocab.facts import BOOL, INT, NUMBER, STRING, FactSchema, FactType
 
 __all__ = ["FUNCTIONS", "REPORTED_AT", "check"]
 

@@ -56,7 +56,7 @@ from diagtree._expr_ast import (
     Not,
 )
 from diagtree._expr_check import REPORTED_AT
-from diagtree._facts import UNKNOWN
+from diagtree._vocab.facts import UNKNOWN
 
 __all__ = ["ARITHMETIC_NOTES", "Fn", "arithmetic_failed", "arithmetic_notes", "compile_ir",
            "facts_read"]

@@ -33,11 +33,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from diagtree._complaint import Complaint
 from diagtree._diagnosis import SourceCall, ms
-from diagtree._facts import UNKNOWN, FactSpec
 from diagtree._privacy import describe, mask_text, safe_repr, type_name
 from diagtree._sources import Source
+from diagtree._vocab.complaint import Complaint
+from diagtree._vocab.facts import UNKNOWN, FactSpec
 
 __all__ = ["FactStore", "SourceSet"]
 

@@ -44,10 +44,10 @@ from typing import Final
 import yaml
 
 from diagtree._errors import AuthoringError, Location, Problem
-from diagtree._facts import FactSchema
 from diagtree._library import _KINDS, Library, load_library
 from diagtree._loader import Limits, read_document
 from diagtree._model import Document
+from diagtree._vocab.facts import FactSchema
 from diagtree._yaml import YamlLimits, _Timestampless, key_is_trap, load_yaml
 
 __all__ = [

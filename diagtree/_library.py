@@ -20,7 +20,6 @@ from diagtree._catalog import Catalog, CatalogEntry, read_catalog
 from diagtree._codegen import attach_fast_walker
 from diagtree._compile import CompiledTree, compile_tree
 from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
-from diagtree._facts import FactSchema
 from diagtree._graph import check_document, inline_tree
 from diagtree._loader import Limits, read_document
 from diagtree._model import AskNode, Document, OutcomeNode
@@ -33,8 +32,9 @@ from diagtree._scripts import (
     read_scripts,
     template_variables,
 )
-from diagtree._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 from diagtree._versions import History, order_versions
+from diagtree._vocab.facts import FactSchema
+from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 from diagtree._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]

@@ -15,7 +15,6 @@ from typing import Any, Final
 
 from diagtree._errors import Location, Problem, did_you_mean
 from diagtree._expr import compile_expression
-from diagtree._facts import BOOL, FactSchema, FactType
 from diagtree._fields import Fields
 from diagtree._model import (
     AskNode,
@@ -30,7 +29,8 @@ from diagtree._model import (
     TableRow,
     UseNode,
 )
-from diagtree._taxonomy import CAUSES, STANDARD_QUESTIONS, SYMPTOMS, Question, base_cause
+from diagtree._vocab.facts import BOOL, FactSchema, FactType
+from diagtree._vocab.taxonomy import CAUSES, STANDARD_QUESTIONS, SYMPTOMS, Question, base_cause
 from diagtree._yaml import Path, Positions, YamlLimits
 
 __all__ = ["FILE_LIMITS", "Limits", "read_document"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from diagtree._errors import Location
 from diagtree._expr import Expression
-from diagtree._taxonomy import Question
+from diagtree._vocab.taxonomy import Question
 
 __all__ = [
     "AskNode",

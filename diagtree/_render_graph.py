@@ -62,7 +62,7 @@ from diagtree._model import (
     TableNode,
     UseNode,
 )
-from diagtree._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, category_of
+from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, category_of
 
 __all__ = [
     "COVERED",

@@ -22,7 +22,7 @@ from diagtree._catalog import Catalog
 from diagtree._errors import Location, Problem
 from diagtree._fields import Fields
 from diagtree._scripts import ScriptBook, template_variables
-from diagtree._taxonomy import CAUSES, DEPARTMENTS, LOCALES
+from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES
 from diagtree._yaml import Positions
 
 __all__ = ["DEFAULT_RULES", "ScriptRules", "lint_scripts", "read_script_rules"]

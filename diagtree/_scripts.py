@@ -38,7 +38,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from diagtree._errors import Location, Problem
 from diagtree._fields import Fields
-from diagtree._taxonomy import LOCALES
+from diagtree._vocab.taxonomy import LOCALES
 from diagtree._yaml import Positions
 
 __all__ = ["MAX_CALL_DEPTH", "MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT",

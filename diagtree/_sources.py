@@ -32,8 +32,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from diagtree._complaint import Complaint
-from diagtree._facts import FactSpec
+from diagtree._vocab.complaint import Complaint
+from diagtree._vocab.facts import FactSpec
 
 __all__ = ["Source"]
 

@@ -23,7 +23,7 @@ from diagtree._expr_ast import (
     Node,
     Not,
 )
-from diagtree._facts import UNKNOWN
+from diagtree._vocab.facts import UNKNOWN
 
 REPORTED_AT = "complaint.reported_at"
 

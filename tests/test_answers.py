@@ -16,7 +16,7 @@ from diagtree import ComplaintError, Engine
 from diagtree._answers import check_answers, parse_answer
 from diagtree._cli import main
 from diagtree._scenarios import load_cases, run_cases
-from diagtree._taxonomy import STANDARD_QUESTIONS
+from diagtree._vocab.taxonomy import STANDARD_QUESTIONS
 from diagtree_adapters import demo
 
 from conftest import sources_for

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import diagtree_adapters as ad
 from diagtree import ComplaintError, Diagnosis, Engine, parse_complaint
-from diagtree._complaint import LAST_YEAR, MAX_DISTINCT_CUSTOMERS
+from diagtree._vocab.complaint import LAST_YEAR, MAX_DISTINCT_CUSTOMERS
 
 from conftest import fuzz
 

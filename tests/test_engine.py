@@ -12,7 +12,7 @@ import pytest
 
 import diagtree_adapters as ad
 from diagtree import ComplaintError, Diagnosis, Engine, FactSpec, FactType, SourceTimeout
-from diagtree._complaint import Complaint
+from diagtree._vocab.complaint import Complaint
 
 from conftest import example, sources_for
 

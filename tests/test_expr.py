@@ -26,7 +26,7 @@ from diagtree._expr_ast import (
     Not,
     to_text,
 )
-from diagtree._facts import UNKNOWN, FactSchema, FactSpec, FactType
+from diagtree._vocab.facts import UNKNOWN, FactSchema, FactSpec, FactType
 
 from expr_reference import evaluate
 

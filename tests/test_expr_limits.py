@@ -22,7 +22,7 @@ from diagtree._errors import Location
 from diagtree._expr import compile_expression
 from diagtree._expr_compile import ARITHMETIC_NOTES, arithmetic_notes
 from diagtree._expr_parse import MAX_LITERAL
-from diagtree._facts import UNKNOWN, FactSchema, FactSpec, FactType
+from diagtree._vocab.facts import UNKNOWN, FactSchema, FactSpec, FactType
 
 from conftest import fuzz
 from expr_reference import evaluate

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from diagtree._errors import Location
 from diagtree._expr import compile_expression
-from diagtree._facts import BOOL, INT, NUMBER, UNKNOWN, FactSchema, FactSpec, FactType
 from diagtree._fused import fused_decision
+from diagtree._vocab.facts import BOOL, INT, NUMBER, UNKNOWN, FactSchema, FactSpec, FactType
 
 COLOURS = ("red", "green", "blue")
 SCHEMA = FactSchema([

@@ -29,10 +29,8 @@ from jsonschema import Draft7Validator, Draft202012Validator
 from diagtree import AuthoringError, _catalog, _loader, _policy, _script_lint, _scripts
 from diagtree._cli_schema import add_schema
 from diagtree._cli_validate import default_schema
-from diagtree._complaint_facts import POLICY_FACTS
 from diagtree._errors import Location
 from diagtree._expr import compile_expression
-from diagtree._facts import FactSchema
 from diagtree._fields import Fields
 from diagtree._json_schema import (
     DIALECTS,
@@ -45,7 +43,9 @@ from diagtree._json_schema import (
 )
 from diagtree._library import load_library
 from diagtree._loader import _COMMON, _KIND_KEYS, _TOP_SUBTREE, _TOP_TREE, NODE_KINDS
-from diagtree._taxonomy import CAUSES, LOCALES, base_cause
+from diagtree._vocab.engine_facts import POLICY_FACTS
+from diagtree._vocab.facts import FactSchema
+from diagtree._vocab.taxonomy import CAUSES, LOCALES, base_cause
 from diagtree._yaml import YamlLimits, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,6 @@ from diagtree._cli_lint import add_lint
 from diagtree._cli_validate import default_schema
 from diagtree._errors import Location, Problem
 from diagtree._expr import compile_expression
-from diagtree._facts import FactSchema
 from diagtree._lint import (
     LintResult,
     Rule,
@@ -34,6 +33,7 @@ from diagtree._lint._rule import Example
 from diagtree._lint._suppress import find_suppressions
 from diagtree._lint.rules.constant_condition import constant
 from diagtree._lint.rules.presence_only_condition import is_null_test
+from diagtree._vocab.facts import FactSchema
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "lint-rules.md"

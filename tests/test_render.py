@@ -30,7 +30,6 @@ from diagtree import _cli_render as cli_render
 from diagtree._cli_render import add_render
 from diagtree._errors import Location
 from diagtree._expr import Expression
-from diagtree._facts import BOOL, FactType
 from diagtree._graph import Jump
 from diagtree._library import Library, load_library
 from diagtree._model import CheckNode, Document, Edge, OutcomeNode, SwitchNode, TableNode, TableRow
@@ -52,6 +51,7 @@ from diagtree._render_graph import (
 from diagtree._render_html import render_html
 from diagtree._render_mermaid import mermaid_text, render_mermaid
 from diagtree._scenarios import load_cases, run_cases
+from diagtree._vocab.facts import BOOL, FactType
 
 GOLDEN = Path(__file__).parent / "golden" / "render"
 UPDATE = os.environ.get("DIAGTREE_UPDATE_GOLDEN") == "1"

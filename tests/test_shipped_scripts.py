@@ -23,7 +23,7 @@ from jinja2 import meta
 from diagtree._catalog import Catalog, read_catalog
 from diagtree._errors import Problem
 from diagtree._scripts import ScriptBook, read_scripts
-from diagtree._taxonomy import CAUSES, DEPARTMENTS, LOCALES, RESOLUTIONS
+from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES, RESOLUTIONS
 from diagtree._yaml import load_yaml
 
 TREES = Path(__file__).resolve().parents[1] / "trees"

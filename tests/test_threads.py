@@ -19,7 +19,7 @@ from typing import Any
 
 import diagtree_adapters as ad
 from diagtree import Engine
-from diagtree._complaint import Complaint
+from diagtree._vocab.complaint import Complaint
 
 from conftest import example
 

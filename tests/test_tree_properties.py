@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from diagtree._engine import materialize
 from diagtree._errors import AuthoringError
-from diagtree._facts import UNKNOWN
+from diagtree._vocab.facts import UNKNOWN
 
 from tree_helpers import (
     SMALL_FACTS,

@@ -15,9 +15,9 @@ from typing import Any
 
 from diagtree._compile import CompiledTree, Step
 from diagtree._errors import AuthoringError, Problem
-from diagtree._facts import FactSchema, FactSpec, FactType
 from diagtree._library import Library, load_library
 from diagtree._loader import Limits
+from diagtree._vocab.facts import FactSchema, FactSpec, FactType
 
 __all__ = [
     "SMALL_FACTS",
@@ -61,7 +61,7 @@ def small_schemas() -> tuple[FactSchema, FactSchema]:
 def real_schemas() -> tuple[FactSchema, FactSchema]:
     """The shipped adapters' facts plus the complaint facts, and the policy schema."""
     from diagtree._cli_validate import default_schema
-    from diagtree._complaint_facts import POLICY_FACTS
+    from diagtree._vocab.engine_facts import POLICY_FACTS
 
     schema = default_schema()
     return schema, schema.merged(POLICY_FACTS)

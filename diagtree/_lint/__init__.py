@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from diagtree._complaint_facts import POLICY_FACTS
 from diagtree._errors import AuthoringError, Location, Problem
-from diagtree._facts import FactSchema
 from diagtree._library import Library, load_library
 from diagtree._lint._context import LintContext, adapter_fact_origins
 from diagtree._lint._formats import FORMATS, render
 from diagtree._lint._rule import Rule, all_rules, render_rule_docs
 from diagtree._lint._suppress import apply_suppressions, find_suppressions
+from diagtree._vocab.engine_facts import POLICY_FACTS
+from diagtree._vocab.facts import FactSchema
 
 __all__ = [
     "FORMATS",

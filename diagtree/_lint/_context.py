@@ -16,11 +16,11 @@ from pathlib import Path
 
 from diagtree._compile import CompiledTree
 from diagtree._errors import Location, Problem
-from diagtree._facts import FactSchema
 from diagtree._graph import FlatTree
 from diagtree._library import Library
 from diagtree._lint._suppress import Suppression
 from diagtree._model import Document, OutcomeNode
+from diagtree._vocab.facts import FactSchema
 from diagtree._yaml import Path as YamlPath
 from diagtree._yaml import Positions, load_yaml
 

@@ -34,7 +34,7 @@ from typing import Any, Final
 
 from diagtree._expr_ast import BoolOp, Call, Compare, FactRef, ListLit, Literal, Node, Not, to_text
 from diagtree._expr_compile import facts_read
-from diagtree._facts import FactType
+from diagtree._vocab.facts import FactType
 
 __all__ = ["Formula", "Junction", "Opaque", "Space", "Subject", "Test", "evaluate", "formula_of",
            "show_value"]

@@ -6,7 +6,7 @@ import copy
 import math
 from typing import Any
 
-from diagtree._complaint import Complaint, parse_complaint
+from diagtree._vocab.complaint import Complaint, parse_complaint
 from diagtree_adapters import (
     BillingAdapter,
     CoverageAdapter,

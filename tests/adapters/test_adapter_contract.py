@@ -10,10 +10,10 @@ import pytest
 import yaml
 from adapter_support import CELL, complaint, sources, with_
 
-from diagtree._complaint import parse_complaint
 from diagtree._errors import SourceError
-from diagtree._facts import FactSchema
 from diagtree._sources import Source
+from diagtree._vocab.complaint import parse_complaint
+from diagtree._vocab.facts import FactSchema
 from diagtree_adapters import (
     BillingAdapter,
     CoverageAdapter,

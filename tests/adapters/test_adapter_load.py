@@ -13,7 +13,7 @@ import pytest
 import yaml
 from adapter_support import CELL, SUBSCRIBER, sources, with_
 
-from diagtree._complaint import parse_complaint
+from diagtree._vocab.complaint import parse_complaint
 from diagtree_adapters import (
     IgnoredFilesWarning,
     RecordError,

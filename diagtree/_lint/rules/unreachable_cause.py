@@ -44,7 +44,7 @@ from diagtree._compile import CompiledTree
 from diagtree._errors import Problem
 from diagtree._lint._context import LintContext
 from diagtree._model import OutcomeNode
-from diagtree._taxonomy import base_cause
+from diagtree._vocab.taxonomy import base_cause
 
 ID = "unreachable-cause"
 SEVERITY = "warning"

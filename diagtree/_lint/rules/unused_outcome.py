@@ -69,7 +69,7 @@ from collections.abc import Iterator
 from diagtree._errors import Problem
 from diagtree._lint._context import LintContext
 from diagtree._model import OutcomeNode
-from diagtree._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION
+from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION
 
 ID = "unused-outcome"
 SEVERITY = "warning"

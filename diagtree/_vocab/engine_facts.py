@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Final
 
-from diagtree._complaint import Complaint
-from diagtree._facts import BOOL, DATETIME, INT, STRING, FactSpec, FactType
-from diagtree._taxonomy import CATEGORIES, CHANNELS, ROLES, SYMPTOMS
+from diagtree._vocab.complaint import Complaint
+from diagtree._vocab.facts import BOOL, DATETIME, INT, STRING, FactSpec, FactType
+from diagtree._vocab.taxonomy import CATEGORIES, CHANNELS, ROLES, SYMPTOMS
 
 __all__ = ["COMPLAINT_FACTS", "POLICY_FACTS", "complaint_facts", "same_category_within"]
 

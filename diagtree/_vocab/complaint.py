@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from diagtree._errors import ComplaintError, did_you_mean
-from diagtree._taxonomy import (
+from diagtree._vocab.taxonomy import (
     CHANNELS,
     LOCATED_SYMPTOMS,
     ROLES,

@@ -34,9 +34,15 @@ def add_validate(sub: Any) -> None:
 
 
 def knowledge_root(path: Path) -> Path | None:
-    """The folder that holds a file's catalog (its sub-trees and scripts live there too)."""
+    """The folder that holds a file's catalog (its sub-trees and scripts live there too).
+
+    Relative to the working folder when `path` is relative and the folder is inside it, so that
+    problems name files as the user (or pre-commit) named them: `trees/x.yaml:3:5`."""
     for folder in path.resolve().parents:
         if (folder / "outcomes.yaml").is_file():
+            here = Path.cwd().resolve()
+            if not path.is_absolute() and folder.is_relative_to(here):
+                return folder.relative_to(here)
             return folder
     return None
 

@@ -4,17 +4,17 @@ Run: ``.venv/bin/python bench/load.py [--rounds N] [--sizes 1000,10000] [--no-fa
 process it times `load_library` — read every file, check it, compile the trees; what
 `diagtree validate` and `Engine(...)` both do first — for the shipped forest and for generated
 forests of 1,000 and 10,000 nodes, and prints the median of each, the per-node slope (ms/node,
-between the smallest and the largest generated forest) and the fixed cost it implies; each line also gives the CPU time the loads used (the median),
-which the waits of a shared host do not inflate. Target (issue 10): a 1,000-node forest loads
-and checks in ≤ 200 ms (the wall-clock median). The exit status is 1 when the target is
-missed, unless ``--no-fail``.
+between the smallest and the largest generated forest) and the fixed cost it implies. Each
+line also gives the median CPU time of the loads, which the waits of a shared host do not
+inflate. Target (issue 10): a 1,000-node forest loads and checks in ≤ 200 ms (the wall-clock
+median). The exit status is 1 when the target is missed, unless ``--no-fail``.
 
 A generated forest (`write_forest`) is the shipped catalog, scripts, script rules and policy
 (the fixed part every real forest carries) with generated trees and sub-trees in place of the
-shipped ones: one tree per symptom, each a chain of sub-trees used once, every sub-tree a chain
-of checks on the shipped adapters' facts (and a question now and then), each ending in an
-outcome of the shipped catalog given the values its script reads. The trees are sound: the
-forest loads without an error.
+shipped ones: one tree per symptom, each a chain of `use` nodes over sub-trees used once, every
+sub-tree a balanced tree of checks on the shipped adapters' facts (and a question now and
+then) whose leaves are outcomes of the shipped catalog, given the values their scripts read.
+The trees are sound: the forest loads without an error.
 """
 
 from __future__ import annotations

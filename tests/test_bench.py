@@ -34,7 +34,7 @@ def test_load_bench_prints_every_forest_the_slope_and_the_target() -> None:
 def test_generated_forests_are_sound_and_of_the_size_asked(tmp_path: Path) -> None:
     sys.path.insert(0, str(LOAD_BENCH.parent))
     try:
-        import load  # noqa: PLC0415 - the bench script, imported for its generator
+        import load
     finally:
         sys.path.remove(str(LOAD_BENCH.parent))
     schema, policy_schema = load.schemas()

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from diagtree._catalog import Catalog, CatalogEntry, read_catalog
 from diagtree._codegen import attach_fast_walker
 from diagtree._compile import CompiledTree, compile_tree
@@ -30,7 +28,6 @@ from diagtree._scripts import (
     ScriptBook,
     TemplateTooComplex,
     read_scripts,
-    template_variables,
 )
 from diagtree._versions import History, order_versions
 from diagtree._vocab.facts import FactSchema
@@ -225,12 +222,10 @@ def _check_outcomes(documents: Iterable[Document], catalog: Catalog, book: Scrip
                                     f"outcome {entry.cause!r} uses script {entry.script!r}, "
                                     "which no scripts file defines",
                                     hint=did_you_mean(entry.script, book.scripts)))
-    env = book.env("en")
     for entry in catalog.entries.values():
         for action in entry.actions:
-            try:
-                env.parse(action)
-            except jinja2.TemplateSyntaxError as exc:
+            exc = book.analyse("en", action).error
+            if exc is not None:
                 problems.append(Problem(Location(entry.file, entry.line, 1),
                                         "script_too_complex"
                                         if isinstance(exc, TemplateTooComplex)
@@ -272,7 +267,6 @@ def _check_outcomes(documents: Iterable[Document], catalog: Catalog, book: Scrip
 
 def _needed(entry: CatalogEntry, book: ScriptBook) -> frozenset[str]:
     used = book.variables(entry.script) if entry.script in book.scripts else frozenset()
-    env = book.env("en")
     for action in entry.actions:
-        used |= template_variables(env, action)
+        used |= book.analyse("en", action).variables
     return used - STANDARD_VARIABLES

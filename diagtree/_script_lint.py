@@ -21,7 +21,7 @@ from typing import Any
 from diagtree._catalog import Catalog
 from diagtree._errors import Location, Problem
 from diagtree._fields import Fields
-from diagtree._scripts import ScriptBook, template_variables
+from diagtree._scripts import ScriptBook
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES
 from diagtree._yaml import Positions
 
@@ -72,8 +72,8 @@ def lint_scripts(book: ScriptBook, catalog: Catalog, rules: ScriptRules,
     # department codes that are plain words ("store") are fine to say; the others are codes
     departments = {d for d in DEPARTMENTS if "_" in d or any(c.isdigit() for c in d)}
     codes = sorted({*CAUSES, *catalog.entries, *departments}, key=len, reverse=True)
-    internal = [re.compile(rf"(?<![\w.]){re.escape(t)}(?![\w])") for t in
-                (*rules.internal, *codes)]
+    terms = (*rules.internal, *codes)
+    internal = [(t, re.compile(rf"(?<![\w.]){re.escape(t)}(?![\w])")) for t in terms]
     dispatch_scripts = {e.script for e in catalog.entries.values()
                         if e.resolution == "dispatch"}
     for script in book.scripts.values():
@@ -92,7 +92,9 @@ def lint_scripts(book: ScriptBook, catalog: Catalog, rules: ScriptRules,
                                             f"script {script.id!r} ({locale}) promises an outcome:"
                                             f" {m.group(0)!r}", hint="commit to what will be done "
                                             "and by when, never to the result (taxonomy §6)"))
-            for pattern in internal:
+            for term, pattern in internal:
+                if term not in spoken:  # most terms are in no script: a substring test first
+                    continue
                 for m in pattern.finditer(spoken):
                     problems.append(Problem(at(m.start(), m.group(0)), "script_internal_term",
                                             f"script {script.id!r} ({locale}) shows the internal "
@@ -107,7 +109,7 @@ def lint_scripts(book: ScriptBook, catalog: Catalog, rules: ScriptRules,
                                             f"script {script.id!r} ({locale}) promises a later "
                                             f"action ({m.group(0)!r}) without saying when",
                                             hint="add e.g. {{ feedback_due | datetime }}"))
-            variables[locale] = template_variables(book.env(locale), source)
+            variables[locale] = book.analyse(locale, source).variables
             if script.id in dispatch_scripts and "feedback_due" not in variables[locale]:
                 problems.append(Problem(start, "script_dispatch_without_deadline",
                                         f"script {script.id!r} ({locale}) is for a dispatched "

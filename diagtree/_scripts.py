@@ -9,7 +9,10 @@ A scripts file holds one or more scripts, each in every locale::
         en: |
           I'm sorry… expected back by {{ eta | time }}…
 
-Templates are compiled once at load. They render in a `SandboxedEnvironment` with
+Templates are checked when they load — parsed, held to the limits below, and analysed by
+jinja2's code generator for the variables they read (which also refuses an unknown filter or
+test) — and compiled to Python on their first render, once (`Script.templates`;
+`ScriptBook(eager=True)` compiles at load, as before). They render in a `SandboxedEnvironment` with
 `StrictUndefined` (a misspelt variable is an error, never an empty string). Times are converted
 to the complaint's UTC offset before rendering. Filters: `time` (13:00), `date` (2027年3月31日 /
 31 March 2027), `datetime`, `money` (12.40元 / CNY 12.40), `hours` (a number of hours).
@@ -28,7 +31,7 @@ import functools
 import math
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -42,8 +45,8 @@ from diagtree._vocab.taxonomy import LOCALES
 from diagtree._yaml import Positions
 
 __all__ = ["MAX_CALL_DEPTH", "MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT",
-           "MAX_PARTS", "RENDER_BUDGET_S", "RenderBudget", "ScriptBook", "TemplateLimitError",
-           "TemplateTooComplex", "read_scripts"]
+           "MAX_PARTS", "RENDER_BUDGET_S", "Analysis", "RenderBudget", "ScriptBook",
+           "TemplateLimitError", "TemplateTooComplex", "analyse_template", "read_scripts"]
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
@@ -404,11 +407,15 @@ def _position(source: str, offset: int) -> tuple[int, int]:
     return source.count("\n", 0, offset) + 1, offset - source.rfind("\n", 0, offset)
 
 
-def _too_complex(tree: nodes.Node) -> TemplateTooComplex | None:
+def _too_complex(tree: nodes.Node, loops: list[nodes.For]) -> TemplateTooComplex | None:
     """Why the parsed template is refused, at the first node over a limit: nested deeper than
-    `MAX_NESTING`, or more than `MAX_PARTS` nodes (an iterative walk)."""
+    `MAX_NESTING`, or more than `MAX_PARTS` nodes (an iterative walk, which also collects the
+    template's loops into `loops`). Reads each node's fields directly: jinja2's
+    `iter_child_nodes` does the same, several times slower, and this walk sees every node of
+    every template that loads."""
     todo: list[tuple[nodes.Node, int]] = [(tree, 0)]
     count = 0
+    node_type = nodes.Node
     while todo:
         node, depth = todo.pop()
         count += 1
@@ -416,7 +423,15 @@ def _too_complex(tree: nodes.Node) -> TemplateTooComplex | None:
             return TemplateTooComplex(_TOO_DEEP, node.lineno)
         if count > MAX_PARTS:
             return TemplateTooComplex(_TOO_BIG, node.lineno)
-        todo.extend((child, depth + 1) for child in node.iter_child_nodes())
+        if isinstance(node, nodes.For):
+            loops.append(node)
+        depth += 1
+        for name in node.fields:
+            item = getattr(node, name, None)
+            if isinstance(item, list):
+                todo.extend((n, depth) for n in item if isinstance(n, node_type))
+            elif isinstance(item, node_type):
+                todo.append((item, depth))
     return None
 
 
@@ -447,10 +462,11 @@ class LimitedEnvironment(SandboxedEnvironment):
             tree = super()._parse(source, name, filename)
         except RecursionError:
             raise TemplateTooComplex(_TOO_DEEP, 1) from None
-        refused = _too_complex(tree)
+        loops: list[nodes.For] = []
+        refused = _too_complex(tree, loops)
         if refused is not None:
             raise refused
-        for loop in tree.find_all(nodes.For):  # every loop counts its items
+        for loop in loops:  # every loop counts its items
             loop.iter = nodes.Filter(loop.iter, _LOOP_FILTER, [], [], None, None,
                                      lineno=loop.lineno)
         return tree
@@ -498,11 +514,53 @@ def _environment(locale: str) -> SandboxedEnvironment:
     return env
 
 
+class LazyTemplates(MutableMapping[str, jinja2.Template]):
+    """A script's templates by locale, each compiled on first use (and kept): its keys are the
+    locales it has a text for. Loading has already parsed and analysed every text
+    (`analyse_template`), so compiling one finds no problem loading would not have reported."""
+
+    __slots__ = ("_compiled", "_env", "_sources")
+
+    def __init__(self, sources: Mapping[str, str],
+                 env: Callable[[str], SandboxedEnvironment]) -> None:
+        self._sources = sources
+        self._env = env
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def __getitem__(self, locale: str) -> jinja2.Template:
+        template = self._compiled.get(locale)
+        if template is None:  # two threads may both compile it: the same template either way
+            template = self._compiled[locale] = compile_template(self._env(locale),
+                                                                 self._sources[locale])
+        return template
+
+    def __setitem__(self, locale: str, template: jinja2.Template) -> None:
+        if locale not in self._sources:
+            raise KeyError(locale)
+        self._compiled[locale] = template
+
+    def __delitem__(self, locale: str) -> None:
+        raise TypeError("a script's locales are fixed when it loads")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def __contains__(self, locale: object) -> bool:
+        return locale in self._sources
+
+    def compiled(self) -> frozenset[str]:
+        """The locales compiled so far."""
+        return frozenset(self._compiled)
+
+
 @dataclass(frozen=True)
 class Script:
     id: str
     location: Location
-    templates: dict[str, jinja2.Template]
+    templates: MutableMapping[str, jinja2.Template]
     sources: dict[str, str]
     #: per locale, where the text's first line is in the file (for located lint problems)
     starts: dict[str, Location] = field(default_factory=dict)
@@ -518,28 +576,58 @@ STANDARD_VARIABLES: Final = frozenset({
     "unavailable", "answers", "refund"})
 
 
-class ScriptBook:
-    """All scripts, by id, compiled."""
+@dataclass(frozen=True)
+class Analysis:
+    """What loading learns of a template text without compiling it: the variables it reads
+    (empty when it is refused), or why it is refused."""
 
-    def __init__(self) -> None:
+    variables: frozenset[str]
+    error: jinja2.TemplateSyntaxError | None = None
+
+
+def analyse_template(env: SandboxedEnvironment, text: str) -> Analysis:
+    """Parse `text` under the limits and run jinja2's code generator over it without keeping
+    the code (`meta.find_undeclared_variables`): every error compiling it would raise — bad
+    syntax, nesting, an unknown filter or test — is found, and so are the variables it reads."""
+    if "{" not in text:  # plain text: nothing to parse (jinja2's tags all start with "{")
+        return Analysis(frozenset())
+    try:
+        tree = env.parse(text)
+        try:
+            return Analysis(frozenset(meta.find_undeclared_variables(tree)))
+        except RecursionError:
+            raise TemplateTooComplex(_TOO_DEEP, 1) from None
+    except jinja2.TemplateSyntaxError as exc:
+        return Analysis(frozenset(), exc)
+
+
+class ScriptBook:
+    """All scripts, by id: each checked when it loads, compiled when it first renders (or at
+    load, when `eager`)."""
+
+    def __init__(self, *, eager: bool = False) -> None:
         self.scripts: dict[str, Script] = {}
+        self.eager = eager
         self._envs = {loc: _environment(loc) for loc in LOCALES}
+        self._analyses: dict[tuple[str, str], Analysis] = {}
 
     def env(self, locale: str) -> SandboxedEnvironment:
         return self._envs[locale]
 
+    def analyse(self, locale: str, text: str) -> Analysis:
+        """`analyse_template` in the locale's environment, once per text (loading asks for the
+        same text's variables several times: the outcome check, the lint)."""
+        key = (locale, text)
+        found = self._analyses.get(key)
+        if found is None:
+            found = self._analyses[key] = analyse_template(self._envs[locale], text)
+        return found
+
     def variables(self, script_id: str) -> frozenset[str]:
         """The variables a script reads (in any locale)."""
         script = self.scripts[script_id]
-        return frozenset().union(*(template_variables(self.env(loc), text)
+        return frozenset().union(*(self.analyse(loc, text).variables
                                    for loc, text in script.sources.items()))
-
-    def render(self, script_id: str, locale: str, variables: Mapping[str, Any],
-               tz: _dt.tzinfo) -> str:
-        """Render; raises jinja2 errors (the engine turns them into a diagnosis note)."""
-        script = self.scripts[script_id]
-        template = script.templates[script.locale_for(locale)]
-        return render_template(template, localize(variables, tz)).strip()
 
 
 def template_variables(env: SandboxedEnvironment, text: str) -> frozenset[str]:
@@ -660,8 +748,8 @@ def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: Scrip
                     at_key=True)
             continue
         f.only(LOCALES)
-        templates: dict[str, jinja2.Template] = {}
         sources: dict[str, str] = {}
+        compiled: dict[str, jinja2.Template] = {}  # when the book is eager
         starts: dict[str, Location] = {}
         for locale in LOCALES:
             text = f.string(locale)
@@ -670,7 +758,11 @@ def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: Scrip
                         f"add `{locale}: |` with the script", at_key=True)
                 continue
             try:
-                templates[locale] = compile_template(book.env(locale), text)
+                found = book.analyse(locale, text)
+                if found.error is not None:
+                    raise found.error
+                if book.eager:
+                    compiled[locale] = compile_template(book.env(locale), text)
                 sources[locale] = text
                 loc = pos.of((*f.path, locale))
                 block = pos.styles.get((*f.path, locale)) in ("|", ">")
@@ -689,5 +781,7 @@ def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: Scrip
                 line = loc.line + (exc.lineno if block else exc.lineno - 1)
                 problems.append(Problem(Location(loc.file, line, 1), "script_syntax",
                                         f"script {sid!r} ({locale}): {exc.message}"))
-        if templates:
+        if sources:
+            templates = LazyTemplates(sources, book.env)
+            templates.update(compiled)
             book.scripts[sid] = Script(sid, f.key_loc(sid), templates, sources, starts)

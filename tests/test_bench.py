@@ -17,3 +17,31 @@ def test_bench_prints_every_measure_and_target() -> None:
     for label in ("hand-written", "walk, no trace", "walk, full trace", "full diagnosis",
                   "without trace", "round medians", "targets: walk ≤ 2x", "full ≤ 100 µs"):
         assert label in out, (label, out)
+
+
+LOAD_BENCH = BENCH.parent / "load.py"
+
+
+def test_load_bench_prints_every_forest_the_slope_and_the_target() -> None:
+    run = subprocess.run([sys.executable, str(LOAD_BENCH), "--rounds", "1", "--sizes", "300,600",
+                          "--no-fail"], capture_output=True, text=True, timeout=300, check=True)
+    out = run.stdout
+    for label in ("shipped forest", "generated 300", "generated 600", "ms median",
+                  "per-node slope", "ms/node", "targets: load ≤ 200 ms"):
+        assert label in out, (label, out)
+
+
+def test_generated_forests_are_sound_and_of_the_size_asked(tmp_path: Path) -> None:
+    sys.path.insert(0, str(LOAD_BENCH.parent))
+    try:
+        import load
+    finally:
+        sys.path.remove(str(LOAD_BENCH.parent))
+    schema, policy_schema = load.schemas()
+    for size in (120, 1000):
+        folder = tmp_path / str(size)
+        written = load.write_forest(folder, size)
+        library = load.load_library([folder], schema, policy_schema)  # raises on any problem
+        assert written == load.count_nodes(library)
+        assert size * 0.95 <= written <= size
+        assert library.by_symptom

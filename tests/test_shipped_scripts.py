@@ -22,7 +22,13 @@ from jinja2 import meta
 
 from diagtree._catalog import Catalog, read_catalog
 from diagtree._errors import Problem
-from diagtree._scripts import ScriptBook, read_scripts
+from diagtree._scripts import (
+    ScriptBook,
+    compile_bundle,
+    localize,
+    read_scripts,
+    render_template,
+)
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES, RESOLUTIONS
 from diagtree._yaml import load_yaml
 
@@ -201,10 +207,36 @@ def _variants(cause: str) -> Iterator[dict[str, Any]]:
                    "answers": ans}
 
 
+#: what the engine puts between a script and its actions when it renders them in one go
+SEPARATOR = "\x1e"
+
+
+@functools.cache
+def _bundle(cause: str, locale: str) -> jinja2.Template | None:
+    entry = _catalog().entries[cause]
+    return compile_bundle(_book().env(locale), _book().scripts[entry.script].sources[locale],
+                          entry.actions, SEPARATOR)
+
+
 def _render(cause: str, locale: str, variables: dict[str, Any]) -> str:
+    """The script as the engine renders it: the variables in the complaint's offset
+    (`localize`), then the script with its actions in one template (`compile_bundle`), or the
+    script's own template when they cannot be bundled or the bundle fails; both must agree."""
     entry = _catalog().entry(cause)
     assert entry is not None
-    return _book().render(entry.script, locale, variables, TZ)
+    script = _book().scripts[entry.script]
+    used = script.locale_for(locale)
+    values = localize(variables, TZ)
+    alone = render_template(script.templates[used], values).strip()
+    bundle = _bundle(cause, used)
+    if bundle is not None:
+        try:
+            parts = render_template(bundle, values).split(SEPARATOR)
+        except jinja2.TemplateError:
+            return alone  # the engine renders part by part then, as above
+        assert len(parts) == len(entry.actions) + 1, parts
+        assert parts[0].strip() == alone, (parts[0], alone)
+    return alone
 
 
 # -- the files -------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ diagnosis = engine.diagnose({"id": "T1", "type": "no_service", ...})
 
 `diagnose` never raises for anything a source does (failure is data); it raises
 `ComplaintError` only for a malformed complaint, before any source is asked.
+
+The engine only builds the pieces once and runs them: the walk's `Runtime` and its steps
+(`_walk.walk`), the policy (`_conclude.policy`) and the script (`_conclude.script`). A `Session`
+holds the same `Runtime`, never the engine.
 """
 
 from __future__ import annotations

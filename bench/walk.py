@@ -20,8 +20,8 @@ from typing import Any
 
 import diagtree_adapters as ad
 from diagtree import Engine, parse_complaint
-from diagtree._engine import materialize
 from diagtree._fetch import FactStore
+from diagtree._walk.walk import materialize, new_store, walk, walk_records
 from diagtree_adapters import demo
 
 
@@ -91,28 +91,29 @@ def main() -> None:
     answers = dict(chosen.get("answers") or {})
 
     # in-memory facts: every declared fact read once into a plain store, then walked
-    store = engine.new_store(complaint, answers, interactive=False)
+    runtime = engine._runtime  # the bench times the steps of a diagnosis, one by one
+    store = new_store(runtime, complaint, answers, interactive=False)
     for name in engine.schema:
         store[name]  # reading fetches the source and checks the fact
     filled = dict(store)
 
     def fresh() -> FactStore:
-        s = engine.new_store(complaint, answers, interactive=False)
+        s = new_store(runtime, complaint, answers, interactive=False)
         s.update(filled)
         return s
 
     warm = fresh()
-    end, _ = engine.walk(warm, trace=False)
+    end, _ = walk(warm, trace=False)
     assert end.cause == hand_written(warm), (end.cause, hand_written(warm))
-    steps = len(engine.walk(fresh(), trace=True)[1])
+    steps = len(walk(fresh(), trace=True)[1])
     fixed = fresh()
 
     results = interleaved({
         "hand-written": lambda: hand_written(fixed),
-        "walk, no trace": lambda: engine.walk(fixed, trace=False),
-        "walk, full trace": lambda: engine.walk_records(fixed, trace=True),
+        "walk, no trace": lambda: walk(fixed, trace=False),
+        "walk, full trace": lambda: walk_records(fixed, trace=True),
     }, args.rounds, args.batch)
-    last, recorded = engine.walk_records(fixed, trace=True)
+    last, recorded = walk_records(fixed, trace=True)
     shown = interleaved({"materialise": lambda: materialize(fixed, recorded, last)},
                         args.rounds // 3 or 1, args.batch)["materialise"]
     # a full diagnosis of every demo complaint the trees handle, each timed on its own (the

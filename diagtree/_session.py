@@ -32,10 +32,10 @@ from diagtree._graph import FlatTree
 from diagtree._model import AskNode, OutcomeNode
 from diagtree._vocab.complaint import Complaint, parse_complaint
 from diagtree._vocab.taxonomy import LOCALES, Question
+from diagtree._walk.walk import Runtime, finish, new_store, walk_records
 
 if TYPE_CHECKING:
     from diagtree._compile import Step
-    from diagtree._engine import Engine
 
 __all__ = ["STATE_KEYS", "STATE_VERSION", "Pending", "Session"]
 
@@ -76,19 +76,19 @@ class Session:
     #: the version of `state()` (see `state_schema()`)
     STATE_VERSION: Final = STATE_VERSION
 
-    def __init__(self, engine: Engine, complaint: Complaint | Mapping[str, Any],
+    def __init__(self, runtime: Runtime, complaint: Complaint | Mapping[str, Any],
                  answers: Mapping[str, Any] | None = None, locale: str | None = None) -> None:
         self._started = time.perf_counter()
-        self.engine = engine
+        self._runtime = runtime
         if locale is not None and locale not in LOCALES:
             raise ComplaintError("locale", f"expected one of {', '.join(LOCALES)} (or none), "
                                  f"got {locale!r}"[:120])
         self.raw = dict(complaint) if isinstance(complaint, Mapping) else None
         self.complaint = complaint if isinstance(complaint, Complaint) \
-            else parse_complaint(complaint, default_region=engine.default_region)
+            else parse_complaint(complaint, default_region=runtime.default_region)
         self.locale = locale
-        self._store = engine.new_store(self.complaint, {} if answers is None else answers,
-                                       interactive=True)
+        self._store = new_store(runtime, self.complaint, {} if answers is None else answers,
+                                interactive=True)
         self._answers = self._store.answers = UsedAnswers(self._store.answers)
         self._question: Question | None = None
         self._pending: Pending | None = None
@@ -96,7 +96,7 @@ class Session:
         self._advance()
 
     @classmethod
-    def from_state(cls, engine: Engine, state: object) -> Session:
+    def from_state(cls, runtime: Runtime, state: object) -> Session:
         """The session `state` (from `state()`) describes; `SessionStateError` when it is
         malformed (naming the field)."""
         if not isinstance(state, Mapping):
@@ -123,11 +123,11 @@ class Session:
             raise SessionStateError("state.locale", f"expected one of {', '.join(LOCALES)} "
                                     f"or null, got {str(locale)[:40]!r}")
         try:
-            parsed = parse_complaint(complaint, default_region=engine.default_region)
+            parsed = parse_complaint(complaint, default_region=runtime.default_region)
         except ComplaintError as exc:
             raise SessionStateError(f"state.complaint.{exc.field}", exc.reason) from None
         try:
-            session = cls(engine, parsed, {} if answers is None else answers, locale)
+            session = cls(runtime, parsed, {} if answers is None else answers, locale)
         except ComplaintError as exc:
             raise SessionStateError(f"state.{exc.field}", exc.reason) from None
         session.raw = dict(complaint)
@@ -157,7 +157,7 @@ class Session:
         `question_id` is the question being asked or one answered before: then the answer is
         changed and the walk starts again, keeping the answers it still reaches. An answer of
         the wrong type, or to another question, raises `ComplaintError` and changes nothing."""
-        question = check_answer(question_id, value, self.engine.questions)
+        question = check_answer(question_id, value, self._runtime.questions)
         waiting = self._question
         if (waiting is None or question.id != waiting.id) and question.id not in self._answers:
             wanted = waiting.id if waiting else "none"
@@ -186,7 +186,7 @@ class Session:
             answers.clear()
             return
         answers.used.clear()
-        end, visited = self.engine.walk_records(store, trace=True)
+        end, visited = walk_records(store, trace=True)
         self._path = tuple(q for q in answers.used if dict.__contains__(answers, q))
         keep = set(self._path)
         if end.kind == "pending" and end.question is not None:
@@ -210,7 +210,7 @@ class Session:
         store.interactive = False
         self._answers.used.clear()
         try:
-            return self.engine.finish(store, self.locale, True, self._started)
+            return finish(self._runtime, store, self.locale, True, self._started)
         finally:
             store.interactive = True
             for qid in store.defaulted:
@@ -219,7 +219,7 @@ class Session:
 
     def state(self) -> dict[str, Any]:
         """JSON-ready state to resume this session elsewhere (`Engine.resume`)."""
-        complaint = self.raw if self.raw is not None else _complaint_dict(self.complaint)
+        complaint = self.raw if self.raw is not None else self.complaint.to_dict()
         return {"version": STATE_VERSION, "complaint": complaint, "answers": self.answers,
                 "locale": self.locale}
 
@@ -286,20 +286,3 @@ def _questions_from(flat: FlatTree, start: str) -> set[str]:
                 todo.append(edge.target)
     return out
 
-
-def _complaint_dict(c: Complaint) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": c.id, "type": c.type, "msisdn": c.msisdn,
-                            "reported_at": c.reported_at.isoformat(), "channel": c.channel,
-                            "text": c.text, "agent_role": c.agent_role,
-                            "incident": {"distinct_customers_24h":
-                                         c.incident_distinct_customers_24h}}
-    if c.location is not None:
-        data["location"] = {"lat": c.location.lat, "lon": c.location.lon}
-    subject = {k: getattr(c.subject, k) for k in ("charge_id", "sp_code", "payment_id",
-                                                  "card_serial", "number")}
-    if any(subject.values()):
-        data["subject"] = subject
-    if c.history:
-        data["history"] = [{"id": h.id, "at": h.at and h.at.isoformat(), "type": h.type,
-                            "cause": h.cause} for h in c.history]
-    return data

@@ -62,7 +62,8 @@ def test_bundled_rendering_equals_rendering_one_by_one() -> None:
     rendering each on its own, in both locales, for every demo complaint."""
     bundled = Engine(sources=ad.mock_sources(demo.demo_records()))
     one_by_one = Engine(sources=ad.mock_sources(demo.demo_records()))
-    one_by_one._render_bundle = lambda *args: None  # type: ignore[method-assign]
+    one_by_one._runtime.conclude.scripts.render_bundle = (  # type: ignore[method-assign]
+        lambda *args: None)
     for locale in ("zh-CN", "en"):
         for case in demo.demo_complaints():
             if case["down"]:
@@ -71,7 +72,8 @@ def test_bundled_rendering_equals_rendering_one_by_one() -> None:
             b = one_by_one.diagnose(case["complaint"], answers=case["answers"], locale=locale)
             assert (a.script, a.actions, a.notes) == (b.script, b.actions, b.notes), \
                 case["complaint"]["id"]
-    assert sum(bundle is not None for bundle in bundled._bundles.values()) >= 20
+    bundles = bundled._runtime.conclude.scripts.bundles()
+    assert sum(bundle is not None for bundle in bundles.values()) >= 20
 
 
 def test_a_bundles_parts_cannot_see_each_other() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 from typing import Any
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 import diagtree_adapters as ad
 from diagtree import ComplaintError, Diagnosis, Engine, parse_complaint
 from diagtree._vocab.complaint import LAST_YEAR, MAX_DISTINCT_CUSTOMERS
+from diagtree._vocab.taxonomy import CHANNELS, LOCATED_SYMPTOMS, ROLES, SYMPTOMS
 
 from conftest import fuzz
 
@@ -226,3 +228,59 @@ def test_fuzz_only_complaint_errors_escape(complaint: dict[str, Any], region: st
             assert isinstance(engine.session(complaint).diagnosis(), Diagnosis)
     except ComplaintError as error:
         assert error.field and error.reason
+
+
+# -- the inverse: Complaint.to_dict ------------------------------------------------------------
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_OFFSETS = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8)),
+                            dt.timezone(dt.timedelta(hours=-5, minutes=-30))])
+_TIMES = st.datetimes(min_value=dt.datetime(2000, 1, 2), max_value=dt.datetime(2999, 12, 30),
+                      timezones=_OFFSETS)
+
+
+@st.composite
+def _valid(draw: st.DrawFn) -> dict[str, Any]:
+    symptom = draw(st.sampled_from(SYMPTOMS))
+    data: dict[str, Any] = {
+        "id": draw(_TEXT.filter(str.strip)), "type": symptom,
+        "msisdn": draw(st.sampled_from(["8613800000001", "+447400123456", "8613912345678"])),
+        "reported_at": draw(st.one_of(_TIMES, _TIMES.map(dt.datetime.isoformat)))}
+    optional: dict[str, st.SearchStrategy[Any]] = {
+        "channel": st.sampled_from(CHANNELS), "agent_role": st.sampled_from(ROLES),
+        "text": _TEXT,
+        "incident": st.fixed_dictionaries(
+            {}, optional={"distinct_customers_24h": st.integers(0, MAX_DISTINCT_CUSTOMERS)}),
+        "subject": st.fixed_dictionaries({}, optional={
+            k: st.one_of(st.none(), _TEXT) for k in ("charge_id", "sp_code", "payment_id",
+                                                    "card_serial", "number")}),
+        "history": st.lists(st.fixed_dictionaries({}, optional={
+            "id": _TEXT, "at": st.one_of(st.none(), _TIMES), "type": st.none() | _TEXT,
+            "cause": st.none() | _TEXT}), max_size=3),
+    }
+    for name in draw(st.lists(st.sampled_from(sorted(optional)), unique=True)):
+        data[name] = draw(optional[name])
+    if symptom in LOCATED_SYMPTOMS or draw(st.booleans()):
+        data["location"] = {"lat": draw(st.floats(-90, 90)), "lon": draw(st.integers(-180, 180))}
+    return data
+
+
+@fuzz(300)
+@given(data=st.one_of(_valid(), _malformed()))
+def test_to_dict_is_the_inverse_of_parse_complaint(data: dict[str, Any]) -> None:
+    try:
+        parsed = parse_complaint(data)
+    except ComplaintError:
+        return
+    written = parsed.to_dict()
+    assert json.loads(json.dumps(written)) == written  # plain JSON
+    again = parse_complaint(written)
+    assert again == parsed
+    # aware datetimes compare as instants: the offsets, the complaint's own time, stay too
+    assert again.reported_at.utcoffset() == parsed.reported_at.utcoffset()
+    assert [h.at and h.at.utcoffset() for h in again.history] == \
+        [h.at and h.at.utcoffset() for h in parsed.history]
+
+
+def test_to_dict_keeps_an_empty_subject_field() -> None:
+    parsed = parse_complaint({**BASE, "subject": {"charge_id": ""}})
+    assert parse_complaint(parsed.to_dict()).subject.charge_id == ""

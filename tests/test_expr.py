@@ -715,7 +715,7 @@ def test_atoms_exhaustive(text: str) -> None:
 
 
 _CODES_TEXT = """expr_syntax expr_unsupported expr_too_long expr_too_complex unknown_fact
-    unknown_function type_mismatch unknown_enum_value not_a_condition"""
+    unknown_function type_mismatch unknown_enum_value not_a_condition expr_number_out_of_range"""
 CODES = frozenset(_CODES_TEXT.split())
 _TOKENS_TEXT = r"""( ) [ ] , . ' " and or not in == != < >= - + * / ** null true True b.flag n.count
     e.status 'active' count( hours_since( 1 2.5 # \ := lambda if else 张"""

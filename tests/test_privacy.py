@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+import diagtree._walk.walk as walk_module
 import diagtree_adapters as ad
 from diagtree import ComplaintError, Engine, SourceError, parse_complaint, shipped_trees
 from diagtree._privacy import describe, mask_text, mask_value
@@ -322,7 +323,7 @@ def test_an_internal_walk_error_is_logged_and_noted_without_the_number(
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError(f"lookup of {MSISDN} (imsi {IMSI}) failed")
 
-    monkeypatch.setattr(engine, "walk_records", broken)
+    monkeypatch.setattr(walk_module, "walk_records", broken)
     caplog.set_level(logging.DEBUG, logger="diagtree")
     diagnosis = engine.diagnose({"id": "P-1", "type": "staff_conduct", "msisdn": MSISDN,
                                  "reported_at": "2026-11-20T09:30:00+08:00"})

@@ -4,6 +4,8 @@ with its own schema, checked field by field."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import textwrap
 from pathlib import Path
@@ -426,3 +428,15 @@ def test_resume_with_anything_raises_only_session_state_errors(engine: Engine,
         raise AssertionError(f"resume raised {type(exc).__name__}, not SessionStateError") \
             from exc
     assert json.loads(json.dumps(session.state()))["version"] == 1
+
+
+def test_the_session_does_not_reach_into_the_engine() -> None:
+    """A session holds the walk's runtime: its module imports nothing of the engine's."""
+    module = importlib.import_module(Session.__module__)
+    tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for a in node.names}
+    assert Engine.__module__ not in imported, imported
+    # nor does the engine offer the session's steps (they take and return private types)
+    assert not {"new_store", "walk", "walk_records", "finish"} & set(dir(Engine))

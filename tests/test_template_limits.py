@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import diagtree._engine as engine_module
+import diagtree._conclude.script as script_module
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine
 from diagtree._codes import EXAMPLE_CONTEXT
@@ -325,7 +325,7 @@ def test_every_exception_of_a_render_is_caught_at_the_boundary(
     def failing(*args: Any, **kwargs: Any) -> str:
         raise error
 
-    monkeypatch.setattr(engine_module, "render_template", failing)
+    monkeypatch.setattr(script_module, "render_template", failing)
     d = engine.diagnose(COMPLAINT, locale="en")
     assert d.script == ""
     assert sum("failed to render" in n for n in d.notes) == 2, d.notes  # the script, the action
@@ -411,7 +411,7 @@ def test_fuzzed_templates_load_as_problems_and_render_as_notes(text: str) -> Non
     script = engine.library.scripts.scripts["service.staff_conduct"]
     for locale in ("en", "zh-CN"):  # render it as the staff_conduct script
         script.templates[locale] = book.scripts["s"].templates[locale]
-    engine._bundles.clear()
+    engine._runtime.conclude.scripts.bundles().clear()
     start = time.perf_counter()
     d = engine.diagnose(COMPLAINT, locale="en")  # never raises
     assert time.perf_counter() - start < 4 * RENDER_BUDGET_S + 2

@@ -19,9 +19,9 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from diagtree._engine import materialize
 from diagtree._errors import AuthoringError
 from diagtree._vocab.facts import UNKNOWN
+from diagtree._walk.walk import materialize
 
 from tree_helpers import (
     SMALL_FACTS,

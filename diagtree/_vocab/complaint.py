@@ -108,6 +108,24 @@ class Complaint:
     def masked_msisdn(self) -> str:
         return mask_digits(self.msisdn)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The complaint as plain JSON, in the shape `parse_complaint` reads (the inverse:
+        ``parse_complaint(c.to_dict()) == c`` for a complaint it parsed)."""
+        data: dict[str, Any] = {
+            "id": self.id, "type": self.type, "msisdn": self.msisdn,
+            "reported_at": self.reported_at.isoformat(), "channel": self.channel,
+            "text": self.text, "agent_role": self.agent_role,
+            "incident": {"distinct_customers_24h": self.incident_distinct_customers_24h}}
+        if self.location is not None:
+            data["location"] = {"lat": self.location.lat, "lon": self.location.lon}
+        subject = {k: getattr(self.subject, k) for k in _SUBJECT_KEYS}
+        if any(v is not None for v in subject.values()):
+            data["subject"] = subject
+        if self.history:
+            data["history"] = [{"id": h.id, "at": h.at and h.at.isoformat(), "type": h.type,
+                                "cause": h.cause} for h in self.history]
+        return data
+
 
 def mask_digits(value: str) -> str:
     """Mask an MSISDN or IMSI for logs: keep the first 3 and last 2 digits."""

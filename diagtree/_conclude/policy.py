@@ -1,0 +1,197 @@
+"""The policy applied to where a walk ended: the grade, the refund and the agent's authority,
+the feedback deadline; then the script, and the `Diagnosis` that holds them all.
+
+`Concluder` is built once per engine (the grade rules and the feedback times read once, the
+scripts compiled once) and concludes every diagnosis, of `Engine.diagnose` and of sessions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from diagtree._answers import UsedAnswers
+from diagtree._catalog import Catalog, CatalogEntry
+from diagtree._compile import CompiledTree
+from diagtree._conclude.script import ScriptRenderer
+from diagtree._diagnosis import Diagnosis, Refund, TraceStep, build, json_value
+from diagtree._errors import ComplaintError
+from diagtree._expr_compile import ARITHMETIC_NOTES, arithmetic_notes
+from diagtree._fetch import FactStore
+from diagtree._policy import Feedback, Policy
+from diagtree._scripts import localize
+from diagtree._vocab.complaint import Complaint
+from diagtree._vocab.engine_facts import same_category_within
+from diagtree._vocab.facts import UNKNOWN
+from diagtree._vocab.taxonomy import GRADES, category_of
+
+__all__ = ["AppliedPolicy", "Concluder"]
+
+_MISSING: Any = object()  # "not there" where None is a value
+_TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
+
+
+class AppliedPolicy:
+    """A knowledge folder's policy (or none), ready to apply to each diagnosis."""
+
+    def __init__(self, policy: Policy | None) -> None:
+        self.policy = policy
+        self._grade_rules = tuple((rule.when.fn, GRADES.index(rule.grade), rule.reason)
+                                  for rule in (policy.rules if policy else ()))
+        # per grade, the feedback deadline
+        self._feedback_after = {grade: _dt.timedelta(hours=f.within_hours)
+                                for grade, f in (policy.feedback.items() if policy else ())}
+
+    def grade(self, store: FactStore, cause: str, category: str,
+              notes: list[str]) -> tuple[str, list[str]]:
+        """The grade of the diagnosis (the highest of the rules that match) and the reasons of
+        those rules; a rule that reads an unavailable fact is noted, and does not match."""
+        if self.policy is None:
+            return "normal", []
+        store["diagnosis.cause"] = cause
+        store["diagnosis.category"] = category
+        store["history.same_category_30d"] = same_category_within(store.complaint, category)
+        grade_index = 0
+        reasons: list[str] = []
+        for when, index, reason in self._grade_rules:
+            result = when(store)
+            if result is True:
+                reasons.append(reason)
+                grade_index = max(grade_index, index)
+            elif result is UNKNOWN:
+                notes.append(f"grade rule {reason!r} could not be read (source "
+                             "unavailable); taken as not matching")
+        return GRADES[grade_index], reasons
+
+    def feedback(self, grade: str) -> Feedback | None:
+        """How the customer hears back for a grade (None: without a policy, a result)."""
+        return self.policy.feedback[grade] if self.policy else None
+
+    def feedback_due(self, complaint: Complaint, grade: str) -> _dt.datetime:
+        """The feedback deadline, in the complaint's own UTC offset; `ComplaintError` naming
+        ``reported_at`` when it is past the end of the calendar (parse_complaint keeps it
+        representable; a Complaint built by hand may not be)."""
+        after = self._feedback_after.get(grade, _TWO_DAYS)
+        try:
+            return complaint.reported_at + after
+        except OverflowError:
+            raise ComplaintError("reported_at", f"{complaint.reported_at.isoformat()} plus the "
+                                 f"feedback time ({after}) is past the end of the calendar"
+                                 ) from None
+
+    def refund(self, entry: CatalogEntry, values: Mapping[str, Any], role: str,
+               resolution: str, department: str | None, notes: list[str],
+               ) -> tuple[Refund | None, str, str | None]:
+        """The refund an outcome grants, and whether the agent's role may grant it (above
+        the role's authority: dispatched where the policy says, noted)."""
+        assert entry.refund is not None
+        amount = values.get(entry.refund.amount)
+        if not isinstance(amount, int | float) or amount <= 0:
+            return None, resolution, department
+        policy = self.policy
+        limit = None if entry.refund.any_amount or policy is None else policy.limits.get(role)
+        within = limit is None or amount <= limit
+        refund = Refund(round(float(amount), 2), "CNY", within, role, limit)
+        if not within and policy is not None:
+            resolution, department = "dispatch", policy.above
+            notes.append(f"refund {amount:.2f} CNY is above the {role}'s authority "
+                         f"({limit:g} CNY): dispatched to {policy.above}")
+        return refund, resolution, department
+
+
+class Concluder:
+    """Concludes a walk: its outcome's catalog entry, the policy applied, the script rendered,
+    all in a `Diagnosis`."""
+
+    def __init__(self, catalog: Catalog, policy: AppliedPolicy, scripts: ScriptRenderer,
+                 locale: str) -> None:
+        self.catalog = catalog
+        self.policy = policy
+        self.scripts = scripts
+        self.locale = locale
+        # per cause, its catalog entry (looked up once)
+        self._entries: dict[str, CatalogEntry | None] = {}
+
+    def conclude(self, store: FactStore, tree: CompiledTree | None, cause: str,
+                 values: dict[str, Any], steps: list[TraceStep], notes: list[str],
+                 locale: str | None, started: float, walk_ms: float) -> Diagnosis:
+        complaint = store.complaint
+        category = category_of(cause)
+        entry = self._entries.get(cause, _MISSING)
+        if entry is _MISSING:
+            entry = self._entries[cause] = self.catalog.entry(cause)
+        resolution = entry.resolution if entry else "dispatch"
+        department = entry.department if entry else "tier2"
+        policy = self.policy
+        grade, reasons = policy.grade(store, cause, category, notes)
+        if ARITHMETIC_NOTES in store:  # a condition's arithmetic overflowed: say so
+            notes.extend(arithmetic_notes(store))
+        feedback = policy.feedback(grade)
+        due = policy.feedback_due(complaint, grade)
+        refund = None
+        if entry is not None and entry.refund is not None:
+            refund, resolution, department = policy.refund(entry, values, complaint.agent_role,
+                                                           resolution, department, notes)
+        loc = locale or self.locale
+        unavailable = store.unavailable()
+        answers = _used_answers(store, tree, steps)
+        variables = localize(values, complaint.utc_offset) if values else {}
+        variables.update(
+            complaint_id=complaint.id, grade=grade, resolution=resolution,
+            department=department, feedback_due=due, reported_at=complaint.reported_at,
+            unavailable=list(unavailable), answers=answers,
+            refund=None if refund is None else {"amount": refund.amount,
+                                                "within_authority": refund.within_authority})
+        render_start = time.perf_counter()
+        script, actions = self.scripts.render(entry, loc, variables, notes)
+        end = time.perf_counter()
+        calls = store.calls
+        fetch_ms = sum(c.latency_ms for c in calls) if calls else 0.0
+        return build(Diagnosis, {
+            "complaint_id": complaint.id, "symptom": complaint.type,
+            "tree_id": tree.id if tree else None,
+            "tree_version": tree.version if tree else None,
+            "tree_sha256": tree.flat.sha256 if tree else None,
+            "cause": cause, "category": category, "resolution": resolution,
+            "department": department, "grade": grade, "grade_reasons": tuple(reasons),
+            "feedback_kind": feedback.kind if feedback else "result",
+            "feedback_due": due.isoformat(),
+            "feedback_every_hours": feedback.every_hours if feedback else None,
+            "actions": actions, "refund": refund, "locale": loc, "script": script,
+            "values": tuple([(k, json_value(v)) for k, v in values.items()]) if values else (),
+            "answers": tuple(answers.items()),
+            "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,
+            "notes": tuple(notes),
+            "timings_ms": _timings(end - started, walk_ms, fetch_ms, end - render_start),
+        })
+
+
+def _timings(total_s: float, walk_ms: float, fetch_ms: float, render_s: float,
+             ) -> tuple[tuple[str, float], ...]:
+    """The diagnosis's timings in milliseconds, each truncated to the microsecond (as `ms`,
+    written out: four calls fewer on every diagnosis)."""
+    return (("total", int(total_s * 1_000_000) / 1000), ("walk", int(walk_ms * 1000) / 1000),
+            ("fetch", int(fetch_ms * 1000) / 1000), ("render", int(render_s * 1_000_000) / 1000))
+
+
+def _used_answers(store: FactStore, tree: CompiledTree | None, steps: list[TraceStep]
+                  ) -> dict[str, Any]:
+    """The answers the walk used (given or defaulted), in the order it asked: answers given to
+    questions it never asked are left out."""
+    given = store.answers
+    if isinstance(given, UsedAnswers):  # the walk noted them
+        return given.in_use()
+    if len(given) == len(store.defaulted):  # none given: only the defaults the walk took
+        return dict(given)
+    if tree is None:
+        return {}
+    asked = tree.steps
+    used = {}
+    for step in steps:
+        if step.kind == "ask":
+            question = asked[step.node].question
+            if question is not None and question.id in given:
+                used[question.id] = given[question.id]
+    return used

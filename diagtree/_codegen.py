@@ -171,8 +171,7 @@ class _Gen:
         tree = self.tree
         question = node.question
         table = {value: tree.resolve(edge.target) for value, edge in node.cases}
-        default = table[question.default] if question.default in table \
-            else next(iter(table.values()))
+        default = tree.resolve(node.default_case().target)
         qid = self.k(question.id)
         out.append(f"{ind}a = f.answers")
         out.append(f"{ind}if {qid} in a:")

@@ -17,11 +17,12 @@ from pathlib import Path
 import jinja2
 
 from ._catalog import Catalog, CatalogEntry, read_catalog
+from ._check.inline import inline_tree
 from ._codegen import attach_fast_walker
 from ._compile import CompiledTree, compile_tree
 from ._errors import AuthoringError, Location, Problem, did_you_mean
 from ._facts import FactSchema
-from ._graph import check_document, inline_tree
+from ._graph import check_document
 from ._loader import Limits, read_document
 from ._model import AskNode, Document, OutcomeNode
 from ._policy import Policy, read_policy

@@ -16,10 +16,11 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ._check.inline import inline_tree
 from ._codegen import attach_fast_walker
 from ._compile import CompiledTree, compile_tree
 from ._errors import Problem
-from ._graph import FlatTree, inline_tree
+from ._graph import FlatTree
 from ._model import Document
 
 __all__ = ["History", "in_force", "order_versions"]

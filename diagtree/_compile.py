@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from diagtree import _branches as br
-
-from ._expr import Expression
-from ._expr_ast import FactRef
-from ._facts import UNKNOWN, source_of
-from ._fused import fused_decision
-from ._graph import FlatTree
-from ._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
-from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
+from diagtree._expr import Expression
+from diagtree._expr_ast import FactRef
+from diagtree._facts import UNKNOWN, source_of
+from diagtree._fused import fused_decision
+from diagtree._graph import FlatTree
+from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
+from diagtree._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 
 __all__ = ["CompiledTree", "Step", "compile_tree"]
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._privacy import mask_text
+from diagtree._privacy import mask_text
 
 __all__ = [
     "AuthoringError",

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Self
 
-from ._branches import Branch
-from ._errors import Location
-from ._expr import Expression
-from ._taxonomy import Question
+from diagtree._branches import Branch
+from diagtree._errors import Location
+from diagtree._expr import Expression
+from diagtree._taxonomy import Question
 
 __all__ = [
     "AskNode",

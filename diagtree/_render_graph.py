@@ -64,8 +64,7 @@ from diagtree._model import (
     TableNode,
     UseNode,
 )
-
-from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, category_of
+from diagtree._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, category_of
 
 __all__ = [
     "COVERED",

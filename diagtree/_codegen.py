@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from diagtree._branches import ON_UNKNOWN
 from diagtree._compile import CompiledTree, Step
 from diagtree._expr_ast import FactRef
 from diagtree._fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
 from diagtree._graph import Jump
-from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
+from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode
 from diagtree._vocab.facts import UNKNOWN
 
 __all__ = ["attach_fast_walker", "fast_walker"]
@@ -171,8 +172,7 @@ class _Gen:
         tree = self.tree
         question = node.question
         table = {value: tree.resolve(edge.target) for value, edge in node.cases}
-        default = table[question.default] if question.default in table \
-            else next(iter(table.values()))
+        default = tree.resolve(node.default_case().target)
         qid = self.k(question.id)
         out.append(f"{ind}a = f.answers")
         out.append(f"{ind}if {qid} in a:")
@@ -262,21 +262,18 @@ def _ir_op(ir: Any) -> str:
 
 
 def _edges(tree: CompiledTree, step: Step, node: Any) -> list[Step]:
-    """The steps a node can go to; for a check: [yes, no, unknown]."""
-    unk = tree.resolve(node.on_unknown.target) if getattr(node, "on_unknown", None) \
+    """The steps a node can go to: its written branches in order, then the implicit ones (a
+    switch without default: no matching case; any but an ask: on_unknown, written or not).
+    For a check: [yes, no, unknown]."""
+    ways = [tree.resolve(w.edge.target) for w in node.branches()
+            if w.branch.kind != ON_UNKNOWN]
+    if isinstance(node, AskNode):  # an unanswered question takes its default
+        return ways
+    if isinstance(node, SwitchNode) and node.default is None:
+        ways.append(tree.undecided)
+    unk = tree.resolve(node.on_unknown.target) if node.on_unknown is not None \
         else tree.unavailable
-    if isinstance(node, CheckNode):
-        return [tree.resolve(node.yes.target), tree.resolve(node.no.target), unk]
-    if isinstance(node, SwitchNode):
-        default = tree.resolve(node.default.target) if node.default is not None \
-            else tree.undecided
-        return [*(tree.resolve(e.target) for _, e in node.cases), default, unk]
-    if isinstance(node, TableNode):
-        return [*(tree.resolve(r.then.target) for r in node.rows),
-                tree.resolve(node.default.target), unk]
-    if isinstance(node, AskNode):
-        return [tree.resolve(e.target) for _, e in node.cases]
-    return []
+    return [*ways, unk]
 
 
 def fast_walker(tree: CompiledTree) -> Callable[[Any], Step]:

@@ -20,12 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from diagtree import _branches as br
 from diagtree._expr import Expression
 from diagtree._expr_ast import FactRef
 from diagtree._fused import fused_decision
-from diagtree._graph import FlatTree, Jump
+from diagtree._graph import FlatTree
 from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
-from diagtree._vocab.facts import UNKNOWN
+from diagtree._vocab.facts import UNKNOWN, source_of
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 
 __all__ = ["CompiledTree", "Step", "compile_tree"]
@@ -38,7 +39,7 @@ TraceRun = Callable[[Any], tuple[str, "Step", str | None]]
 class Step:
     """One compiled node. `run` is None for ends (outcomes, and a pending question)."""
 
-    __slots__ = ("at", "branch", "cause", "condition", "id", "kind", "names", "question",
+    __slots__ = ("at", "branch", "cause", "condition", "id", "kind", "question",
                  "reads", "run", "trace_run", "values")
 
     def __init__(self, node_id: str, kind: str, at: str) -> None:
@@ -51,8 +52,8 @@ class Step:
         self.values: tuple[tuple[str, Expression], ...] = ()
         self.question: Question | None = None
         self.condition: str | None = None
-        self.names: tuple[str, ...] = ()  # the facts its conditions may read
-        self.reads: tuple[tuple[str, str], ...] = ()  # (name, source) of each, for the trace
+        #: (name, source) of each fact its conditions may read, for the trace
+        self.reads: tuple[tuple[str, str], ...] = ()
         #: the branch label by the id of the step taken next, where that alone tells it (a
         #: check whose three targets differ): the trace then needs no second decision
         self.branch: dict[int, str] | None = None
@@ -81,20 +82,7 @@ class CompiledTree:
 
     def resolve(self, target: str) -> Step:
         """The step a node id leads to (jumps left by sub-tree inlining followed)."""
-        return self.steps[through_jumps(self.flat, target)]
-
-
-def through_jumps(flat: FlatTree, target: str) -> str:
-    """The node a target really leads to, past the jumps that sub-tree inlining left."""
-    seen = set()
-    while isinstance(flat.nodes.get(target), Jump):
-        if target in seen:  # pragma: no cover - cycles are rejected before compiling
-            break
-        seen.add(target)
-        jump = flat.nodes[target]
-        assert isinstance(jump, Jump)
-        target = jump.to.target
-    return target
+        return self.steps[self.flat.resolve(target)]
 
 
 def compile_tree(flat: FlatTree) -> CompiledTree:
@@ -107,11 +95,11 @@ def compile_tree(flat: FlatTree) -> CompiledTree:
     undecided.cause = NEEDS_INVESTIGATION
 
     def resolve(target: str) -> Step:
-        return steps[through_jumps(flat, target)]
+        return steps[flat.resolve(target)]
 
     for nid, node in flat.nodes.items():
         step = steps[nid]
-        if isinstance(node, Jump):
+        if node.kind == "jump":
             continue
         unk = resolve(node.on_unknown.target) if node.on_unknown is not None else unavailable
         if isinstance(node, CheckNode):
@@ -125,18 +113,18 @@ def compile_tree(flat: FlatTree) -> CompiledTree:
         elif isinstance(node, OutcomeNode):
             step.cause = node.cause
             step.values = node.values
-    for step in steps.values():
-        step.reads = tuple((name, name.split(".", 1)[0]) for name in step.names)
     return CompiledTree(flat, resolve(flat.start), steps, unavailable, undecided)
 
 
-def _names(exprs: tuple[Expression, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(name for e in exprs for name in e.facts))
+def _reads(exprs: tuple[Expression, ...]) -> tuple[tuple[str, str], ...]:
+    """(name, source) of each fact the expressions may read, once each, in order."""
+    return tuple((name, source_of(name))
+                 for name in dict.fromkeys(name for e in exprs for name in e.facts))
 
 
 def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None:
     fn = cond.fn
-    step.names = _names((cond,))
+    step.reads = _reads((cond,))
     text = step.condition = cond.text
     run = fused_decision(cond.ir, yes, no, unk)
     if run is None:
@@ -149,7 +137,7 @@ def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None
             return no
 
     if len({id(yes), id(no), id(unk)}) == 3:  # the target tells the branch: reuse `run`
-        labels = step.branch = {id(yes): "yes", id(no): "no", id(unk): "on_unknown"}
+        labels = step.branch = {id(yes): br.YES, id(no): br.NO, id(unk): br.ON_UNKNOWN}
         fast = run
 
         def trace_run(f: Any) -> tuple[str, Step, str | None]:
@@ -159,10 +147,10 @@ def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None
         def trace_run(f: Any) -> tuple[str, Step, str | None]:
             r = fn(f)
             if r is True:
-                return "yes", yes, text
+                return br.YES, yes, text
             if r is UNKNOWN:
-                return "on_unknown", unk, text
-            return "no", no, text
+                return br.ON_UNKNOWN, unk, text
+            return br.NO, no, text
 
     step.run, step.trace_run = run, trace_run
 
@@ -170,9 +158,11 @@ def _check(step: Step, cond: Expression, yes: Step, no: Step, unk: Step) -> None
 def _table(step: Step, node: TableNode, resolve: Callable[[str], Step], unk: Step) -> None:
     rows = tuple((row.condition.fn, resolve(row.then.target)) for row in node.rows)
     exprs = tuple(row.condition for row in node.rows)
-    step.names = _names(exprs)
+    step.reads = _reads(exprs)
     default = resolve(node.default.target)
     step.condition = " | ".join(e.text for e in exprs)
+    #: per row: (label taken, label when unknown, the row's condition text)
+    labels = tuple((br.row(i), br.unknown_at_row(i), e.text) for i, e in enumerate(exprs, 1))
 
     def run(f: Any) -> Step:
         for fn, then in rows:
@@ -184,13 +174,13 @@ def _table(step: Step, node: TableNode, resolve: Callable[[str], Step], unk: Ste
         return default
 
     def trace_run(f: Any) -> tuple[str, Step, str | None]:
-        for i, (fn, then) in enumerate(rows):
+        for (fn, then), (taken, unknown, cond) in zip(rows, labels, strict=True):
             r = fn(f)
             if r is True:
-                return f"row {i + 1}", then, exprs[i].text
+                return taken, then, cond
             if r is UNKNOWN:
-                return f"on_unknown (row {i + 1})", unk, exprs[i].text
-        return "default", default, step.condition
+                return unknown, unk, cond
+        return br.DEFAULT, default, step.condition
 
     step.run, step.trace_run = run, trace_run
 
@@ -201,7 +191,9 @@ def _switch(step: Step, node: SwitchNode, resolve: Callable[[str], Step], unk: S
     table = {value: resolve(edge.target) for value, edge in node.cases}
     default = resolve(node.default.target) if node.default is not None else undecided
     null_target = table.get(None, default)
-    step.names = _names((node.subject,))
+    null_label = br.case(None) if None in table else br.NULL_DEFAULT
+    case_labels = {value: br.case(value) for value, _ in node.cases}
+    step.reads = _reads((node.subject,))
     text = step.condition = node.subject.text
 
     def run(f: Any) -> Step:
@@ -227,12 +219,12 @@ def _switch(step: Step, node: SwitchNode, resolve: Callable[[str], Step], unk: S
     def trace_run(f: Any) -> tuple[str, Step, str | None]:
         v = fn(f)
         if v is UNKNOWN:
-            return "on_unknown", unk, text
+            return br.ON_UNKNOWN, unk, text
         if v is None:
-            return ("case null" if None in table else "default (null)"), null_target, text
+            return null_label, null_target, text
         if v in table:
-            return f"case {str(v).lower() if isinstance(v, bool) else v}", table[v], text
-        return "default", default, text
+            return case_labels[v], table[v], text
+        return br.DEFAULT, default, text
 
     step.run, step.trace_run = run, trace_run
 
@@ -241,7 +233,7 @@ def _ask(step: Step, node: AskNode, resolve: Callable[[str], Step]) -> None:
     question = node.question
     qid = question.id
     table = {value: resolve(edge.target) for value, edge in node.cases}
-    default = table[question.default] if question.default in table else next(iter(table.values()))
+    default = resolve(node.default_case().target)
     pending = Step(step.id, "pending", step.at)
     pending.question = question
     step.question = question
@@ -260,9 +252,8 @@ def _ask(step: Step, node: AskNode, resolve: Callable[[str], Step]) -> None:
     def trace_run(f: Any) -> tuple[str, Step, str | None]:
         nxt = run(f)
         if nxt is pending:
-            return "waiting for the answer", pending, text
+            return br.PENDING, pending, text
         value = f.answers[qid]
-        shown = str(value).lower() if isinstance(value, bool) else str(value)
-        return ("default " if qid in f.defaulted else "answer ") + shown, nxt, text
+        return (br.defaulted(value) if qid in f.defaulted else br.answer(value)), nxt, text
 
     step.run, step.trace_run = run, trace_run

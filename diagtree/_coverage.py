@@ -64,13 +64,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagtree._branches import ON_UNKNOWN, normalize
+from diagtree._check.inline import qualified_nodes
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import Location
 from diagtree._expr_ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
 from diagtree._graph import FlatNode, FlatTree, Jump
 from diagtree._library import Library
-from diagtree._model import AskNode, CheckNode, Document, Edge, SwitchNode, TableNode, UseNode
+from diagtree._model import AskNode, CheckNode, Document, Edge, SwitchNode, TableNode
 from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
+from diagtree._vocab.facts import source_of
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE
 
 __all__ = [
@@ -87,7 +90,9 @@ __all__ = [
 
 #: fact prefixes the engine fills itself: never unavailable
 _ENGINE_SOURCES = frozenset(spec.source for spec in (*COMPLAINT_FACTS, *POLICY_FACTS))
-_UNKNOWN = "on_unknown"
+_UNKNOWN = ON_UNKNOWN
+#: the node kinds whose ways out are branches
+_DECISIONS = (CheckNode, SwitchNode, TableNode, AskNode)
 
 
 @dataclass(frozen=True)
@@ -205,18 +210,11 @@ class CoverageReport:
 
 
 # -- the branches of a node --------------------------------------------------------------------
-def _shown(value: object) -> str:
-    """A case or answer value as the trace writes it."""
-    if value is None:
-        return "null"
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
 def _sources_read(node: FlatNode) -> frozenset[str]:
     """The sources whose facts a decision node's conditions read."""
     if not isinstance(node, CheckNode | SwitchNode | TableNode):
         return frozenset()
-    return frozenset(name.split(".", 1)[0] for expr in node.expressions()
+    return frozenset(source_of(name) for expr in node.expressions()
                      for name in expr.facts) - _ENGINE_SOURCES
 
 
@@ -226,36 +224,13 @@ def _branches(node: FlatNode) -> list[tuple[str, Edge | None, Location]]:
     The implicit on_unknown is listed for nodes that read a source's facts; whether a failed
     source can reach it is decided per tree, by `_unknown_possible`.
     """
-    out: list[tuple[str, Edge | None, Location]] = []
-    if isinstance(node, CheckNode):
-        out += [("yes", node.yes, node.yes.location), ("no", node.no, node.no.location)]
-    elif isinstance(node, SwitchNode):
-        out += [(f"case {_shown(v)}", e, e.location) for v, e in node.cases]
-        if node.default is not None:
-            out.append(("default", node.default, node.default.location))
-    elif isinstance(node, TableNode):
-        out += [(f"row {i}", r.then, r.location) for i, r in enumerate(node.rows, 1)]
-        out.append(("default", node.default, node.default.location))
-    elif isinstance(node, AskNode):
-        out += [(f"answer {_shown(v)}", e, e.location) for v, e in node.cases]
-    else:
-        return out
-    if node.on_unknown is not None:
-        out.append((_UNKNOWN, node.on_unknown, node.on_unknown.location))
-    elif _sources_read(node):
+    if not isinstance(node, _DECISIONS):
+        return []
+    out: list[tuple[str, Edge | None, Location]] = [
+        (way.branch.label(), way.edge, way.location) for way in node.branches()]
+    if node.on_unknown is None and _sources_read(node):
         out.append((_UNKNOWN, None, node.location))
     return out
-
-
-def _branch_of(node: FlatNode, label: str) -> str:
-    """The branch a trace label stands for (``on_unknown (row 2)`` → ``on_unknown``)."""
-    if label == _UNKNOWN or label.startswith(_UNKNOWN + " ("):
-        return _UNKNOWN
-    if isinstance(node, AskNode) and label.startswith("default "):
-        return "answer " + label[len("default "):]  # the question's default, unanswered
-    if isinstance(node, SwitchNode) and label == "default (null)":
-        return "default"
-    return label
 
 
 # -- which on_unknown branches a failed source can reach ----------------------------------------
@@ -263,7 +238,7 @@ def _strict(ir: Node) -> frozenset[str]:
     """Sources whose failure surely makes the expression unknown (so: read, and answered, on
     every outcome that is not unknown)."""
     if isinstance(ir, FactRef):
-        source = ir.name.split(".", 1)[0]
+        source = source_of(ir.name)
         return frozenset() if source in _ENGINE_SOURCES else frozenset((source,))
     if isinstance(ir, Not | Neg):
         return _strict(ir.operand)
@@ -282,29 +257,19 @@ def _out_edges(node: FlatNode) -> Iterator[tuple[str, frozenset[str]]]:
     if isinstance(node, Jump):
         yield node.to.target, frozenset()
         return
-    if isinstance(node, CheckNode):
-        sure = _strict(node.condition.ir)
-        yield node.yes.target, sure
-        yield node.no.target, sure
-    elif isinstance(node, SwitchNode):
-        sure = _strict(node.subject.ir)
-        for _, edge in node.cases:
-            yield edge.target, sure
-        if node.default is not None:
-            yield node.default.target, sure
-    elif isinstance(node, TableNode):
-        sure = frozenset()
-        for row in node.rows:  # row N holds: rows 1..N were each true or false
-            sure |= _strict(row.condition.ir)
-            yield row.then.target, sure
-        yield node.default.target, sure
-    elif isinstance(node, AskNode):
-        for _, edge in node.cases:
-            yield edge.target, frozenset()
-    else:
-        return
-    if node.on_unknown is not None:
-        yield node.on_unknown.target, frozenset()
+    # a branch other than on_unknown is taken only after its expressions were each decided:
+    # the condition or subject; for table row N, rows 1..N; for a table's default, every row
+    decided = [_strict(expr.ir) for expr in node.expressions()]
+    for way in node.branches():
+        kind = way.branch.kind
+        if kind == _UNKNOWN:
+            yield way.edge.target, frozenset()
+            continue
+        evaluated = decided
+        if kind == "row":
+            assert isinstance(way.branch.value, int)
+            evaluated = decided[:way.branch.value]
+        yield way.edge.target, frozenset().union(*evaluated)
 
 
 def _unknown_possible(flat: FlatTree) -> set[str]:
@@ -327,13 +292,12 @@ def _unknown_possible(flat: FlatTree) -> set[str]:
 
 
 # -- qualified ids → the document node ---------------------------------------------------------
-def _qualify(doc: Document, documents: Mapping[str, Document], prefix: str,
+def _qualify(doc: Document, documents: Mapping[str, Document],
              out: dict[str, tuple[str, str]], used: set[str]) -> None:
-    for nid, node in doc.nodes.items():
-        out[prefix + nid] = (doc.id, nid)
-        if isinstance(node, UseNode) and node.subtree in documents:
-            used.add(node.subtree)
-            _qualify(documents[node.subtree], documents, f"{prefix}{nid}/", out, used)
+    for placed in qualified_nodes(doc, documents):
+        out[placed.qid] = (placed.scope.document.id, placed.id)
+        if placed.scope.use is not None:
+            used.add(placed.scope.document.id)
 
 
 @dataclass
@@ -346,15 +310,9 @@ class _Tally:
 def _enter(flat: FlatTree, target: str, where: Mapping[str, tuple[str, str]],
            tally: _Tally) -> None:
     """Count the node the walk enters at `target`, and the use/exit jumps it passes."""
-    seen: set[str] = set()
-    while target in flat.nodes and target not in seen:
-        seen.add(target)
-        if target in where:
-            tally.node_hits[where[target]] += 1
-        node = flat.nodes[target]
-        if not isinstance(node, Jump):
-            return
-        target = node.to.target
+    for passed in flat.path(target):
+        if passed in where:
+            tally.node_hits[where[passed]] += 1
 
 
 def _count_walk(flat: FlatTree, diagnosis: Diagnosis, where: Mapping[str, tuple[str, str]],
@@ -367,7 +325,7 @@ def _count_walk(flat: FlatTree, diagnosis: Diagnosis, where: Mapping[str, tuple[
         edges = tally.edges.get((flat.id, step.node))
         if edges is None:
             edges = tally.edges[flat.id, step.node] = {lab: e for lab, e, _ in _branches(node)}
-        label = _branch_of(node, step.branch)
+        label = normalize(step.branch)
         if label not in edges:
             continue  # e.g. a switch's implicit "no case", or a question still pending
         doc_id, nid = where[step.node]
@@ -390,7 +348,7 @@ def compute_coverage(library: Library, diagnoses: Iterable[Diagnosis]) -> Covera
     for tree_id, compiled in library.trees.items():
         where: dict[str, tuple[str, str]] = {}
         used: set[str] = set()
-        _qualify(compiled.flat.document, documents, "", where, used)
+        _qualify(compiled.flat.document, documents, where, used)
         indexes[tree_id] = where
         used_by.setdefault(tree_id, set()).add(tree_id)
         for sub in used:

@@ -10,17 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from diagtree._model import (
-    AskNode,
-    CheckNode,
-    Document,
-    ExitNode,
-    Node,
-    OutcomeNode,
-    SwitchNode,
-    TableNode,
-    UseNode,
-)
+from diagtree._model import Document, Node, OutcomeNode, TableNode
 
 __all__ = ["Change", "diff_documents"]
 
@@ -37,20 +27,7 @@ class Change:
 
 
 def _describe(node: Node) -> str:
-    if isinstance(node, CheckNode):
-        return f"check {node.condition.text}"
-    if isinstance(node, SwitchNode):
-        return f"switch on {node.subject.text}"
-    if isinstance(node, TableNode):
-        return f"table of {len(node.rows)} rows"
-    if isinstance(node, AskNode):
-        return f"ask {node.question.id}"
-    if isinstance(node, UseNode):
-        return f"use sub-tree {node.subtree}"
-    if isinstance(node, OutcomeNode):
-        return f"outcome {node.cause}"
-    assert isinstance(node, ExitNode)
-    return f"exit {node.exit}"
+    return node.describe()
 
 
 def _edges(node: Node) -> dict[str, str]:

@@ -16,9 +16,9 @@ from diagtree._expr_ast import Node
 from diagtree._expr_check import check
 from diagtree._expr_compile import compile_ir, facts_read
 from diagtree._expr_parse import parse
-from diagtree._vocab.facts import BOOL, UNKNOWN, FactSchema, FactType, Unknown
+from diagtree._vocab.facts import BOOL, FactSchema, FactType
 
-__all__ = ["Expression", "compile_expression", "evaluate_kleene_truth"]
+__all__ = ["Expression", "compile_expression"]
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,6 @@ class Expression:
     facts: tuple[str, ...]  # fact names read, in first-read order, deduplicated
     fn: Callable[[dict[str, Any]], Any] = field(compare=False, repr=False)
     ir: Node = field(compare=False, repr=False)
-
-    def sources(self) -> frozenset[str]:
-        """The sources the expression reads: the first segment of each fact name."""
-        return frozenset(name.split(".", 1)[0] for name in self.facts)
-
 
 def compile_expression(
     text: str,
@@ -62,10 +57,3 @@ def compile_expression(
         return None, problems
     fn = compile_ir(typed, condition=expect == BOOL)
     return Expression(text, typed.type, facts_read(typed), fn, typed), []
-
-
-def evaluate_kleene_truth(value: object) -> bool | Unknown:
-    """The decision a condition's result stands for: True, False or UNKNOWN (null → False)."""
-    if value is UNKNOWN:
-        return UNKNOWN
-    return bool(value)

@@ -37,7 +37,7 @@ from diagtree._diagnosis import SourceCall, ms
 from diagtree._privacy import describe, mask_text, safe_repr, type_name
 from diagtree._sources import Source
 from diagtree._vocab.complaint import Complaint
-from diagtree._vocab.facts import UNKNOWN, FactSpec
+from diagtree._vocab.facts import UNKNOWN, FactSpec, source_of
 
 __all__ = ["FactStore", "SourceSet"]
 
@@ -91,7 +91,7 @@ class SourceSet:
         for name, src in self.sources.items():
             try:
                 specs = {spec.name: spec for spec in src.facts()}
-                info = {fact: (fact.split(".", 1)[0], spec.type.checker())
+                info = {fact: (source_of(fact), spec.type.checker())
                         for fact, spec in specs.items()}
                 plan = (src, self.timeouts[name], bool(getattr(src, "blocking", False)))
             except _STOP:
@@ -149,7 +149,7 @@ class FactStore(dict[str, Any]):
         self.tree: Any = None  # the compiled tree this complaint is walked through
 
     def __missing__(self, name: str) -> Any:
-        source, check = self.sources.fact_info.get(name) or (name[: name.find(".")], None)
+        source, check = self.sources.fact_info.get(name) or (source_of(name), None)
         raw = self.raw.get(source, _EMPTY)
         if raw is _EMPTY:
             self.fetch(source)

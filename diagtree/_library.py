@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from diagtree._catalog import Catalog, CatalogEntry, read_catalog
+from diagtree._check.inline import inline_tree
 from diagtree._codegen import attach_fast_walker
 from diagtree._compile import CompiledTree, compile_tree
 from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
-from diagtree._graph import check_document, inline_tree
+from diagtree._graph import check_document
 from diagtree._loader import Limits, read_document
 from diagtree._model import AskNode, Document, OutcomeNode
 from diagtree._policy import Policy, read_policy

@@ -2,11 +2,11 @@
 
 `build_graph` turns a loaded `Document` into a `TreeGraph` that the Mermaid, DOT and HTML
 renderers draw. By default the sub-trees it `use`s are inlined the way the engine inlines them
-(`_graph.inline_tree`): node ids are qualified by the `use` node that brought them in
-(``location/outage``), every inlined sub-tree is a `Cluster` labelled with its id, and the
-pass-through `use`/`exit` nodes disappear (an edge that leaves a sub-tree by an exit says so in
-its label: ``no · exit clear``). With ``inline=False`` a `use` node is one box whose edges are
-its exits.
+(`diagtree._check.inline`, whose walker places the nodes here too): node ids are qualified by
+the `use` node that brought them in (``location/outage``), every inlined sub-tree is a
+`Cluster` labelled with its id, and the pass-through `use`/`exit` nodes disappear (an edge
+that leaves a sub-tree by an exit says so in its label: ``no · exit clear``). With
+``inline=False`` a `use` node is one box whose edges are its exits.
 
 Edges carry the branch key the engine's trace uses (``yes``, ``no``, ``case arrears``,
 ``case null``, ``default``, ``row 2``, ``on_unknown``, ``answer true``) so that a results file
@@ -49,7 +49,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagtree import _branches as br
 from diagtree._catalog import Catalog
+from diagtree._check.inline import Scope, follow, qualified_nodes
 from diagtree._model import (
     AskNode,
     CheckNode,
@@ -259,15 +261,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _value(value: object) -> str:
-    """A case value as the trace writes it: null, true/false, else the text."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
 # -- building --------------------------------------------------------------------------------
 def build_graph(doc: Document, documents: Mapping[str, Document], catalog: Catalog | None = None,
                 *, inline: bool = True, locale: str = "zh-CN") -> TreeGraph:
@@ -279,9 +272,9 @@ def build_graph(doc: Document, documents: Mapping[str, Document], catalog: Catal
     b.nodes[START] = GraphNode(START, "start", doc.id, start_lines,
                                f"{doc.kind} {doc.id} v{doc.version}: {title}", None,
                                str(doc.location))
-    first, via = b.resolve(doc, "", None, doc.start.target)
+    first, via = follow(Scope(doc), doc.start.target, documents, inline=inline)
     b.edges.append(GraphEdge(START, first, "start", _via_label("", via)))
-    b.add(doc, "", None, None)
+    b.add(doc)
     for fid, cause, text in ((UNAVAILABLE, DATA_UNAVAILABLE, words["unavailable"]),
                              (NO_MATCH, NEEDS_INVESTIGATION, words["no_match"])):
         if any(e.target == fid for e in b.edges):
@@ -292,9 +285,6 @@ def build_graph(doc: Document, documents: Mapping[str, Document], catalog: Catal
 
 def _via_label(label: str, via: tuple[str, ...]) -> str:
     return " · ".join([label, *via]) if label else " · ".join(via)
-
-
-Resolved = tuple[str, tuple[str, ...]]  # (qualified target id, the exits it leaves by)
 
 
 class _Builder:
@@ -308,50 +298,21 @@ class _Builder:
         self.edges: list[GraphEdge] = []
         self.clusters: list[Cluster] = []
 
-    def _sub(self, node: Node) -> Document | None:
-        if not self.inline or not isinstance(node, UseNode):
-            return None
-        sub = self.documents.get(node.subtree)
-        return sub if sub is not None and sub.kind == "subtree" else None
-
-    def resolve(self, doc: Document, prefix: str, exits: Mapping[str, Resolved] | None,
-                target: str, depth: int = 0) -> Resolved:
-        """Where an edge to `target` (in `doc`, inlined at `prefix`) really goes."""
-        node = doc.nodes.get(target)
-        if depth > 64:  # pragma: no cover - cycles are rejected when the library loads
-            return prefix + target, ()
-        if isinstance(node, ExitNode) and exits is not None and node.exit in exits:
-            dest, via = exits[node.exit]
-            return dest, (f"exit {node.exit}", *via)
-        if node is not None and (sub := self._sub(node)) is not None:
-            assert isinstance(node, UseNode)
-            inner = prefix + target + "/"
-            return self.resolve(sub, inner, self.exit_map(doc, prefix, exits, node, depth),
-                                sub.start.target, depth + 1)
-        return prefix + target, ()
-
-    def exit_map(self, doc: Document, prefix: str, exits: Mapping[str, Resolved] | None,
-                 node: UseNode, depth: int = 0) -> dict[str, Resolved]:
-        return {name: self.resolve(doc, prefix, exits, edge.target, depth + 1)
-                for name, edge in node.exits}
-
-    def add(self, doc: Document, prefix: str, exits: Mapping[str, Resolved] | None,
-            cluster: str | None) -> None:
-        for nid, node in doc.nodes.items():
-            qid = prefix + nid
-            sub = self._sub(node)
-            if sub is not None:
-                assert isinstance(node, UseNode)
+    def add(self, doc: Document) -> None:
+        for placed in qualified_nodes(doc, self.documents, inline=self.inline):
+            node, qid, scope = placed.node, placed.qid, placed.scope
+            cluster = scope.prefix[:-1] or None  # the use node that brought it in
+            if placed.inner is not None:
+                sub = placed.inner.document
                 self.clusters.append(Cluster(qid, sub.id,
                                              f"{sub.id} · {sub.title_for(self.locale)}",
                                              cluster))
-                self.add(sub, qid + "/", self.exit_map(doc, prefix, exits, node), qid)
                 continue
-            if isinstance(node, ExitNode) and exits is not None:
+            if isinstance(node, ExitNode) and scope.use is not None:
                 continue  # a pass-through: edges into it already point where it leads
-            self.nodes[qid] = self.node(node, qid, nid, cluster)
+            self.nodes[qid] = self.node(node, qid, placed.id, cluster)
             for branch, label, edge, unknown in _branches(node):
-                target, via = self.resolve(doc, prefix, exits, edge.target)
+                target, via = follow(scope, edge.target, self.documents, inline=self.inline)
                 self.edges.append(GraphEdge(qid, target, branch, _via_label(label, via),
                                             unknown=unknown))
             if isinstance(node, CheckNode | SwitchNode | TableNode) and node.on_unknown is None:
@@ -371,7 +332,7 @@ class _Builder:
             title = f"check {lines[0]}"
         elif isinstance(node, SwitchNode):
             lines = ("switch " + _one_line(node.subject.text),)
-            cases = ", ".join(_value(v) for v, _ in node.cases)
+            cases = ", ".join(br.shown(v) for v, _ in node.cases)
             title = f"{lines[0]} (cases: {cases}{', default' if node.default else ''})"
         elif isinstance(node, TableNode):
             lines = tuple(f"{i}. {_one_line(r.condition.text)}"
@@ -380,7 +341,7 @@ class _Builder:
         elif isinstance(node, AskNode):
             q = node.question
             lines = (q.text_for(self.locale), f"ask {q.id}")
-            title = f"ask {q.id}: {q.text_for(self.locale)} (default {_value(q.default)})"
+            title = f"ask {q.id}: {q.text_for(self.locale)} (default {br.shown(q.default)})"
         elif isinstance(node, UseNode):
             sub = self.documents.get(node.subtree)
             lines = (f"use {node.subtree}",
@@ -410,31 +371,21 @@ class _Builder:
 
 
 def _branches(node: Node) -> Iterator[tuple[str, str, Edge, bool]]:
-    """(branch key, label, edge, is on_unknown) for every way out written in the file."""
-    if isinstance(node, CheckNode):
-        yield "yes", "yes", node.yes, False
-        yield "no", "no", node.no, False
-    elif isinstance(node, SwitchNode):
-        for value, edge in node.cases:
-            key = f"case {_value(value)}"
-            yield key, key, edge, False
-        if node.default is not None:
-            yield "default", "default", node.default, False
-    elif isinstance(node, TableNode):
-        for i, row in enumerate(node.rows, 1):
-            yield f"row {i}", f"row {i}", row.then, False
-        yield "default", "default", node.default, False
-    elif isinstance(node, AskNode):
-        for value, edge in node.cases:
-            shown = ("yes" if value else "no") if isinstance(value, bool) else _value(value)
-            yield f"answer {_value(value)}", shown, edge, False
-        return  # an unanswered question takes its default: no on_unknown
-    elif isinstance(node, UseNode):
-        for name, edge in node.exits:
-            yield f"exit {name}", f"exit {name}", edge, False
-        return
-    if node.on_unknown is not None:
-        yield "on_unknown", "on_unknown", node.on_unknown, True
+    """(branch key, label drawn, edge, is on_unknown) for every way out written in the file;
+    a yes/no question's answers are drawn ``yes``/``no``. (An unanswered question takes its
+    default and a `use` node's ways out are its exits: neither draws an on_unknown.)"""
+    for way in node.branches():
+        branch = way.branch
+        if branch.kind == br.ON_UNKNOWN:
+            if isinstance(node, AskNode | UseNode):
+                continue
+            yield br.ON_UNKNOWN, br.ON_UNKNOWN, way.edge, True
+            continue
+        key = branch.label()
+        shown = key
+        if branch.kind == "answer" and isinstance(branch.value, bool):
+            shown = br.YES if branch.value else br.NO
+        yield key, shown, way.edge, False
 
 
 # -- overlays: coverage and path counts from a results file ---------------------------------
@@ -464,17 +415,8 @@ class Results:
         return sorted({*self.trees, *self.documents})
 
 
-def normalize_branch(label: str) -> str:
-    """The static branch key a trace label stands for (``on_unknown (row 2)`` → ``on_unknown``,
-    ``default (null)`` → ``default``, ``default true`` (a question's default) → ``answer true``).
-    """
-    if label.startswith("on_unknown"):
-        return "on_unknown"
-    if label == "default (null)":
-        return "default"
-    if label.startswith("default "):
-        return "answer " + label.removeprefix("default ")
-    return label
+#: the static branch key a trace label stands for (kept under this name: the pictures' API)
+normalize_branch = br.normalize
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,11 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from diagtree._check.inline import inline_tree
 from diagtree._codegen import attach_fast_walker
 from diagtree._compile import CompiledTree, compile_tree
 from diagtree._errors import Problem
-from diagtree._graph import FlatTree, inline_tree
+from diagtree._graph import FlatTree
 from diagtree._model import Document
 
 __all__ = ["History", "in_force", "order_versions"]

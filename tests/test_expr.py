@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagtree._errors import Location, Problem
-from diagtree._expr import Expression, compile_expression, evaluate_kleene_truth
+from diagtree._expr import Expression, compile_expression
 from diagtree._expr_ast import (
     Arith,
     BoolOp,
@@ -26,7 +26,7 @@ from diagtree._expr_ast import (
     Not,
     to_text,
 )
-from diagtree._vocab.facts import UNKNOWN, FactSchema, FactSpec, FactType
+from diagtree._vocab.facts import UNKNOWN, FactSchema, FactSpec, FactType, source_of
 
 from expr_reference import evaluate
 
@@ -95,7 +95,7 @@ def test_expression_fields() -> None:
     )
     assert expr.type == FactType("bool")
     assert expr.facts == ("e.status", "t.at", "complaint.reported_at", "b.flag")
-    assert expr.sources() == frozenset({"e", "t", "complaint", "b"})
+    assert {source_of(name) for name in expr.facts} == {"e", "t", "complaint", "b"}
     assert to_text(expr.ir) == expr.text
 
 
@@ -105,13 +105,6 @@ def test_value_expression_types() -> None:
     assert compile_ok("e.status", expect=None).type == STATUS
     assert compile_ok("x.rsrp", expect=FactType("number")).fn(facts(x__rsrp=-3.5)) == -3.5
     assert compile_ok("n.count", expect=FactType("number")).type == FactType("int")
-
-
-def test_evaluate_kleene_truth() -> None:
-    assert evaluate_kleene_truth(True) is True
-    assert evaluate_kleene_truth(False) is False
-    assert evaluate_kleene_truth(None) is False
-    assert evaluate_kleene_truth(UNKNOWN) is UNKNOWN
 
 
 def test_lazy_dict_reads_through_missing() -> None:

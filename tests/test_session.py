@@ -249,7 +249,7 @@ def test_pending_of_a_yes_no_question(engine: Engine) -> None:
 
 def test_question_keeps_its_public_shape() -> None:
     assert [f for f in Question.__dataclass_fields__] == ["id", "type", "default", "text",
-                                                           "options", "decides_cause"]
+                                                           "options"]
 
 
 # -- state and resume ----------------------------------------------------------------------------

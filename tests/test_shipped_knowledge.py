@@ -57,7 +57,7 @@ def test_every_tree_has_a_case_with_each_source_it_reads_down(shipped: Engine) -
     for case in cases:
         down_by_symptom[case.complaint.get("type", "")].update(case.down)
     for symptom, tree in shipped.library.by_symptom.items():
-        reads = {name.split(".")[0] for step in tree.steps.values() for name in step.names}
+        reads = {source for step in tree.steps.values() for _, source in step.reads}
         reads.discard("complaint")
         assert reads <= down_by_symptom[symptom], (symptom, reads - down_by_symptom[symptom])
 

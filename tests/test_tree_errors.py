@@ -730,13 +730,7 @@ def test_golden_problems(case: Case, tmp_path: Path) -> None:
     _check(problems, tmp_path, expected)
 
 
-KNOWN_DUPLICATES: dict[str, str] = {}
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DUPLICATES[c.id])]
-                 if c.id in KNOWN_DUPLICATES else [])
-    for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_no_problem_is_reported_twice(case: Case, tmp_path: Path) -> None:
     _write_case(case, tmp_path)
     try:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from diagtree._compile import CompiledTree
 from diagtree._errors import Location, Problem
-from diagtree._graph import FlatTree
 from diagtree._library import Library
 from diagtree._lint._suppress import Suppression
 from diagtree._model import Document, OutcomeNode
@@ -80,11 +79,6 @@ class LintContext:
         if doc.file not in self.texts:
             return node.location if node is not None else doc.location
         return self.at(doc.file, path, key=key, text=text)
-
-
-def resolve(flat: FlatTree, target: str) -> str:
-    """The node a flat edge really leads to (jumps left by sub-tree inlining skipped)."""
-    return flat.resolve(target)
 
 
 def same_result(a: object, b: object, a_id: str, b_id: str) -> bool:

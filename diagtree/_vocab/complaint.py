@@ -30,6 +30,7 @@ from diagtree._vocab.taxonomy import (
     LOCATED_SYMPTOMS,
     ROLES,
     SYMPTOMS,
+    category_of,
 )
 
 __all__ = ["Complaint", "HistoryEntry", "Location", "Subject", "parse_complaint"]
@@ -82,7 +83,7 @@ class HistoryEntry:
 
     @property
     def category(self) -> str | None:
-        return self.cause.split(".", 1)[0] if self.cause else None
+        return category_of(self.cause) if self.cause else None
 
 
 @dataclass(frozen=True)

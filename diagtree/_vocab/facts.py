@@ -35,6 +35,7 @@ __all__ = [
     "FactSpec",
     "FactType",
     "Unknown",
+    "source_of",
 ]
 
 KINDS: Final = ("bool", "int", "number", "string", "enum", "datetime", "date", "list")
@@ -156,6 +157,12 @@ DATETIME: Final = FactType("datetime")
 DATE: Final = FactType("date")
 
 
+def source_of(name: str) -> str:
+    """The source that provides a fact: the first segment of its dotted name (``hlr`` for
+    ``hlr.odb.bar_reason``)."""
+    return name.split(".", 1)[0]
+
+
 @dataclass(frozen=True)
 class FactSpec:
     """One declared fact: its full dotted name, type, unit and a one-line doc."""
@@ -168,7 +175,7 @@ class FactSpec:
     @property
     def source(self) -> str:
         """The source that provides it: the first segment of the name."""
-        return self.name.split(".", 1)[0]
+        return source_of(self.name)
 
 
 class FactSchema(Mapping[str, FactSpec]):
@@ -193,6 +200,3 @@ class FactSchema(Mapping[str, FactSpec]):
 
     def merged(self, other: Iterable[FactSpec]) -> FactSchema:
         return FactSchema([*self._specs.values(), *other])
-
-    def sources(self) -> frozenset[str]:
-        return frozenset(spec.source for spec in self._specs.values())

@@ -90,7 +90,6 @@ class Question:
     default: bool | str
     text: tuple[tuple[str, str], ...]  # (locale, text) pairs
     options: tuple[str, ...] = ()
-    decides_cause: bool = False
 
     def text_for(self, locale: str) -> str:
         table = dict(self.text)
@@ -102,16 +101,16 @@ class Question:
         return isinstance(value, str) and value in self.options
 
 
-def _q(qid: str, default: bool, zh: str, en: str, decides: bool = False) -> Question:
-    return Question(qid, "bool", default, (("zh-CN", zh), ("en", en)), (), decides)
+def _q(qid: str, default: bool, zh: str, en: str) -> Question:
+    return Question(qid, "bool", default, (("zh-CN", zh), ("en", en)))
 
 
 STANDARD_QUESTIONS: Final = {q.id: q for q in (
-    _q("airplane_mode", False, "手机是否开启了飞行模式？", "Is airplane mode on?", True),
+    _q("airplane_mode", False, "手机是否开启了飞行模式？", "Is airplane mode on?"),
     _q("mobile_data_enabled", True, "手机的移动数据开关是否已打开？",
-       "Is the phone's mobile-data switch on?", True),
+       "Is the phone's mobile-data switch on?"),
     _q("apn_manually_changed", False, "接入点（APN）设置是否被手动修改过？",
-       "Was the access point (APN) setting changed by hand?", True),
+       "Was the access point (APN) setting changed by hand?"),
     _q("indoor_only", False, "问题是否只在室内出现？", "Does the problem happen only indoors?"),
     _q("other_phones_affected", False, "同一地点的其他手机是否也有同样的问题？",
        "Do other phones at the same place have the same problem?"),

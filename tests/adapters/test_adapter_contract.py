@@ -45,7 +45,7 @@ def test_declarations() -> None:
     store = RecordStore(records_from_mapping({}))
     schema = FactSchema([s for a in (HlrAdapter(store), BillingAdapter(store),
                                      CoverageAdapter(store)) for s in a.facts()])
-    assert schema.sources() == {"hlr", "billing", "coverage"}
+    assert {spec.source for spec in schema.values()} == {"hlr", "billing", "coverage"}
     for spec in schema.values():
         assert spec.doc
     if DOCS.exists():  # every fact docs/facts.md lists for these sources is declared

@@ -66,7 +66,7 @@ from typing import Final
 from diagtree._errors import Problem
 from diagtree._expr_ast import to_text
 from diagtree._graph import FlatNode, FlatTree
-from diagtree._lint._context import LintContext, resolve, same_result
+from diagtree._lint._context import LintContext, same_result
 from diagtree._model import AskNode, CheckNode, SwitchNode, TableNode
 
 ID = "ask-before-lookup"
@@ -105,7 +105,7 @@ def _results(node: FlatNode) -> dict[str, str]:
 
 def _settled(flat: FlatTree, ask: AskNode) -> tuple[str, str, str] | None:
     """(decision text, result label, common target) when a lookup after `ask` settles it."""
-    targets = [resolve(flat, e.target) for _, e in ask.cases]
+    targets = [flat.resolve(e.target) for _, e in ask.cases]
     nodes = [flat.nodes.get(t) for t in targets]
     if len(nodes) < 2 or any(n is None for n in nodes):
         return None
@@ -115,7 +115,7 @@ def _settled(flat: FlatTree, ask: AskNode) -> tuple[str, str, str] | None:
         return None
     results = [_results(n) for n in nodes if n is not None]
     for label in results[0]:
-        ends = [resolve(flat, r.get(label, r.get("default", _NOWHERE))) for r in results]
+        ends = [flat.resolve(r.get(label, r.get("default", _NOWHERE))) for r in results]
         first = ends[0]
         if all(same_result(flat.nodes.get(first), flat.nodes.get(e), first, e)
                for e in ends[1:]):

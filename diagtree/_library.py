@@ -9,7 +9,6 @@ them). Every problem in every file is collected and raised at once as `Authoring
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from diagtree._compile import CompiledTree, compile_tree
 from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
 from diagtree._facts import FactSchema
 from diagtree._graph import check_document, inline_tree
+from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files, text_kind
 from diagtree._loader import Limits, read_document
 from diagtree._model import AskNode, Document, OutcomeNode
 from diagtree._policy import Policy, read_policy
@@ -38,10 +38,6 @@ from diagtree._versions import History, order_versions
 from diagtree._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]
-
-_SCENARIO_FILE = re.compile(r"^cases:", re.MULTILINE)
-_KNOWLEDGE_FILE = re.compile(r"^(tree|subtree|outcomes|scripts|policy|script_rules):", re.MULTILINE)
-_KINDS = ("tree", "subtree", "outcomes", "scripts", "policy", "script_rules", "cases")
 
 
 @dataclass
@@ -64,18 +60,6 @@ class Library:
         return self.history.tree_on(symptom, day, self.trees)
 
 
-def _yaml_files(paths: Iterable[str | Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            out.extend(sorted(q for q in path.rglob("*") if q.suffix in (".yaml", ".yml")
-                              and q.is_file()))
-        else:
-            out.append(path)
-    return out
-
-
 def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema: FactSchema,
                  *, limits: Limits | None = None, require_policy: bool = True,
                  display: Callable[[Path], str] = str) -> Library:
@@ -90,7 +74,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
     policy_file: str | None = None
     rules: list[ScriptRules] = []
     texts: dict[str, str] = {}
-    files = _yaml_files(paths)
+    files = knowledge_files(paths)
     for path in files:
         name = display(path)
         try:
@@ -98,7 +82,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(Location(name), "unreadable_file", str(exc)))
             continue
-        if _SCENARIO_FILE.search(text) and not _KNOWLEDGE_FILE.search(text):
+        if text_kind(text, parse=False) == "cases":
             continue  # scenarios live beside the trees; `diagtree test` reads them
         texts[name] = text
         data, pos, probs = load_yaml(text, name, YamlLimits(max_bytes=limits.max_file_bytes))
@@ -108,15 +92,15 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
         if not isinstance(data, Mapping):
             problems.append(Problem(Location(name, 1, 1), "unknown_file_kind",
                                     "expected a mapping with one of the keys "
-                                    + ", ".join(_KINDS)))
+                                    + ", ".join(FILE_KINDS)))
             continue
-        kind = next((k for k in _KINDS if k in data), None)
+        kind = file_kind(data)
         if kind is None:
             first = str(next(iter(data), ""))
             problems.append(Problem(pos.key((first,)), "unknown_file_kind",
                                     "cannot tell what this file is: it needs one of the "
-                                    "top-level keys " + ", ".join(_KINDS),
-                                    hint=did_you_mean(first, _KINDS)))
+                                    "top-level keys " + ", ".join(FILE_KINDS),
+                                    hint=did_you_mean(first, FILE_KINDS)))
             continue
         if kind in ("tree", "subtree"):
             doc = read_document(data, pos, schema, problems, text, limits)

@@ -20,7 +20,7 @@ from typing import Any
 
 from diagtree._cli_validate import default_schema, knowledge_root
 from diagtree._complaint_facts import POLICY_FACTS
-from diagtree._engine import shipped_trees
+from diagtree._engine import shipped_name, shipped_trees
 from diagtree._errors import AuthoringError, did_you_mean, format_problems
 from diagtree._library import load_library
 from diagtree._model import Document
@@ -94,9 +94,8 @@ def run_render(args: argparse.Namespace) -> int:
             return _usage(f"{args.trees}: no such folder")
         paths = [Path(args.trees)]
     else:
-        shipped = shipped_trees()
-        paths = [shipped]
-        display = lambda p: "trees/" + p.relative_to(shipped).as_posix()  # noqa: E731
+        paths = [shipped_trees()]
+        display = shipped_name
     schema = default_schema()
     try:
         lib = load_library(paths, schema, schema.merged(POLICY_FACTS), require_policy=False,

@@ -46,7 +46,7 @@ from diagtree._session import Session
 from diagtree._sources import Source
 from diagtree._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, Question, category_of
 
-__all__ = ["Engine", "shipped_trees"]
+__all__ = ["Engine", "shipped_name", "shipped_trees"]
 
 _log = logging.getLogger("diagtree.engine")
 _ACTION_SEPARATOR = "\x1e"  # ASCII record separator: never in an action's text
@@ -59,6 +59,11 @@ _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
 def shipped_trees() -> Path:
     """The folder of trees, catalog, scripts and policy that ships with diagtree."""
     return Path(str(resources.files("diagtree_trees")))
+
+
+def shipped_name(path: Path) -> str:
+    """A shipped file's name as in the repository, `trees/…` (in problems and `Document.file`)."""
+    return "trees/" + path.relative_to(shipped_trees()).as_posix()
 
 
 class Engine:
@@ -85,10 +90,8 @@ class Engine:
         self.policy_schema = self.schema.merged(POLICY_FACTS)
         display: Callable[[Path], str] = str
         if trees is None:
-            root = shipped_trees()
-            paths: list[str | Path] = [root]
-            # the shipped files are shown as `trees/…`, as in the repository
-            display = lambda p: "trees/" + p.relative_to(root).as_posix()  # noqa: E731
+            paths: list[str | Path] = [shipped_trees()]
+            display = shipped_name
         elif isinstance(trees, str | Path):
             paths = [trees]
         else:

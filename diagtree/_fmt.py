@@ -4,8 +4,9 @@ The canonical layout:
 
 - top-level keys in a fixed order (`TOP_KEYS`), keys inside a node in a fixed order (`NODE_KEYS`:
   the kind key first), keys of questions, changelog entries, table rows and locales (zh-CN,
-  en) likewise; nodes, cases, values, questions and any other author-named keys keep the
-  author's order (nodes are ordered for reading);
+  en) likewise: the orders of the knowledge-file schema (`_check.schema`); nodes, cases,
+  values, questions and any other author-named keys keep the author's order (nodes are
+  ordered for reading);
 - 2-space indentation, block sequences indented under their key, no blank lines;
 - flow style for short label-like collections (`title`, question `text` and `options`,
   `symptoms`, a sub-tree's `exits`, a `use` node's `exits`, changelog entries) when they fit in
@@ -73,9 +74,6 @@ WIDTH: Final = 100  # flow collections longer than this go to block style
 # one order, every node kind's keys in one order (the kind key first)
 TOP_KEYS: Final = _schema.merged_order([_schema.TREE_FILE.keys, _schema.SUBTREE_FILE.keys])
 NODE_KEYS: Final = _schema.node_keys()
-QUESTION_KEYS: Final = _schema.QUESTION.keys
-CHANGELOG_KEYS: Final = _schema.CHANGELOG_ENTRY.keys
-ROW_KEYS: Final = _schema.TABLE_ROW.keys
 
 _Path = tuple[str, ...]  # a generic path: author-named keys and list indices are "*"
 # how each place is laid out: "block", "flow" (when it fits and holds no comment), or the key
@@ -99,16 +97,13 @@ _LAYOUT: Final[dict[_Path, str]] = {
     ("nodes", "*", "table"): _BLOCK,
     ("nodes", "*", "table", "*"): _BLOCK,
 }
-_LOCALES: Final = _schema.LOCALIZED.keys
+# the key order of each place of a tree or sub-tree file (`_check.schema.PLACES`)
 _ORDER: Final[dict[_Path, tuple[str, ...]]] = {
-    (): TOP_KEYS,
-    ("title",): _LOCALES,
-    ("questions", "*", "text"): _LOCALES,
-    ("changelog", "*"): CHANGELOG_KEYS,
-    ("questions", "*"): QUESTION_KEYS,
-    ("nodes", "*"): NODE_KEYS,
-    ("nodes", "*", "table", "*"): ROW_KEYS,
-}
+    path: _schema.merged_order(places[path].keys for places in
+                               (_schema.PLACES["tree"], _schema.PLACES["subtree"])
+                               if path in places)
+    for path in {**_schema.PLACES["tree"], **_schema.PLACES["subtree"]}
+} | {("nodes", "*"): NODE_KEYS}
 _NAMED: Final = frozenset({("nodes",), ("questions",)})  # maps whose keys are ids
 _NUMBER_AS_TEXT: Final = frozenset({("version",), ("changelog", "*", "version")})
 

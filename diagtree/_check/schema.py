@@ -44,6 +44,7 @@ __all__ = [
     "LOCALIZED",
     "NODES",
     "NODE_KINDS",
+    "PLACES",
     "POLICY",
     "POLICY_FILE",
     "QUESTION",
@@ -62,6 +63,8 @@ __all__ = [
     "Shape",
     "merged_order",
     "node_keys",
+    "node_kind",
+    "shapes_in",
 ]
 
 
@@ -207,5 +210,70 @@ FILES: Final[Mapping[str, Shape]] = {
     "script_rules": SCRIPT_RULES_FILE,
     "cases": SCENARIO_FILE,
 }
+#: where each shape sits in a file of each kind: a path of keys, `*` for any id or list index
+#: (a node, at ``("nodes", "*")``, has the shape of its kind: `NODES`)
+_TREE_PLACES: Final[Mapping[tuple[str, ...], Shape]] = {
+    ("title",): LOCALIZED,
+    ("changelog", "*"): CHANGELOG_ENTRY,
+    ("questions", "*"): QUESTION,
+    ("questions", "*", "text"): LOCALIZED,
+    ("nodes", "*", "table", "*"): TABLE_ROW,
+}
+PLACES: Final[Mapping[str, Mapping[tuple[str, ...], Shape]]] = {
+    "tree": {(): TREE_FILE, **_TREE_PLACES},
+    "subtree": {(): SUBTREE_FILE, **_TREE_PLACES},
+    "outcomes": {(): CATALOG_FILE, ("outcomes", "*"): CATALOG_ENTRY,
+                 ("outcomes", "*", "refund"): REFUND},
+    "scripts": {(): SCRIPTS_FILE, ("scripts", "*"): SCRIPT},
+    "policy": {(): POLICY_FILE, ("policy",): POLICY, ("policy", "grades", "*"): GRADE_RULE,
+               ("policy", "feedback"): FEEDBACK,
+               **{("policy", "feedback", grade): FEEDBACK_GRADE for grade in GRADES},
+               ("policy", "authority"): AUTHORITY,
+               ("policy", "authority", "limits"): AUTHORITY_LIMITS},
+    "script_rules": {(): SCRIPT_RULES_FILE, ("script_rules",): SCRIPT_RULES,
+                     ("script_rules", "forbidden_promises"): WORDS_PER_LOCALE,
+                     ("script_rules", "later_actions"): WORDS_PER_LOCALE},
+    "cases": {(): SCENARIO_FILE, ("cases", "*"): CASE, ("cases", "*", "complaint"): COMPLAINT,
+              ("cases", "*", "expect"): EXPECT, ("cases", "*", "complaint", "subject"): SUBJECT,
+              ("cases", "*", "complaint", "history", "*"): HISTORY_ENTRY},
+}
+_NODE_PLACE: Final = ("nodes", "*")
+
+
+def node_kind(node: Mapping[str, object]) -> str | None:
+    """The kind of a node mapping: its one kind key (None for none or several)."""
+    kinds = [k for k in NODE_KINDS if k in node]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def shapes_in(kind: str, data: object) -> Iterator[tuple[tuple[str | int, ...], Shape,
+                                                          Mapping[str, object]]]:
+    """Every mapping of a loaded file of `kind` (`FILE_KINDS`) that has a shape: its path, its
+    shape and the mapping itself (a node of no single kind has none)."""
+    places = PLACES[kind]
+    tree = kind in ("tree", "subtree")
+
+    def walk(value: object, path: tuple[str | int, ...], generic: tuple[str, ...]
+             ) -> Iterator[tuple[tuple[str | int, ...], Shape, Mapping[str, object]]]:
+        if isinstance(value, Mapping):
+            shape = places.get(generic)
+            if shape is None and tree and generic == _NODE_PLACE:
+                nk = node_kind(value)
+                shape = NODES[nk] if nk is not None else None
+            if shape is not None:
+                yield path, shape, value
+            for key, sub in value.items():
+                yield from walk(sub, (*path, key), _step(generic, str(key), shape is None))
+        elif isinstance(value, list):
+            for i, sub in enumerate(value):
+                yield from walk(sub, (*path, i), (*generic, "*"))
+
+    def _step(generic: tuple[str, ...], key: str, named: bool) -> tuple[str, ...]:
+        # the keys of a mapping without a shape are ids (nodes, questions, causes, scripts)
+        return (*generic, "*" if named and generic else key)
+
+    yield from walk(data, (), ())
+
+
 if tuple(FILES) != FILE_KINDS:  # pragma: no cover - an edit of one and not the other
     raise RuntimeError("_check.schema.FILES must have a shape for each of FILE_KINDS, in order")

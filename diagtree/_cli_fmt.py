@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._cli_validate import default_schema, knowledge_root
-from diagtree._complaint_facts import POLICY_FACTS
 from diagtree._errors import AuthoringError, Problem, format_problems
 from diagtree._fmt import (
     FmtError,
@@ -57,7 +56,7 @@ def run_fmt(args: argparse.Namespace) -> int:
             print(f"diagtree fmt: {p}: no such file or folder", file=sys.stderr)
             return 2
     schema = default_schema()
-    load = default_load(schema, schema.merged(POLICY_FACTS))
+    load = default_load(schema)
     targets = [f for f in _unique(knowledge_files(paths)) if _top_key(f) in ("tree", "subtree")]
     for p in paths:
         if p.is_file() and p not in targets:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._cli_validate import default_schema, knowledge_root
-from diagtree._complaint_facts import POLICY_FACTS
 from diagtree._engine import shipped_name, shipped_trees
 from diagtree._errors import AuthoringError, did_you_mean, format_problems
 from diagtree._library import load_library
@@ -98,8 +97,7 @@ def run_render(args: argparse.Namespace) -> int:
         display = shipped_name
     schema = default_schema()
     try:
-        lib = load_library(paths, schema, schema.merged(POLICY_FACTS), require_policy=False,
-                           display=display)
+        lib = load_library(paths, schema, require_policy=False, display=display)
     except AuthoringError as exc:
         print(format_problems(exc.problems), file=sys.stderr)
         errors = sum(1 for p in exc.problems if p.severity == "error")

@@ -682,7 +682,7 @@ def library_differences(files: Sequence[Path], formatted: Mapping[Path, str],
     return changed
 
 
-def default_load(schema: FactSchema, policy_schema: FactSchema,
+def default_load(schema: FactSchema, policy_schema: FactSchema | None = None,
                  display: Callable[[Path], str] = str) -> Callable[[list[Path]], Library]:
     """A `load_library` call on a list of files, as `library_differences` wants it."""
     def load(paths: list[Path]) -> Library:

@@ -18,6 +18,7 @@ import jinja2
 from diagtree._catalog import Catalog, CatalogEntry, read_catalog
 from diagtree._codegen import attach_fast_walker
 from diagtree._compile import CompiledTree, compile_tree
+from diagtree._complaint_facts import POLICY_FACTS
 from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
 from diagtree._facts import FactSchema
 from diagtree._graph import check_document, inline_tree
@@ -60,11 +61,17 @@ class Library:
         return self.history.tree_on(symptom, day, self.trees)
 
 
-def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema: FactSchema,
+def load_library(paths: Iterable[str | Path], schema: FactSchema,
+                 policy_schema: FactSchema | None = None,
                  *, limits: Limits | None = None, require_policy: bool = True,
                  display: Callable[[Path], str] = str) -> Library:
-    """Load and check every knowledge file under `paths`; raise `AuthoringError` on problems."""
+    """Load and check every knowledge file under `paths`; raise `AuthoringError` on problems.
+
+    The policy's rules read `policy_schema`, by default `schema` with the facts the engine
+    adds for the policy (`POLICY_FACTS`: the diagnosis, the customer's history)."""
     limits = limits or Limits()
+    if policy_schema is None:
+        policy_schema = schema.merged(POLICY_FACTS)
     problems: list[Problem] = []
     documents: dict[str, Document] = {}  # the latest version of each id
     versions: dict[str, list[Document]] = {}

@@ -114,6 +114,14 @@ def test_every_shipped_file_agrees_with_the_schema(path: Path) -> None:
     assert _json_errors(kind, data) == []
 
 
+def test_the_reference_names_every_file_kind() -> None:
+    """docs/reference.md's table of file kinds lists each top-level key that tells a kind."""
+    text = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    table = text.split("## File kinds", 1)[1].split("\n\n", 3)[2]
+    assert [line.split("`")[1] for line in table.splitlines()[2:]] == \
+        [f"{k}:" for k in FILE_KINDS]
+
+
 # -- the orders ------------------------------------------------------------------------------------
 def _keys_as_formatted(text: str, path: tuple[str | int, ...]) -> list[str]:
     value: Any = load_yaml(format_text(text), "f.yaml")[0]

@@ -48,7 +48,6 @@ from diagtree._check import schema as _schema
 from diagtree._errors import AuthoringError, Location, Problem
 from diagtree._facts import FactSchema
 from diagtree._library import Library, load_library
-from diagtree._load.files import file_kind
 from diagtree._loader import Limits, read_tree_file
 from diagtree._model import Document
 from diagtree._yaml import _Timestampless, key_is_trap, load_yaml
@@ -66,7 +65,6 @@ __all__ = [
     "format_checked",
     "format_text",
     "library_differences",
-    "tree_kind",
 ]
 
 WIDTH: Final = 100  # flow collections longer than this go to block style
@@ -169,12 +167,6 @@ class _Parsed:
     root: _Map
     header: list[str]
     footer: list[str]
-
-
-def tree_kind(data: object) -> str | None:
-    """``tree``/``subtree`` when loaded YAML is a tree file (as `load_library` tells kinds)."""
-    kind = file_kind(data)
-    return kind if kind in ("tree", "subtree") else None
 
 
 def _normalise(text: str) -> str:

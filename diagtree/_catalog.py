@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from diagtree._check import schema as _schema
 from diagtree._errors import Problem, did_you_mean
 from diagtree._fields import Fields
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, RESOLUTIONS, base_cause
@@ -62,7 +63,7 @@ class Catalog:
 
 def read_catalog(data: Any, pos: Positions, problems: list[Problem]) -> Catalog:
     top = Fields(data, (), pos, problems, "an outcome catalog")
-    top.only(("outcomes", "version", "description"))
+    top.only(_schema.CATALOG_FILE.keys)
     outs = top.child("outcomes", "`outcomes`")
     entries: dict[str, CatalogEntry] = {}
     for key in outs.data:
@@ -74,7 +75,7 @@ def read_catalog(data: Any, pos: Positions, problems: list[Problem]) -> Catalog:
             continue
         if not f.ok:
             continue
-        f.only(("resolution", "department", "actions", "script", "refund", "note"))
+        f.only(_schema.CATALOG_ENTRY.keys)
         resolution = f.string("resolution", required=True, choices=RESOLUTIONS) or "dispatch"
         department = f.string("department", choices=DEPARTMENTS)
         if resolution == "dispatch" and department is None and f.has("resolution"):
@@ -83,7 +84,7 @@ def read_catalog(data: Any, pos: Positions, problems: list[Problem]) -> Catalog:
         refund = None
         if f.has("refund"):
             rf = f.child("refund", "`refund`")
-            rf.only(("amount", "any_amount"))
+            rf.only(_schema.REFUND.keys)
             amount = rf.string("amount", required=True)
             if amount is not None:
                 refund = Refund(amount, bool(rf.boolean("any_amount", False)))

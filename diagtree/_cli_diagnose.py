@@ -24,6 +24,7 @@ from diagtree._engine import Engine
 from diagtree._errors import AuthoringError, ComplaintError, format_problems
 from diagtree._loader import FILE_LIMITS
 from diagtree._render_text import render_diagnosis
+from diagtree._scenarios import Case, load_cases
 from diagtree._sources import Source
 from diagtree._vocab.complaint import check_region
 from diagtree._vocab.taxonomy import STANDARD_QUESTIONS, Question
@@ -152,18 +153,21 @@ def _mapping(value: Any, what: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _scenario_case(args: argparse.Namespace) -> dict[str, Any]:
-    data = _read(args.scenario)
-    cases = data.get("cases") if isinstance(data, Mapping) else None
-    if not isinstance(cases, list) or not all(isinstance(c, Mapping) for c in cases):
-        raise ValueError(f"{args.scenario}: expected `cases:`, a list of cases")
+def _scenario_case(args: argparse.Namespace) -> Case:
+    """The case `--case` names (or the file's only case), read as `diagtree test` reads it; a
+    malformed file or case raises `AuthoringError` with each problem located."""
+    cases, problems = load_cases([args.scenario], only_scenarios=False)
+    if problems:
+        raise AuthoringError(tuple(problems))
     if not args.case and len(cases) != 1:
         raise ComplaintError("case", "name the case with --case ID: " +
-                             ", ".join(str(c.get("id")) for c in cases))
-    found = [c for c in cases if not args.case or str(c.get("id")) == args.case]
+                             ", ".join(c.id for c in cases))
+    found = [c for c in cases if not args.case or c.id == args.case]
     if not found:
         raise ComplaintError("case", f"no case {args.case!r} in {args.scenario}")
-    return dict(found[0])
+    if found[0].problems:
+        raise AuthoringError(tuple(found[0].problems))
+    return found[0]
 
 
 def _inputs(args: argparse.Namespace, handled: Callable[[], set[str]],
@@ -175,16 +179,11 @@ def _inputs(args: argparse.Namespace, handled: Callable[[], set[str]],
     down = list(args.down)
     if args.scenario:
         case = _scenario_case(args)
-        where = f"{args.scenario}: case {case.get('id')}"
-        complaint = _mapping(case.get("complaint"), f"{where}: complaint")
-        complaint.setdefault("id", case.get("id"))
-        answers = _mapping(case.get("answers") or {}, f"{where}: answers")
-        extra = case.get("down") or []
-        if not isinstance(extra, list):
-            raise ValueError(f"{where}: down: expected a list of source names")
-        down += extra
-        records = ad.records_from_mapping(_mapping(case.get("sources") or {},
-                                                   f"{where}: sources"))
+        complaint = dict(case.complaint)
+        complaint.setdefault("id", case.id)
+        answers = dict(case.answers)
+        down += case.down
+        records = ad.records_from_mapping(case.sources)
     elif args.demo:
         from diagtree_adapters import demo  # noqa: PLC0415
 

@@ -10,9 +10,8 @@ from typing import Any
 from diagtree._cli_validate import default_schema
 from diagtree._diff import diff_documents
 from diagtree._errors import Problem, format_problems
-from diagtree._loader import Limits, read_document
+from diagtree._loader import read_tree_file
 from diagtree._model import Document
-from diagtree._yaml import load_yaml
 
 __all__ = ["add_diff"]
 
@@ -33,14 +32,13 @@ def _read(path: str, problems: list[Problem]) -> Document | None:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"diagtree diff: {path}: {exc}", file=sys.stderr)
         return None
-    data, pos, probs = load_yaml(text, path)
-    problems.extend(probs)
-    if data is None:
-        return None
-    if not isinstance(data, dict) or not ({"tree", "subtree"} & set(data)):
+    found: list[Problem] = []
+    doc, _ = read_tree_file(text, path, default_schema(), found)
+    if any(p.code == "unknown_file_kind" for p in found):
         print(f"diagtree diff: {path}: not a tree or sub-tree file", file=sys.stderr)
         return None
-    return read_document(data, pos, default_schema(), problems, text, Limits())
+    problems.extend(found)
+    return doc
 
 
 def run_diff(args: argparse.Namespace) -> int:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,16 +29,11 @@ from diagtree._fmt import (
     default_load,
     format_checked,
     library_differences,
-    tree_kind,
 )
-from diagtree._library import _KINDS, Library, _yaml_files
-from diagtree._vocab.engine_facts import POLICY_FACTS
-from diagtree._yaml import load_yaml
+from diagtree._library import Library
+from diagtree._load.files import file_kind, knowledge_files
 
 __all__ = ["add_fmt"]
-
-_TOP_KEY = re.compile(r"^\ufeff?(" + "|".join(_KINDS) + r")[ \t]*:", re.MULTILINE)
-
 
 def add_fmt(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
@@ -62,8 +56,8 @@ def run_fmt(args: argparse.Namespace) -> int:
             print(f"diagtree fmt: {p}: no such file or folder", file=sys.stderr)
             return 2
     schema = default_schema()
-    load = default_load(schema, schema.merged(POLICY_FACTS))
-    targets = [f for f in _unique(_yaml_files(paths)) if _top_key(f) in ("tree", "subtree")]
+    load = default_load(schema)
+    targets = [f for f in _unique(knowledge_files(paths)) if _top_key(f) in ("tree", "subtree")]
     for p in paths:
         if p.is_file() and p not in targets:
             print(f"{p}: left alone: not a tree or sub-tree file", file=sys.stderr)
@@ -72,7 +66,7 @@ def run_fmt(args: argparse.Namespace) -> int:
              and not any(q.is_dir() and r.resolve().is_relative_to(q.resolve())
                          for q in paths)]
     # scenario files are skipped by the loader; leave them out rather than parse them twice
-    context = [f for f in _unique(_yaml_files([*paths, *roots])) if _top_key(f) != "cases"]
+    context = [f for f in _unique(knowledge_files([*paths, *roots])) if _top_key(f) != "cases"]
     before: Library | None = None
     folder_problems: list[Problem] = []
     try:
@@ -142,13 +136,9 @@ def _top_key(path: Path) -> str | None:
     """The key that tells the file's kind, read from the text's unindented keys (cheaper than
     parsing; `format_checked` parses tree files properly)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return file_kind(path)
     except (OSError, UnicodeDecodeError):
         return "tree"  # reported when formatting
-    keys = set(_TOP_KEY.findall(text))
-    if not keys and text.lstrip("\ufeff \t\r\n").startswith("{"):  # a flow-style file
-        return tree_kind(load_yaml(text, str(path))[0])
-    return next((k for k in _KINDS if k in keys), None)
 
 
 def _same(name: str, path: Path) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._cli_validate import default_schema, knowledge_root
-from diagtree._engine import shipped_trees
+from diagtree._engine import shipped_name, shipped_trees
 from diagtree._errors import AuthoringError, did_you_mean, format_problems
 from diagtree._library import load_library
 from diagtree._model import Document
@@ -27,7 +27,6 @@ from diagtree._render_dot import render_dot
 from diagtree._render_graph import Overlay, TreeGraph, build_graph, make_overlay, read_results
 from diagtree._render_html import render_html
 from diagtree._render_mermaid import render_mermaid
-from diagtree._vocab.engine_facts import POLICY_FACTS
 
 __all__ = ["add_render"]
 
@@ -94,13 +93,11 @@ def run_render(args: argparse.Namespace) -> int:
             return _usage(f"{args.trees}: no such folder")
         paths = [Path(args.trees)]
     else:
-        shipped = shipped_trees()
-        paths = [shipped]
-        display = lambda p: "trees/" + p.relative_to(shipped).as_posix()  # noqa: E731
+        paths = [shipped_trees()]
+        display = shipped_name
     schema = default_schema()
     try:
-        lib = load_library(paths, schema, schema.merged(POLICY_FACTS), require_policy=False,
-                           display=display)
+        lib = load_library(paths, schema, require_policy=False, display=display)
     except AuthoringError as exc:
         print(format_problems(exc.problems), file=sys.stderr)
         errors = sum(1 for p in exc.problems if p.severity == "error")

@@ -39,12 +39,17 @@ from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import LOCALES, Question
 from diagtree._walk.walk import Runtime, finish, new_store
 
-__all__ = ["Engine", "shipped_trees"]
+__all__ = ["Engine", "shipped_name", "shipped_trees"]
 
 
 def shipped_trees() -> Path:
     """The folder of trees, catalog, scripts and policy that ships with diagtree."""
     return Path(str(resources.files("diagtree_trees")))
+
+
+def shipped_name(path: Path) -> str:
+    """A shipped file's name as in the repository, `trees/…` (in problems and `Document.file`)."""
+    return "trees/" + path.relative_to(shipped_trees()).as_posix()
 
 
 class Engine:
@@ -71,10 +76,8 @@ class Engine:
         policy_schema = self._schema.merged(POLICY_FACTS)
         display: Callable[[Path], str] = str
         if trees is None:
-            root = shipped_trees()
-            paths: list[str | Path] = [root]
-            # the shipped files are shown as `trees/…`, as in the repository
-            display = lambda p: "trees/" + p.relative_to(root).as_posix()  # noqa: E731
+            paths: list[str | Path] = [shipped_trees()]
+            display = shipped_name
         elif isinstance(trees, str | Path):
             paths = [trees]
         else:

@@ -4,8 +4,9 @@ The canonical layout:
 
 - top-level keys in a fixed order (`TOP_KEYS`), keys inside a node in a fixed order (`NODE_KEYS`:
   the kind key first), keys of questions, changelog entries, table rows and locales (zh-CN,
-  en) likewise; nodes, cases, values, questions and any other author-named keys keep the
-  author's order (nodes are ordered for reading);
+  en) likewise: the orders of the knowledge-file schema (`_check.schema`); nodes, cases,
+  values, questions and any other author-named keys keep the author's order (nodes are
+  ordered for reading);
 - 2-space indentation, block sequences indented under their key, no blank lines;
 - flow style for short label-like collections (`title`, question `text` and `options`,
   `symptoms`, a sub-tree's `exits`, a `use` node's `exits`, changelog entries) when they fit in
@@ -43,12 +44,13 @@ from typing import Final
 
 import yaml
 
+from diagtree._check import schema as _schema
 from diagtree._errors import AuthoringError, Location, Problem
-from diagtree._library import _KINDS, Library, load_library
-from diagtree._loader import Limits, read_document
+from diagtree._library import Library, load_library
+from diagtree._loader import Limits, read_tree_file
 from diagtree._model import Document
 from diagtree._vocab.facts import FactSchema
-from diagtree._yaml import YamlLimits, _Timestampless, key_is_trap, load_yaml
+from diagtree._yaml import _Timestampless, key_is_trap, load_yaml
 
 __all__ = [
     "NODE_KEYS",
@@ -63,18 +65,13 @@ __all__ = [
     "format_checked",
     "format_text",
     "library_differences",
-    "read_tree",
-    "tree_kind",
 ]
 
 WIDTH: Final = 100  # flow collections longer than this go to block style
-TOP_KEYS: Final = ("tree", "subtree", "version", "title", "symptoms", "owner", "description",
-                   "changelog", "exits", "questions", "start", "nodes")
-NODE_KEYS: Final = ("check", "switch", "table", "ask", "use", "outcome", "exit", "yes", "no",
-                    "cases", "default", "exits", "values", "on_unknown", "note")
-QUESTION_KEYS: Final = ("type", "options", "default", "text")
-CHANGELOG_KEYS: Final = ("version", "date", "author", "note")
-ROW_KEYS: Final = ("when", "then", "note")
+# the key orders are the schema's (`_check.schema`): a tree's and a sub-tree's top-level keys in
+# one order, every node kind's keys in one order (the kind key first)
+TOP_KEYS: Final = _schema.merged_order([_schema.TREE_FILE.keys, _schema.SUBTREE_FILE.keys])
+NODE_KEYS: Final = _schema.node_keys()
 
 _Path = tuple[str, ...]  # a generic path: author-named keys and list indices are "*"
 # how each place is laid out: "block", "flow" (when it fits and holds no comment), or the key
@@ -98,16 +95,13 @@ _LAYOUT: Final[dict[_Path, str]] = {
     ("nodes", "*", "table"): _BLOCK,
     ("nodes", "*", "table", "*"): _BLOCK,
 }
-_LOCALES: Final = ("zh-CN", "en")
+# the key order of each place of a tree or sub-tree file (`_check.schema.PLACES`)
 _ORDER: Final[dict[_Path, tuple[str, ...]]] = {
-    (): TOP_KEYS,
-    ("title",): _LOCALES,
-    ("questions", "*", "text"): _LOCALES,
-    ("changelog", "*"): CHANGELOG_KEYS,
-    ("questions", "*"): QUESTION_KEYS,
-    ("nodes", "*"): NODE_KEYS,
-    ("nodes", "*", "table", "*"): ROW_KEYS,
-}
+    path: _schema.merged_order(places[path].keys for places in
+                               (_schema.PLACES["tree"], _schema.PLACES["subtree"])
+                               if path in places)
+    for path in {**_schema.PLACES["tree"], **_schema.PLACES["subtree"]}
+} | {("nodes", "*"): NODE_KEYS}
 _NAMED: Final = frozenset({("nodes",), ("questions",)})  # maps whose keys are ids
 _NUMBER_AS_TEXT: Final = frozenset({("version",), ("changelog", "*", "version")})
 
@@ -173,16 +167,6 @@ class _Parsed:
     root: _Map
     header: list[str]
     footer: list[str]
-
-
-def tree_kind(data: object) -> str | None:
-    """``tree``/``subtree`` when loaded YAML is a tree file (as `load_library` tells kinds)."""
-    if not isinstance(data, Mapping):
-        return None
-    for kind in _KINDS:
-        if kind in data:
-            return kind if kind in ("tree", "subtree") else None
-    return None
 
 
 def _normalise(text: str) -> str:
@@ -574,24 +558,10 @@ def _scalar(s: _Scalar, *, flow: bool, path: _Path) -> str:
 
 
 # -- checking ---------------------------------------------------------------------------------
-def read_tree(text: str, name: str, schema: FactSchema,
-              limits: Limits | None = None) -> tuple[Document | None, list[Problem]]:
-    """Load one tree file as `load_library` does (without the checks across files)."""
-    doc, problems, _ = _read(text, name, schema, limits)
-    return doc, problems
-
-
 def _read(text: str, name: str, schema: FactSchema,
           limits: Limits | None) -> tuple[Document | None, list[Problem], object]:
-    limits = limits or Limits()
-    data, pos, problems = load_yaml(text, name, YamlLimits(max_bytes=limits.max_file_bytes))
-    if data is None:
-        return None, problems, None
-    if tree_kind(data) is None:
-        problems.append(Problem(Location(name, 1, 1), "unknown_file_kind",
-                                "not a tree or sub-tree file"))
-        return None, problems, data
-    doc = read_document(data, pos, schema, problems, text, limits)
+    problems: list[Problem] = []
+    doc, data = read_tree_file(text, name, schema, problems, limits)
     return doc, problems, _text_numbers(data)
 
 
@@ -704,7 +674,7 @@ def library_differences(files: Sequence[Path], formatted: Mapping[Path, str],
     return changed
 
 
-def default_load(schema: FactSchema, policy_schema: FactSchema,
+def default_load(schema: FactSchema, policy_schema: FactSchema | None = None,
                  display: Callable[[Path], str] = str) -> Callable[[list[Path]], Library]:
     """A `load_library` call on a list of files, as `library_differences` wants it."""
     def load(paths: list[Path]) -> Library:

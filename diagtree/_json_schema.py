@@ -8,19 +8,20 @@ files. ``diagtree schema`` writes them; the repository commits them under ``sche
 
 Nothing here restates what a reader knows. What comes from where:
 
-- tree and sub-tree top-level keys: `_loader._TOP_TREE` / `_loader._TOP_SUBTREE`; node kinds and
-  their keys: `_loader.NODE_KINDS`, `_loader._KIND_KEYS`, `_loader._COMMON`; ids: `_loader._ID`;
-  the limits (nodes per file, rows per table, characters per condition): `Limits()`;
+- the keys of every mapping of every file, which are required, and their order: the shapes of
+  `_check.schema` (which the readers and ``diagtree fmt`` use too); node kinds:
+  `_check.schema.NODE_KINDS`; ids: `_loader._ID`; the limits (nodes per file, rows per table,
+  characters per condition): `Limits()`;
 - symptoms, causes, categories, departments, resolutions, grades, locales, standard questions:
-  `_taxonomy`; complaint fields, channels, roles: `_complaint`; scenario keys: `_scenarios`;
+  `_taxonomy`; channels, roles: `_taxonomy`; the MSISDN pattern: `_complaint`;
 - the facts conditions read: the `FactSchema` passed in (``diagtree schema`` passes the shipped
   adapters' schema): every fact is offered as a completion (an example condition reading it,
   with its type and meaning), through the ``defaultSnippets`` annotation that VS Code's JSON
   and YAML language servers read;
-- the file kinds and which top-level key wins when a file has several: `_library._KINDS`.
+- the file kinds and which top-level key wins when a file has several: `_load.files.FILE_KINDS`.
 
-Every key a reader allows must be described here (its value's schema and an editor's hover
-text): a key the loader gains without a description raises `SchemaDriftError`, so the committed
+Every key of a shape must be described here (its value's schema and an editor's hover text): a
+key added to `_check.schema` without a description raises `SchemaDriftError`, so the committed
 schemas (compared with a fresh generation by ``tests/test_json_schema.py``) cannot fall behind.
 
 **Portable subset.** The schemas declare draft 2020-12 but use only keywords that mean the same
@@ -43,12 +44,12 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
+from diagtree._check import schema as _schema
+from diagtree._check.schema import FILE_KINDS as _FILE_KINDS
+from diagtree._check.schema import NODE_KINDS, SOURCE_NAMES, Shape
 from diagtree._expr import compile_expression
-from diagtree._library import _KINDS as _FILE_KINDS
-from diagtree._loader import _COMMON, _ID, _KIND_KEYS, _TOP_SUBTREE, _TOP_TREE, NODE_KINDS, Limits
-from diagtree._scenarios import CASE_KEYS, COMPLAINT_KEYS, EXPECT_KEYS, SOURCE_NAMES
-from diagtree._vocab.complaint import _KEYS as _COMPLAINT_FIELDS
-from diagtree._vocab.complaint import _MSISDN, _SUBJECT_KEYS
+from diagtree._loader import _ID, Limits
+from diagtree._vocab.complaint import _MSISDN
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema, FactSpec
 from diagtree._vocab.taxonomy import (
@@ -90,7 +91,7 @@ KINDS: Final = ("tree", "subtree", "outcomes", "scripts", "policy", "script_rule
                 "knowledge")
 FILE_NAMES: Final = {kind: f"diagtree-{kind.replace('_', '-')}.schema.json" for kind in KINDS}
 
-#: the top-level key that tells each file kind apart (`_library._KINDS`)
+#: the schema's name of each file kind, by the top-level key that tells it (`FILE_KINDS`)
 _KIND_OF_KEY: Final = {"tree": "tree", "subtree": "subtree", "outcomes": "outcomes",
                        "scripts": "scripts", "policy": "policy", "script_rules": "script_rules",
                        "cases": "scenarios"}
@@ -106,7 +107,6 @@ _TITLES: Final = {
     "knowledge": "diagtree knowledge file",
 }
 
-_FACT_READING_KINDS: Final = ("check", "switch", "table")  # may have `on_unknown` (_loader)
 _FREE_TEXT: Final = "Free text for people reading the file; the engine ignores it."
 #: a calendar date YYYY-MM-DD (the loader reads it with `date.fromisoformat`)
 _DATE: Final = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$"
@@ -115,7 +115,7 @@ _TIME_WITH_OFFSET: Final = r"^\d{4}-?\d{2}-?\d{2}[T ]\d{2}.*(?:Z|[+-]\d{2}(?::?\
 
 
 class SchemaDriftError(RuntimeError):
-    """A reader allows a key this module does not describe: add it here (schema and hover)."""
+    """`_check.schema` has a key this module does not describe: add it here (schema and hover)."""
 
 
 # -- small schema pieces -------------------------------------------------------------------------
@@ -136,6 +136,21 @@ def _closed(properties: dict[str, Schema], required: Iterable[str] = (),
     out["additionalProperties"] = False
     out.update(more)
     return out
+
+
+def _shaped(shape: Shape, properties: dict[str, Schema], description: str | None = None,
+            **more: Any) -> Schema:
+    """The object `shape` describes (`_check.schema`): its keys in its order, its required keys,
+    no other key; `properties` describes each key's value."""
+    missing = [k for k in shape.keys if k not in properties]
+    extra = [k for k in properties if k not in shape.keys]
+    if missing or extra:
+        raise SchemaDriftError(
+            f"{shape.name}: _check/schema.py has keys {missing} that diagtree/_json_schema.py "
+            f"does not describe, and the JSON Schema describes keys {extra} that the schema "
+            "does not have: describe each key of the shape, then regenerate the schemas "
+            "(DIAGTREE_UPDATE_GOLDEN=1 pytest tests/test_json_schema.py)")
+    return _closed({k: properties[k] for k in shape.keys}, shape.required, description, **more)
 
 
 def _loader_string(*, nullable: bool = False) -> Schema:
@@ -309,8 +324,8 @@ class _Builder:
             defaultSnippets=[_snippet(spec, spec.name) for spec in self.facts.values()])
 
     def _localized_text(self) -> Schema:
-        per_locale = _closed({loc: _described(_text(), f"The {loc} text.") for loc in LOCALES},
-                             required=LOCALES)
+        per_locale = _shaped(_schema.LOCALIZED,
+                             {loc: _described(_text(), f"The {loc} text.") for loc in LOCALES})
         return _described(
             {"anyOf": [_text(), per_locale]},
             "Text in every locale: `{" + ", ".join(f"{loc}: ..." for loc in LOCALES)
@@ -326,7 +341,7 @@ class _Builder:
 
     def _question(self) -> Schema:
         kinds = ("bool", "choice")
-        return _closed(
+        return _shaped(_schema.QUESTION,
             {"type": _described({"enum": list(kinds)},
                                 "`bool` (a yes/no question: the `ask` node has `yes` and `no`) "
                                 "or `choice` (one of `options`: the `ask` node has `cases`)."),
@@ -336,7 +351,6 @@ class _Builder:
                                    "The answer taken when the customer is not asked or does not "
                                    "answer (required): true/false, or one of the options."),
              "text": self.ref("localized_text", "The question as the agent reads it out.")},
-            required=("type", "text", "default"),
             description="A question to the customer, declared by the file that asks it. One id "
                         "means one question (type, options, default) in every file.",
             allOf=[{"if": {"properties": {"type": {"const": "choice"}}, "required": ["type"]},
@@ -345,73 +359,65 @@ class _Builder:
                     "else": {"properties": {"default": {"type": "boolean"}}}}])
 
     def _changelog_entry(self) -> Schema:
-        return _closed(
+        return _shaped(_schema.CHANGELOG_ENTRY,
             {"version": _described(_loader_string(), "The version this entry describes."),
              "date": _described(_text(nullable=True), "When, e.g. `2026-11-22`."),
              "note": _described(_text(), "What changed, for the readers of the history."),
              "author": _described(_text(nullable=True), "Who changed it.")},
-            required=("version", "note"),
             description="One version of the file: `{version, note, date?, author?}`.")
 
     def _table_row(self) -> Schema:
-        return _closed(
+        return _shaped(_schema.TABLE_ROW,
             {"when": self.ref("condition", "The row holds when this condition is true."),
              "then": self.ref("node_id", "Where to go when the row holds (no later row is "
                                          "tried)."),
              "note": _described(_text(nullable=True), _FREE_TEXT)},
-            required=("when", "then"),
             description="A row of a table: `{when: <condition>, then: <node>, note?}`.")
 
     # -- trees and sub-trees -------------------------------------------------------------------
     def _tree_file(self, kind: str) -> Schema:
-        keys = _TOP_TREE if kind == "tree" else _TOP_SUBTREE
-        props: dict[str, Schema] = {}
-        required: list[str] = []
-        for key in keys:
-            schema, needed = self._top_key(kind, key)
-            props[key] = schema
-            if needed:
-                required.append(key)
+        shape = _schema.FILES[kind]
+        props = {key: self._top_key(kind, key) for key in shape.keys}
         what = ("A decision tree for one or more symptoms." if kind == "tree" else
                 "A sub-tree: a part of a decision tree that trees walk with `use:`.")
-        return _closed(props, required, description=what + " Reference: docs/reference.md.")
+        return _shaped(shape, props, description=what + " Reference: docs/reference.md.")
 
-    def _top_key(self, kind: str, key: str) -> tuple[Schema, bool]:
-        """(the value's schema, whether the loader requires it) for a top-level key."""
+    def _top_key(self, kind: str, key: str) -> Schema:
+        """The value's schema for a top-level key of a tree or sub-tree file."""
         if key == kind:  # the id: `tree:` / `subtree:`
             used = "" if kind == "tree" else ", the name `use:` nodes give"
             return _described({"type": "string", "pattern": _ID.pattern},
                               f"The {kind.replace('subtree', 'sub-tree')}'s id{used}: letters, "
                               "digits, `_` and `-`, unique among the trees and sub-trees of the "
-                              "folder."), True
+                              "folder.")
         if key == "version":
             return _described(_loader_string(),
                               "This file's version, stored with every diagnosis it makes. "
-                              "Quote it: `\"1.0.0\"`.", examples=["1.0.0"]), True
+                              "Quote it: `\"1.0.0\"`.", examples=["1.0.0"])
         if key == "effective_from":
             return _described({"type": ["string", "null"], "pattern": _DATE},
                               "The calendar date from which this version is in force "
                               "(`YYYY-MM-DD`). A folder may hold several versions of one id: a "
                               "complaint is diagnosed with the versions in force on the day it "
-                              "was reported.", examples=["2027-01-01"]), False
+                              "was reported.", examples=["2027-01-01"])
         if key == "title":
             return self.ref("localized_text",
-                            "What it diagnoses, for people: `{zh-CN: ..., en: ...}`."), True
+                            "What it diagnoses, for people: `{zh-CN: ..., en: ...}`.")
         if key == "symptoms":
             return _described(_strings(self.ref("symptom")),
                               "The symptoms this tree diagnoses (complaint types of the "
                               "taxonomy); each symptom has one tree.",
-                              examples=[[s] for s in SYMPTOMS]), True
+                              examples=[[s] for s in SYMPTOMS])
         if key == "owner":
             return _described(_loader_string(nullable=True),
-                              "The team that owns this file, e.g. `network-ops`."), False
+                              "The team that owns this file, e.g. `network-ops`.")
         if key == "changelog":
             return _described({"type": ["array", "null"],
                                "items": self.ref("changelog_entry")},
                               "The file's history, newest first or last: "
-                              "`- {version, note, date?, author?}`."), False
+                              "`- {version, note, date?, author?}`.")
         if key == "start":
-            return self.ref("node_id", "The id of the node where the walk starts."), True
+            return self.ref("node_id", "The id of the node where the walk starts.")
         if key == "nodes":
             node = "node" if kind == "tree" else "subtree_node"
             kinds = [k for k in NODE_KINDS if kind == "subtree" or k != "exit"]
@@ -421,25 +427,25 @@ class _Builder:
                  "maxProperties": self.limits.max_nodes},
                 "The nodes, by id (letters, digits, `_` and `-`). Each node has exactly one "
                 f"kind key — {_bullets(kinds)} — and that kind's keys. At most "
-                f"{self.limits.max_nodes} nodes (split the tree into sub-trees beyond)."), True
+                f"{self.limits.max_nodes} nodes (split the tree into sub-trees beyond).")
         if key == "questions":
             std = _bullets(STANDARD_QUESTIONS)
             return _described(
                 {"type": "object", "additionalProperties": self.ref("question")},
                 "Questions this file asks besides the standard ones, by id: `{type, options?, "
-                f"default, text}}`. Standard questions need no declaration: {std}."), False
+                f"default, text}}`. Standard questions need no declaration: {std}.")
         if key == "description":
             return _described(_text(nullable=True),
                               "Free text: what the file diagnoses and why its order is as it "
-                              "is. The engine ignores it."), False
+                              "is. The engine ignores it.")
         if key == "exits" and kind == "subtree":
             return _described(_strings(_word_item()),
                               "The names of the ways out of this sub-tree (`exit:` nodes); a "
                               "`use:` node maps each to a node of its own file.",
-                              examples=[["clear"]]), True
+                              examples=[["clear"]])
         raise SchemaDriftError(
-            f"the loader allows `{key}` at the top of a {kind} file (_loader._TOP_"
-            f"{'TREE' if kind == 'tree' else 'SUBTREE'}) but diagtree/_json_schema.py does not "
+            f"_check/schema.py allows `{key}` at the top of a {kind} file "
+            f"({_schema.FILES[kind].name}) but diagtree/_json_schema.py does not "
             "describe it: add it to _Builder._top_key, then regenerate the schemas "
             "(DIAGTREE_UPDATE_GOLDEN=1 pytest tests/test_json_schema.py)")
 
@@ -458,19 +464,12 @@ class _Builder:
         return lambda: {"title": _TITLES[kind], **self.file_body(kind)}
 
     def _node_variant(self, kind: str) -> Schema:
-        extra = _COMMON if kind in _FACT_READING_KINDS else ("note",)
-        keys = (*_KIND_KEYS[kind], *extra)
-        props: dict[str, Schema] = {}
-        required: list[str] = []
-        for key in keys:
-            schema, needed = self._node_key(kind, key)
-            props[key] = schema
-            if needed:
-                required.append(key)
+        shape = _schema.NODES[kind]
+        props = {key: self._node_key(kind, key) for key in shape.keys}
         more: dict[str, Any] = {"title": f"{kind} node", "description": _NODE_DOCS[kind]}
         if kind == "ask":
             more["allOf"] = self._ask_forms()
-        return _closed(props, required, **more)
+        return _shaped(shape, props, **more)
 
     def _ask_forms(self) -> list[Schema]:
         yes_no: Schema = {"required": ["yes", "no"], "not": {"required": ["cases"]}}
@@ -481,88 +480,88 @@ class _Builder:
              "then": yes_no},
         ]
 
-    def _node_key(self, kind: str, key: str) -> tuple[Schema, bool]:
-        """(the value's schema, whether the loader requires it) for a key of a node."""
+    def _node_key(self, kind: str, key: str) -> Schema:
+        """The value's schema for a key of a node."""
         edge = self.ref
         match (kind, key):
             case ("check", "check"):
                 return self.ref("condition", "The yes/no question to the systems: a condition "
                                              "over facts, e.g. `hlr.number_state == "
-                                             "\"reclaimed\"` (docs/reference.md)."), True
+                                             "\"reclaimed\"` (docs/reference.md).")
             case ("check", "yes"):
-                return edge("node_id", "Where to go when the condition is true."), True
+                return edge("node_id", "Where to go when the condition is true.")
             case ("check", "no"):
-                return edge("node_id", "Where to go when the condition is false (or null)."), True
+                return edge("node_id", "Where to go when the condition is false (or null).")
             case ("switch", "switch"):
                 return self.ref("value_expression",
                                 "The value to branch on: an enum, string, bool or int "
-                                "expression (a number cannot be switched on: use a `table`)."), True
+                                "expression (a number cannot be switched on: use a `table`).")
             case ("switch", "cases"):
                 return _described(
                     {"type": "object", "additionalProperties": edge("node_id")},
                     "`value: node` per value: enum values, `true`/`false` for a bool, whole "
-                    "numbers for an int; `\"null\"` (quoted) is where null goes."), True
+                    "numbers for an int; `\"null\"` (quoted) is where null goes.")
             case ("switch", "default"):
                 return _described({"type": ["string", "null"], "pattern": _ID.pattern},
                                   "Where a value without a case goes (and null, without a "
                                   "`\"null\"` case). Required unless the cases cover every value "
-                                  "of an enum (or both booleans)."), False
+                                  "of an enum (or both booleans).")
             case ("table", "table"):
                 return _described(
                     {"type": "array", "items": self.ref("table_row"), "minItems": 1,
                      "maxItems": self.limits.max_table_rows},
                     "Rows `- {when: <condition>, then: <node>}` tried in order: the first that "
                     "holds wins; an unknown row stops the table (`on_unknown`). At most "
-                    f"{self.limits.max_table_rows} rows."), True
+                    f"{self.limits.max_table_rows} rows.")
             case ("table", "default"):
-                return edge("node_id", "Where to go when no row holds."), True
+                return edge("node_id", "Where to go when no row holds.")
             case ("ask", "ask"):
                 return _described(
                     {"type": ["string", "number"]},
                     "The question to the customer: a standard question or one declared under "
                     "`questions`. Standard: " + _bullets(STANDARD_QUESTIONS) + ".",
-                    examples=list(STANDARD_QUESTIONS)), True
+                    examples=list(STANDARD_QUESTIONS))
             case ("ask", "yes"):
-                return edge("node_id", "A yes/no question: where a yes goes."), False
+                return edge("node_id", "A yes/no question: where a yes goes.")
             case ("ask", "no"):
-                return edge("node_id", "A yes/no question: where a no goes."), False
+                return edge("node_id", "A yes/no question: where a no goes.")
             case ("ask", "cases"):
                 return _described({"type": "object", "additionalProperties": edge("node_id")},
-                                  "A choice question: `option: node` for every option."), False
+                                  "A choice question: `option: node` for every option.")
             case ("use", "use"):
                 return _described({"type": ["string", "number"]},
-                                  "The id of the sub-tree to walk (a `subtree:` file)."), True
+                                  "The id of the sub-tree to walk (a `subtree:` file).")
             case ("use", "exits"):
                 return _described({"type": "object", "additionalProperties": edge("node_id")},
                                   "`exit: node` for every exit the sub-tree declares: where the "
-                                  "walk continues in this file."), False
+                                  "walk continues in this file.")
             case ("outcome", "outcome"):
-                return self.ref("cause", "The cause this path concludes."), True
+                return self.ref("cause", "The cause this path concludes.")
             case ("outcome", "values"):
                 return _described(
                     {"type": "object", "propertyNames": {"pattern": _ID.pattern},
                      "additionalProperties": self.ref("value_expression")},
                     "The outcome's script variables: `name: expression`, evaluated when the "
                     "walk ends (null, with a note, when unavailable); the outcome's script and "
-                    "actions read them."), False
+                    "actions read them.")
             case ("exit", "exit"):
                 return _described({"type": ["string", "number"]},
-                                  "Which of the sub-tree's `exits` this node leaves by."), True
+                                  "Which of the sub-tree's `exits` this node leaves by.")
             case (_, "on_unknown"):
                 return _described({"type": ["string", "null"], "pattern": _ID.pattern},
                                   "Where to go when a fact this node reads is unavailable (its "
                                   "source failed). Without it: the outcome "
-                                  "`unknown.data_unavailable`."), False
+                                  "`unknown.data_unavailable`.")
             case (_, "note"):
-                return _described(_text(nullable=True), _FREE_TEXT), False
+                return _described(_text(nullable=True), _FREE_TEXT)
         raise SchemaDriftError(
-            f"the loader allows `{key}` in a `{kind}` node (_loader._KIND_KEYS / _COMMON) but "
+            f"_check/schema.py allows `{key}` in a `{kind}` node (_check.schema.NODES) but "
             "diagtree/_json_schema.py does not describe it: add it to _Builder._node_key, then "
             "regenerate the schemas (DIAGTREE_UPDATE_GOLDEN=1 pytest tests/test_json_schema.py)")
 
     # -- the outcome catalog, scripts, policy, script rules ------------------------------------
     def _catalog_entry(self) -> Schema:
-        return _closed(
+        return _shaped(_schema.CATALOG_ENTRY,
             {"resolution": _described({"enum": list(RESOLUTIONS)},
                                       "`frontline` (the agent resolves it on the call) or "
                                       "`dispatch` (sent to a department)."),
@@ -573,15 +572,14 @@ class _Builder:
                                    "the script)."),
              "script": _described(_loader_string(nullable=True),
                                   "The script's id (default: the cause code)."),
-             "refund": _closed(
+             "refund": _shaped(
+                 _schema.REFUND,
                  {"amount": _described(_loader_string(),
                                        "The outcome value that holds the amount (CNY)."),
                   "any_amount": _described({"type": ["boolean", "null"]},
                                            "true: ignore the authority limits.")},
-                 required=("amount",),
                  description="The refund this outcome grants: which value holds the amount."),
              "note": _described(_text(nullable=True), _FREE_TEXT)},
-            required=("resolution",),
             description="What a cause means for the agent: resolution, department, actions, "
                         "script.",
             allOf=[{"if": {"properties": {"resolution": {"const": "dispatch"}},
@@ -591,7 +589,7 @@ class _Builder:
 
     def _catalog_file(self) -> Schema:
         entry = self.ref("catalog_entry")
-        return _closed(
+        return _shaped(_schema.CATALOG_FILE,
             {"outcomes": _described(
                 {"type": "object", "propertyNames": self.ref("cause"),
                  "properties": {cause: entry for cause in CAUSES},
@@ -600,69 +598,71 @@ class _Builder:
                 "entry of the nearest cause above it."),
              "version": _described(_loader_string(nullable=True), "This file's version."),
              "description": _described(_text(nullable=True), _FREE_TEXT)},
-            required=("outcomes",),
             description="The outcome catalog: what each cause means for the agent.")
 
     def _script(self) -> Schema:
-        return _closed(
+        return _shaped(_schema.SCRIPT,
             {loc: _described(_text(), f"The {loc} script: a Jinja template (strict variables; "
                                       "filters `time`, `date`, `datetime`, `money`, `hours`).")
              for loc in LOCALES},
-            required=LOCALES,
             description="A customer script in every locale.")
 
     def _scripts_file(self) -> Schema:
-        return _closed(
+        return _shaped(_schema.SCRIPTS_FILE,
             {"scripts": _described({"type": "object", "additionalProperties": self.ref("script")},
                                    "Scripts by id (an outcome's script id defaults to its cause "
                                    "code)."),
              "description": _described(_text(nullable=True), _FREE_TEXT)},
-            required=("scripts",),
             description="Customer-facing scripts, what the agent reads out.")
 
     def _policy_file(self) -> Schema:
         hours = {"type": "number"}
         feedback = {
-            grade: _closed(
+            grade: _shaped(
+                _schema.FEEDBACK_GRADE,
                 {"within_hours": _described(hours, "First feedback due this many hours after "
                                                    "the complaint was reported."),
                  "every_hours": _described({"type": ["number", "null"]},
                                            "Then every this many hours."),
                  "kind": _described({"enum": ["result", "progress", None]},
                                     "`result` or `progress` (default).")},
-                required=("within_hours",), description=f"Feedback for a {grade} complaint.")
+                description=f"Feedback for a {grade} complaint.")
             for grade in GRADES}
-        rule = _closed(
+        rule = _shaped(
+            _schema.GRADE_RULE,
             {"grade": _described({"enum": list(GRADES)}, "The grade the rule raises to."),
              "when": self.ref("policy_condition", "When the rule matches."),
              "reason": _described(_text(), "Why, for the agent and the record.")},
-            required=("grade", "when", "reason"),
             description="A grading rule: every matching rule raises the grade to its own.")
-        policy = _closed(
+        policy = _shaped(
+            _schema.POLICY,
             {"version": _described(_loader_string(nullable=True), "The policy's version."),
              "grades": _described({"type": ["array", "null"], "items": rule},
                                   "Grading rules, each `{grade, when, reason}`."),
-             "feedback": _closed(feedback, required=GRADES,
+             "feedback": _shaped(_schema.FEEDBACK, feedback,
                                  description="Feedback deadlines per grade (all required)."),
-             "authority": _closed(
-                 {"limits": _closed(
+             "authority": _shaped(
+                 _schema.AUTHORITY,
+                 {"limits": _shaped(
+                     _schema.AUTHORITY_LIMITS,
                      {role: _described(hours, f"Refunds a {role} may grant, CNY (inclusive).")
                       for role in ROLES},
-                     required=ROLES, description="Refund authority per role."),
+                     description="Refund authority per role."),
                   "above": self.ref("department", "Who gets a refund above the limits.")},
-                 required=("limits", "above"), description="Refund authority."),
+                 description="Refund authority."),
              "description": _described(_text(nullable=True), _FREE_TEXT)},
-            required=("feedback", "authority"),
             description="The policy the engine grades every diagnosis with (one per folder).")
-        return _closed({"policy": policy}, required=("policy",),
+        return _shaped(_schema.POLICY_FILE, {"policy": policy},
                        description="Grading, feedback deadlines and refund authority.")
 
     def _script_rules_file(self) -> Schema:
         def per_locale(what: str) -> Schema:
-            return _closed({loc: _described(_strings(_word_item()), f"{what} ({loc}).")
+            return _shaped(_schema.WORDS_PER_LOCALE,
+                           {loc: _described(_strings(_word_item()), f"{what} ({loc}).")
                             for loc in LOCALES}, description=what + ", per locale.")
 
-        rules = _closed(
+        rules = _shaped(
+            _schema.SCRIPT_RULES,
             {"forbidden_promises": per_locale("Promises a script must never make, matched "
                                               "case-insensitively"),
              "internal_terms": _described(_strings(_word_item()),
@@ -670,11 +670,10 @@ class _Builder:
                                           "(whole words, case-sensitive)."),
              "later_actions": per_locale("Phrases that promise a later action: the script "
                                          "must then say when")},
-            required=("forbidden_promises", "later_actions"),
             description="The word lists the script lint checks every script against.")
-        return _closed({"script_rules": rules,
+        return _shaped(_schema.SCRIPT_RULES_FILE,
+                       {"script_rules": rules,
                         "description": _described(_text(nullable=True), _FREE_TEXT)},
-                       required=("script_rules",),
                        description="What customer scripts must never say (taxonomy.md §6).")
 
     # -- scenario files ------------------------------------------------------------------------
@@ -707,7 +706,7 @@ class _Builder:
                 {"type": ["object", "null"],
                  "properties": {k: _described({"type": ["string", "integer", "null"]},
                                               f"The {k.replace('_', ' ')} it is about.")
-                                for k in _SUBJECT_KEYS},
+                                for k in _schema.SUBJECT.keys},
                  "additionalProperties": False},
                 "The one record the complaint is about."),
             "agent_role": _described({"enum": [*ROLES, None]},
@@ -721,23 +720,19 @@ class _Builder:
                 "`{distinct_customers_24h: <count>}` from the caller."),
             "history": _described(
                 {"type": ["array", "null"],
-                 "items": {"type": "object", "properties": {
+                 "items": _shaped(_schema.HISTORY_ENTRY, {
                      "id": _described({"type": ["string", "integer", "null"]}, "Its id."),
                      "at": _described({"type": ["string", "null"], "pattern": _TIME_WITH_OFFSET},
                                       "When it was reported (ISO 8601 with an offset); "
                                       "without it, it never counts as a repeat."),
                      "type": _described({"type": ["string", "null"]}, "Its symptom."),
                      "cause": _described({"type": ["string", "null"]},
-                                         "The cause it was diagnosed with.")}}},
+                                         "The cause it was diagnosed with.")})},
                 "Earlier complaints of the customer `{id, at, type, cause}`."),
         }
-        missing = [k for k in COMPLAINT_KEYS if k not in fields]
-        if missing or set(COMPLAINT_KEYS) != set(_COMPLAINT_FIELDS):
-            raise SchemaDriftError(f"complaint fields not described: {missing or '?'}: "
-                                   "add them to _Builder._complaint")
         located = sorted(LOCATED_SYMPTOMS)
-        return _closed(
-            {k: fields[k] for k in COMPLAINT_KEYS}, required=("type", "msisdn", "reported_at"),
+        return _shaped(
+            _schema.COMPLAINT, fields,
             description="The complaint, as the CRM sends it.",
             allOf=[{"if": {"properties": {"type": {"enum": located}}, "required": ["type"]},
                     "then": {"required": ["location"],
@@ -760,7 +755,8 @@ class _Builder:
             "down": _described({"type": ["array", "null"],
                                 "items": {"enum": list(SOURCE_NAMES)}},
                                "Sources that fail (their facts are unavailable)."),
-            "expect": _closed(
+            "expect": _shaped(
+                _schema.EXPECT,
                 {"cause": _described({"type": "string"},
                                      "The cause, or a dot-prefix of it (`network` matches "
                                      "`network.site_outage`).", examples=list(CAUSES)),
@@ -772,21 +768,16 @@ class _Builder:
                                                "Text the zh-CN script must contain.")},
                 minProperties=1, description="What the diagnosis must be (at least one key)."),
         }
-        drift = {"case": [k for k in CASE_KEYS if k not in fields],
-                 "expect": [k for k in EXPECT_KEYS if k not in fields["expect"]["properties"]]}
-        if any(drift.values()):
-            raise SchemaDriftError(f"scenario keys not described: {drift}: add them to "
-                                   "_Builder._case")
-        return _closed({k: fields[k] for k in CASE_KEYS}, required=("complaint", "expect"),
+        return _shaped(_schema.CASE, fields,
                        description="One scenario: a complaint, the sources' records, answers, "
                                    "sources down, and the expected diagnosis.")
 
     def _scenarios_file(self) -> Schema:
-        return _closed(
+        return _shaped(_schema.SCENARIO_FILE,
             {"cases": _described({"type": "array", "items": self.ref("case")},
                                  "The cases `diagtree test` runs."),
              "description": _described(_text(nullable=True), _FREE_TEXT)},
-            required=("cases",), description="Scenario cases for `diagtree test`.")
+            description="Scenario cases for `diagtree test`.")
 
     # -- any knowledge file --------------------------------------------------------------------
     def _knowledge_file(self) -> Schema:

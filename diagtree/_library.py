@@ -9,7 +9,6 @@ them). Every problem in every file is collected and raised at once as `Authoring
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from diagtree._codegen import attach_fast_walker
 from diagtree._compile import CompiledTree, compile_tree
 from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
 from diagtree._graph import check_document
+from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files, text_kind
 from diagtree._loader import Limits, read_document
 from diagtree._model import AskNode, Document, OutcomeNode
 from diagtree._policy import Policy, read_policy
@@ -31,15 +31,12 @@ from diagtree._scripts import (
     read_scripts,
 )
 from diagtree._versions import History, order_versions
+from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 from diagtree._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]
-
-_SCENARIO_FILE = re.compile(r"^cases:", re.MULTILINE)
-_KNOWLEDGE_FILE = re.compile(r"^(tree|subtree|outcomes|scripts|policy|script_rules):", re.MULTILINE)
-_KINDS = ("tree", "subtree", "outcomes", "scripts", "policy", "script_rules", "cases")
 
 
 @dataclass
@@ -62,23 +59,17 @@ class Library:
         return self.history.tree_on(symptom, day, self.trees)
 
 
-def _yaml_files(paths: Iterable[str | Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            out.extend(sorted(q for q in path.rglob("*") if q.suffix in (".yaml", ".yml")
-                              and q.is_file()))
-        else:
-            out.append(path)
-    return out
-
-
-def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema: FactSchema,
+def load_library(paths: Iterable[str | Path], schema: FactSchema,
+                 policy_schema: FactSchema | None = None,
                  *, limits: Limits | None = None, require_policy: bool = True,
                  display: Callable[[Path], str] = str) -> Library:
-    """Load and check every knowledge file under `paths`; raise `AuthoringError` on problems."""
+    """Load and check every knowledge file under `paths`; raise `AuthoringError` on problems.
+
+    The policy's rules read `policy_schema`, by default `schema` with the facts the engine
+    adds for the policy (`POLICY_FACTS`: the diagnosis, the customer's history)."""
     limits = limits or Limits()
+    if policy_schema is None:
+        policy_schema = schema.merged(POLICY_FACTS)
     problems: list[Problem] = []
     documents: dict[str, Document] = {}  # the latest version of each id
     versions: dict[str, list[Document]] = {}
@@ -88,7 +79,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
     policy_file: str | None = None
     rules: list[ScriptRules] = []
     texts: dict[str, str] = {}
-    files = _yaml_files(paths)
+    files = knowledge_files(paths)
     for path in files:
         name = display(path)
         try:
@@ -96,7 +87,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(Location(name), "unreadable_file", str(exc)))
             continue
-        if _SCENARIO_FILE.search(text) and not _KNOWLEDGE_FILE.search(text):
+        if text_kind(text, parse=False) == "cases":
             continue  # scenarios live beside the trees; `diagtree test` reads them
         texts[name] = text
         data, pos, probs = load_yaml(text, name, YamlLimits(max_bytes=limits.max_file_bytes))
@@ -106,15 +97,15 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema, policy_schema:
         if not isinstance(data, Mapping):
             problems.append(Problem(Location(name, 1, 1), "unknown_file_kind",
                                     "expected a mapping with one of the keys "
-                                    + ", ".join(_KINDS)))
+                                    + ", ".join(FILE_KINDS)))
             continue
-        kind = next((k for k in _KINDS if k in data), None)
+        kind = file_kind(data)
         if kind is None:
             first = str(next(iter(data), ""))
             problems.append(Problem(pos.key((first,)), "unknown_file_kind",
                                     "cannot tell what this file is: it needs one of the "
-                                    "top-level keys " + ", ".join(_KINDS),
-                                    hint=did_you_mean(first, _KINDS)))
+                                    "top-level keys " + ", ".join(FILE_KINDS),
+                                    hint=did_you_mean(first, FILE_KINDS)))
             continue
         if kind in ("tree", "subtree"):
             doc = read_document(data, pos, schema, problems, text, limits)

@@ -13,9 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from diagtree._check import schema as _schema
+from diagtree._check.schema import NODE_KINDS
 from diagtree._errors import Location, Problem, did_you_mean
 from diagtree._expr import compile_expression
 from diagtree._fields import Fields
+from diagtree._load.files import file_kind
 from diagtree._model import (
     AskNode,
     CheckNode,
@@ -31,26 +34,11 @@ from diagtree._model import (
 )
 from diagtree._vocab.facts import BOOL, FactSchema, FactType
 from diagtree._vocab.taxonomy import CAUSES, STANDARD_QUESTIONS, SYMPTOMS, Question, base_cause
-from diagtree._yaml import Path, Positions, YamlLimits
+from diagtree._yaml import Path, Positions, YamlLimits, load_yaml
 
-__all__ = ["FILE_LIMITS", "Limits", "read_document"]
+__all__ = ["FILE_LIMITS", "Limits", "read_document", "read_tree_file"]
 
-NODE_KINDS: Final = ("check", "switch", "table", "ask", "use", "outcome", "exit")
-_COMMON: Final = ("on_unknown", "note")
-_KIND_KEYS: Final = {
-    "check": ("check", "yes", "no"),
-    "switch": ("switch", "cases", "default"),
-    "table": ("table", "default"),
-    "ask": ("ask", "yes", "no", "cases"),
-    "use": ("use", "exits"),
-    "outcome": ("outcome", "values"),
-    "exit": ("exit",),
-}
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
-_TOP_TREE: Final = ("tree", "version", "effective_from", "title", "symptoms", "owner",
-                    "changelog", "start", "nodes", "questions", "description")
-_TOP_SUBTREE: Final = ("subtree", "version", "effective_from", "title", "owner", "changelog",
-                       "start", "nodes", "exits", "questions", "description")
 
 
 @dataclass(frozen=True)
@@ -77,6 +65,24 @@ def read_document(data: Any, pos: Positions, schema: FactSchema, problems: list[
                   text: str, limits: Limits) -> Document | None:
     """Check one loaded file whose top-level key is `tree` or `subtree`."""
     return _DocReader(data, pos, schema, problems, limits).read(text)
+
+
+def read_tree_file(text: str, name: str, schema: FactSchema, problems: list[Problem],
+                   limits: Limits | None = None) -> tuple[Document | None, Any]:
+    """Read one tree or sub-tree file's text and check it on its own, as `load_library` does
+    each (without the checks across files): the document, None when it does not load, and
+    the file's YAML data, None when it is not YAML. Any other kind of file is an
+    `unknown_file_kind` problem."""
+    limits = limits or Limits()
+    data, pos, probs = load_yaml(text, name, limits.yaml())
+    problems.extend(probs)
+    if data is None:
+        return None, None
+    if file_kind(data) not in ("tree", "subtree"):
+        problems.append(Problem(Location(name, 1, 1), "unknown_file_kind",
+                                "not a tree or sub-tree file"))
+        return None, data
+    return read_document(data, pos, schema, problems, text, limits), data
 
 
 class _DocReader:
@@ -123,7 +129,7 @@ class _DocReader:
         if not top.ok:
             return None
         kind = "tree" if top.has("tree") else "subtree"
-        top.only(_TOP_TREE if kind == "tree" else _TOP_SUBTREE)
+        top.only(_schema.FILES[kind].keys)
         doc_id = top.string(kind, required=True) or "?"
         if not _ID.match(doc_id):
             top.error((kind,), "bad_id", f"{kind} id {doc_id!r} must be a simple name",
@@ -185,7 +191,7 @@ class _DocReader:
         out = []
         for i in range(len(raw)):
             entry = Fields(raw[i], ("changelog", i), self.pos, self.problems, "a changelog entry")
-            entry.only(("version", "date", "note", "author"))
+            entry.only(_schema.CHANGELOG_ENTRY.keys)
             out.append((entry.string("version", required=True) or "",
                         entry.string("note", required=True) or ""))
         return tuple(out)
@@ -199,7 +205,7 @@ class _DocReader:
             f = qf.child(str(qid), f"question {qid!r}")
             if not f.ok:
                 continue
-            f.only(("type", "options", "default", "text"))
+            f.only(_schema.QUESTION.keys)
             qtype = f.string("type", required=True, choices=("bool", "choice")) or "bool"
             options = tuple(f.strings("options", required=qtype == "choice"))
             text = f.localized("text", required=True)
@@ -236,7 +242,7 @@ class _DocReader:
             return None
         kinds = [k for k in NODE_KINDS if f.has(k)]
         if not kinds:  # a misspelt kind (`cheque:`): point at it and suggest the kind
-            allowed = {k for keys in _KIND_KEYS.values() for k in keys} | set(_COMMON)
+            allowed = set(_schema.node_keys())
             for key in f.data:
                 hint = did_you_mean(str(key), NODE_KINDS)
                 if key not in allowed and hint:
@@ -252,8 +258,7 @@ class _DocReader:
             return None
         kind = kinds[0]
         # on_unknown belongs to nodes that read facts (answers and sub-trees are never unknown)
-        f.only((*_KIND_KEYS[kind], *(_COMMON if kind in ("check", "switch", "table")
-                                     else ("note",))))
+        f.only(_schema.NODES[kind].keys)
         on_unknown = self.edge(f, "on_unknown", required=False)
         if kind == "check":
             cond = self.expression(f, "check")
@@ -368,7 +373,7 @@ class _DocReader:
             rf = Fields(raw[i], (*f.path, "table", i), self.pos, self.problems, f"row {i + 1}")
             if not rf.ok:
                 continue
-            rf.only(("when", "then", "note"))
+            rf.only(_schema.TABLE_ROW.keys)
             cond = self.expression(rf, "when")
             then = self.edge(rf, "then", f"row {i + 1}")
             if cond is not None and then is not None:

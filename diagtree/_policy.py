@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from diagtree._check import schema as _schema
 from diagtree._errors import Problem
 from diagtree._expr import Expression, compile_expression
 from diagtree._fields import Fields
@@ -89,11 +90,11 @@ def _in_range(f: Fields, key: str, most: float, unit: str, *,
 def read_policy(data: Any, pos: Positions, schema: FactSchema,
                 problems: list[Problem]) -> Policy | None:
     top = Fields(data, (), pos, problems, "a policy file")
-    top.only(("policy",))
+    top.only(_schema.POLICY_FILE.keys)
     pf = top.child("policy", "`policy`")
     if not pf.ok:
         return None
-    pf.only(("version", "grades", "feedback", "authority", "description"))
+    pf.only(_schema.POLICY.keys)
     rules = []
     raw = pf.raw("grades") or []
     if not isinstance(raw, list):
@@ -104,7 +105,7 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
         rf = Fields(raw[i], (*pf.path, "grades", i), pos, problems, f"grade rule {i + 1}")
         if not rf.ok:
             continue
-        rf.only(("grade", "when", "reason"))
+        rf.only(_schema.GRADE_RULE.keys)
         grade = rf.string("grade", required=True, choices=GRADES)
         text = rf.string("when", required=True)
         reason = rf.string("reason", required=True)
@@ -120,22 +121,22 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
         g = ff.child(grade, f"feedback for {grade}")
         if not g.ok:
             continue
-        g.only(("within_hours", "every_hours", "kind"))
+        g.only(_schema.FEEDBACK_GRADE.keys)
         hours = _in_range(g, "within_hours", MAX_FEEDBACK_HOURS, "hours", required=True)
         kind = g.string("kind", default="progress", choices=("result", "progress")) or "progress"
         every = _in_range(g, "every_hours", MAX_FEEDBACK_HOURS, "hours")
         if hours is not None:
             feedback[grade] = Feedback(hours, kind, every)
-    ff.only(GRADES)
+    ff.only(_schema.FEEDBACK.keys)
     af = pf.child("authority", "`authority`")
-    af.only(("limits", "above"))
+    af.only(_schema.AUTHORITY.keys)
     lf = af.child("limits", "`authority.limits`")
     limits = {}
-    for role in ("agent", "supervisor"):
+    for role in _schema.AUTHORITY_LIMITS.keys:
         amount = _in_range(lf, role, MAX_AUTHORITY, "CNY", required=True)
         if amount is not None:
             limits[role] = amount
-    lf.only(("agent", "supervisor"))
+    lf.only(_schema.AUTHORITY_LIMITS.keys)
     above = af.string("above", required=True, choices=DEPARTMENTS) or "billing_center"
     if len(feedback) != len(GRADES) or len(limits) != 2:
         return None

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diagtree._check.schema import CASE, COMPLAINT, EXPECT, SCENARIO_FILE, SOURCE_NAMES
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import ComplaintError, Location, Problem, did_you_mean, format_problems
+from diagtree._load.files import knowledge_files
 from diagtree._loader import FILE_LIMITS
 from diagtree._sources import Source
 from diagtree._vocab.complaint import parse_complaint
@@ -22,11 +24,6 @@ from diagtree._yaml import Positions, load_yaml
 
 __all__ = ["Case", "CaseResult", "load_cases", "run_cases"]
 
-CASE_KEYS = ("id", "description", "complaint", "sources", "answers", "down", "expect")
-EXPECT_KEYS = ("cause", "category", "resolution", "department", "grade", "script_contains")
-COMPLAINT_KEYS = ("id", "type", "msisdn", "channel", "text", "reported_at", "location",
-                  "subject", "agent_role", "incident", "history")
-SOURCE_NAMES = ("hlr", "billing", "coverage")
 
 #: builds the sources for one case from its `sources:` block and `down:` list
 SourceFactory = Callable[[Mapping[str, Any], Sequence[str]], Sequence[Source]]
@@ -70,18 +67,6 @@ class CaseResult:
         return f"{head}: " + "; ".join(parts)
 
 
-def _files(paths: Iterable[str | Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            out.extend(sorted(q for q in path.rglob("*")
-                              if q.suffix in (".yaml", ".yml") and q.is_file()))
-        else:
-            out.append(path)
-    return out
-
-
 def load_cases(paths: Iterable[str | Path], *, only_scenarios: bool = True
                ) -> tuple[list[Case], list[Problem]]:
     """Read every case in the scenario files under `paths`.
@@ -91,7 +76,7 @@ def load_cases(paths: Iterable[str | Path], *, only_scenarios: bool = True
     """
     cases: list[Case] = []
     file_problems: list[Problem] = []
-    for path in _files(paths):
+    for path in knowledge_files(paths):
         name = str(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -108,7 +93,7 @@ def load_cases(paths: Iterable[str | Path], *, only_scenarios: bool = True
                 file_problems.append(Problem(Location(name, 1, 1), "not_a_scenario_file",
                                              "a scenario file holds `cases: [...]`"))
             continue
-        extra = [k for k in data if k not in ("cases", "description")]
+        extra = [k for k in data if k not in SCENARIO_FILE]
         for key in extra:
             file_problems.append(Problem(pos.key((key,)), "unknown_key",
                                          f"unknown key {key!r} in a scenario file",
@@ -139,21 +124,21 @@ def _case(item: Any, path: tuple[str | int, ...], pos: Positions, name: str) -> 
                                         hint=did_you_mean(str(key), allowed)
                                         or "allowed: " + ", ".join(allowed)))
 
-    unknown(item, path, CASE_KEYS, "a case")
+    unknown(item, path, CASE.keys, "a case")
     case_id = str(item.get("id") or f"{Path(name).stem}#{path[-1]}")
     complaint = item.get("complaint")
     if not isinstance(complaint, Mapping):
         problems.append(Problem(loc, "missing_key", "a case needs a `complaint` mapping"))
         complaint = {}
     else:
-        unknown(complaint, (*path, "complaint"), COMPLAINT_KEYS, "`complaint`")
+        unknown(complaint, (*path, "complaint"), COMPLAINT.keys, "`complaint`")
     expect = item.get("expect")
     if not isinstance(expect, Mapping) or not expect:
         problems.append(Problem(loc, "missing_key",
                                 "a case needs `expect` with at least one key"))
         expect = {}
     else:
-        unknown(expect, (*path, "expect"), EXPECT_KEYS, "`expect`")
+        unknown(expect, (*path, "expect"), EXPECT.keys, "`expect`")
     sources = item.get("sources") or {}
     if not isinstance(sources, Mapping):
         problems.append(Problem(pos.of((*path, "sources")), "type_mismatch",

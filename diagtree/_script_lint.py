@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diagtree._catalog import Catalog
+from diagtree._check import schema as _schema
 from diagtree._errors import Location, Problem
 from diagtree._fields import Fields
 from diagtree._scripts import ScriptBook
@@ -49,9 +50,9 @@ _TIME_FILTER = re.compile(r"\|\s*(datetime|date|time)\b")
 
 def read_script_rules(data: Any, pos: Positions, problems: list[Problem]) -> ScriptRules:
     top = Fields(data, (), pos, problems, "a script rules file")
-    top.only(("script_rules", "description"))
+    top.only(_schema.SCRIPT_RULES_FILE.keys)
     f = top.child("script_rules", "`script_rules`")
-    f.only(("forbidden_promises", "internal_terms", "later_actions"))
+    f.only(_schema.SCRIPT_RULES.keys)
 
     def per_locale(key: str) -> dict[str, tuple[str, ...]]:
         sub = f.child(key, f"`{key}`")

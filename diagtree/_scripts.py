@@ -39,6 +39,7 @@ import jinja2
 from jinja2 import meta, nodes, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
+from diagtree._check import schema as _schema
 from diagtree._errors import Location, Problem
 from diagtree._fields import Fields
 from diagtree._vocab.taxonomy import LOCALES
@@ -735,7 +736,7 @@ def _output_too_long() -> TemplateLimitError:
 
 def read_scripts(data: Any, pos: Positions, problems: list[Problem], book: ScriptBook) -> None:
     top = Fields(data, (), pos, problems, "a scripts file")
-    top.only(("scripts", "description"))
+    top.only(_schema.SCRIPTS_FILE.keys)
     entries = top.child("scripts", "`scripts`")
     for key in entries.data:
         sid = str(key)

@@ -105,11 +105,12 @@ def test_a_complaint_file_that_is_not_text_is_named(
 
 
 @pytest.mark.parametrize(("text", "says"), [
-    ("cases: [1]\n", "expected `cases:`, a list of cases"),
-    ("- 1\n", "expected `cases:`, a list of cases"),
-    ("cases:\n  - id: a\n    complaint: [1]\n", "case a: complaint: expected a mapping"),
+    # read as `diagtree test` reads scenario files (`load_cases`), each problem located
+    ("cases: [1]\n", "s.yaml:1:9: error type_mismatch a case must be a mapping"),
+    ("- 1\n", "s.yaml:1:1: error not_a_scenario_file a scenario file holds `cases: [...]`"),
+    ("cases:\n  - id: a\n    complaint: [1]\n", "a case needs a `complaint` mapping"),
     ("cases:\n  - id: a\n    complaint: {type: no_service}\n    down: hlr\n",
-     "case a: down: expected a list"),
+     "s.yaml:4:11: error unknown_value `down` lists sources: hlr, billing, coverage"),
 ])
 def test_a_malformed_scenario_is_a_named_error(text: str, says: str, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:

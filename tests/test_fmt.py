@@ -141,6 +141,29 @@ def test_a_messy_tree_formats_to_the_canonical_layout(tmp_path: Path) -> None:
     assert models(before) == models(after)
 
 
+VERSIONED = """\
+tree: t1
+version: "2.0.0"
+effective_from: "2027-01-01"
+title: T
+symptoms: [no_service]
+start: o0
+nodes:
+  o0:
+    outcome: network.weak_coverage
+"""
+
+
+def test_effective_from_stays_under_version() -> None:
+    """Regression: fmt's key order lacked `effective_from` (the loader had it), so `diagtree
+    fmt` moved it below `nodes:`. The order is now the schema's (`_check.schema`)."""
+    schema, _ = small_schemas()
+    assert format_checked(VERSIONED, "t.yaml", schema) == VERSIONED
+    moved = VERSIONED.replace('effective_from: "2027-01-01"\n', "") + \
+        'effective_from: "2027-01-01"\n'
+    assert format_checked(moved, "t.yaml", schema) == VERSIONED
+
+
 @pytest.mark.parametrize(("written", "canonical"), [
     ("'yes'", '"yes"'), ("yes", "yes"), ("True", "true"), ("'no'", '"no"'), ("'On'", '"On"'),
     ("'off'", '"off"'), ("'y'", '"y"'),

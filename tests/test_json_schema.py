@@ -27,6 +27,8 @@ import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
 
 from diagtree import AuthoringError, _catalog, _loader, _policy, _script_lint, _scripts
+from diagtree._check import schema as _schema
+from diagtree._check.schema import FILES, NODE_KINDS, NODES, Shape
 from diagtree._cli_schema import add_schema
 from diagtree._cli_validate import default_schema
 from diagtree._errors import Location
@@ -42,7 +44,6 @@ from diagtree._json_schema import (
     dumps,
 )
 from diagtree._library import load_library
-from diagtree._loader import _COMMON, _KIND_KEYS, _TOP_SUBTREE, _TOP_TREE, NODE_KINDS
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import CAUSES, LOCALES, base_cause
@@ -190,14 +191,17 @@ def test_the_shipped_files_include_trees_and_subtrees() -> None:
     assert {"tree", "subtree", "outcomes", "scripts", "policy", "cases"} <= tops
 
 
-# -- generated from the loader -------------------------------------------------------------------
-def test_keys_come_from_the_loader(schemas: dict[str, dict[str, Any]]) -> None:
-    assert list(schemas["tree"]["properties"]) == list(_TOP_TREE)
-    assert list(schemas["subtree"]["properties"]) == list(_TOP_SUBTREE)
+# -- generated from the schema (`_check.schema`), which the loader reads too ----------------------
+def test_keys_come_from_the_schema(schemas: dict[str, dict[str, Any]]) -> None:
+    for key, shape in FILES.items():
+        body = schemas[KIND_OF_KEY[key]]
+        assert list(body["properties"]) == list(shape.keys), key
+        assert set(body.get("required", ())) == shape.required, key
     defs = schemas["subtree"]["$defs"]
     for kind in NODE_KINDS:
-        keys = set(defs[f"{kind}_node"]["properties"])
-        assert set(_KIND_KEYS[kind]) | {"note"} <= keys <= set(_KIND_KEYS[kind]) | set(_COMMON)
+        node = defs[f"{kind}_node"]
+        assert list(node["properties"]) == list(NODES[kind].keys), kind
+        assert set(node["required"]) == NODES[kind].required, kind
     tree_kinds = [r["$ref"] for r in schemas["tree"]["$defs"]["node"]["oneOf"]]
     assert tree_kinds == [f"#/$defs/{k}_node" for k in NODE_KINDS if k != "exit"]
     assert defs["cause"]["anyOf"][0]["enum"] == list(CAUSES)
@@ -205,17 +209,21 @@ def test_keys_come_from_the_loader(schemas: dict[str, dict[str, Any]]) -> None:
     assert tuple(locales) == LOCALES
 
 
-def test_a_key_the_loader_gains_without_a_description_is_an_error(
-        monkeypatch: pytest.MonkeyPatch, facts: FactSchema) -> None:
-    from diagtree import _json_schema
+def _plus(shape: Shape, key: str) -> Shape:
+    return Shape(shape.name, (*shape.keys, key), shape.required)
 
-    monkeypatch.setattr(_json_schema, "_TOP_TREE", (*_TOP_TREE, "reviewed_by"))
+
+def test_a_key_the_schema_gains_without_a_description_is_an_error(
+        monkeypatch: pytest.MonkeyPatch, facts: FactSchema) -> None:
+    monkeypatch.setitem(FILES, "tree", _plus(FILES["tree"], "reviewed_by"))
     with pytest.raises(SchemaDriftError, match="reviewed_by"):
         build_schema("tree", facts)
-    monkeypatch.setattr(_json_schema, "_KIND_KEYS", {**_KIND_KEYS, "check": (
-        *_KIND_KEYS["check"], "weight")})
+    monkeypatch.setitem(NODES, "check", _plus(NODES["check"], "weight"))
     with pytest.raises(SchemaDriftError, match="weight"):
         build_schema("subtree", facts)
+    monkeypatch.setattr(_schema, "REFUND", _plus(_schema.REFUND, "currency"))
+    with pytest.raises(SchemaDriftError, match="currency"):
+        build_schema("outcomes", facts)
 
 
 def _literal_only_calls(module: Any) -> list[frozenset[str]]:
@@ -233,14 +241,21 @@ def _literal_only_calls(module: Any) -> list[frozenset[str]]:
 
 @pytest.mark.parametrize("module", [_loader, _catalog, _policy, _scripts, _script_lint],
                          ids=lambda m: m.__name__)
-def test_every_mapping_a_reader_closes_is_closed_alike(
-        module: Any, schemas: dict[str, dict[str, Any]]) -> None:
+def test_no_reader_lists_the_keys_of_a_mapping_itself(module: Any) -> None:
+    """Each reader closes its mappings with the schema's shapes (`_check.schema`), never with
+    a literal key list of its own (which could drift from the schema, fmt and JSON Schema)."""
+    assert _literal_only_calls(module) == [], module.__name__
+
+
+def test_every_shape_is_closed_alike_in_the_json_schema(
+        schemas: dict[str, dict[str, Any]]) -> None:
     closed = {frozenset(sub.get("properties", {})) for schema in schemas.values()
               for sub in _subschemas(schema) if sub.get("additionalProperties") is False}
-    literal = _literal_only_calls(module)
-    assert literal or module is _scripts
-    for keys in literal:
-        assert keys in closed, f"{module.__name__} allows exactly {sorted(keys)}: no schema does"
+    shapes = [v for v in vars(_schema).values() if isinstance(v, Shape)]
+    shapes += [*FILES.values(), *NODES.values()]
+    assert len(shapes) > 20
+    for shape in shapes:
+        assert frozenset(shape.keys) in closed, f"no JSON Schema object is {shape.name}"
 
 
 def test_every_fact_is_offered_as_a_valid_completion(schemas: dict[str, dict[str, Any]],
@@ -453,7 +468,7 @@ def _mutations(folder: Folder) -> Iterator[tuple[str, str, tuple[Any, ...], Any]
             for key in _get(doc, record):
                 yield kind, "delete", (*record, key), copy.deepcopy(doc)
         # every key of every node kind, added to each node; a second kind key, to one node
-        other_keys = {k for keys in _KIND_KEYS.values() for k in keys[1:]} | set(_COMMON)
+        other_keys = set(_schema.node_keys()) - set(NODE_KINDS)
         for i, (nid, node) in enumerate(doc["nodes"].items()):
             for key in sorted((other_keys | (set(NODE_KINDS) if i == 0 else set())) - set(node)):
                 yield kind, "add", ("nodes", nid, key), copy.deepcopy(doc)

@@ -24,6 +24,7 @@ from diagtree._lint._context import LintContext, adapter_fact_origins
 from diagtree._lint._formats import FORMATS, render
 from diagtree._lint._rule import Rule, all_rules, render_rule_docs
 from diagtree._lint._suppress import apply_suppressions, find_suppressions
+from diagtree._load.files import knowledge_files
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 
@@ -80,7 +81,7 @@ def lint_paths(paths: Iterable[str | Path], schema: FactSchema, *,
         files = list(library.files)
     except AuthoringError as exc:
         library, loaded = None, exc.problems
-        files = [str(f) for f in _yaml_files(folders)]
+        files = [str(f) for f in knowledge_files(folders)]
     texts = {f: text for f in files if (text := _read(f)) is not None}
     ctx = LintContext(library, schema, texts, loaded, dict(fact_origins or {}))
     rule_of = {code: rule.id for rule in rules for code in rule.codes}
@@ -104,17 +105,6 @@ def lint_paths(paths: Iterable[str | Path], schema: FactSchema, *,
             found.extend(p for p in rule.check(ctx) if keep(p.location.file))
     return LintResult(tuple(sorted(dict.fromkeys(found), key=Problem.sort_key)),
                       library is not None, texts)
-
-
-def _yaml_files(paths: Iterable[Path]) -> list[Path]:
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(sorted(q for q in path.rglob("*")
-                              if q.suffix in (".yaml", ".yml") and q.is_file()))
-        else:
-            out.append(path)
-    return out
 
 
 def _read(file: str) -> str | None:

@@ -49,12 +49,14 @@ LAST_YEAR: Final = 2999
 MAX_DISTINCT_CUSTOMERS: Final = 1_000_000_000
 #: an int given for a text field (an id written as a number) has at most this many digits
 _MAX_INT_DIGITS: Final = 30
-_KEYS: Final = frozenset({
-    "id", "type", "msisdn", "channel", "text", "reported_at", "location", "subject",
-    "agent_role", "incident", "history",
-})
-_SUBJECT_KEYS: Final = ("charge_id", "sp_code", "payment_id", "card_serial", "number")
-_HISTORY_KEYS: Final = ("id", "at", "type", "cause")
+#: a complaint's fields, in the order files write them (`_check.schema.COMPLAINT` reads them)
+COMPLAINT_KEYS: Final = ("id", "type", "msisdn", "channel", "text", "reported_at", "location",
+                         "subject", "agent_role", "incident", "history")
+SUBJECT_KEYS: Final = ("charge_id", "sp_code", "payment_id", "card_serial", "number")
+HISTORY_KEYS: Final = ("id", "at", "type", "cause")
+_KEYS: Final = frozenset(COMPLAINT_KEYS)
+_SUBJECT_KEYS: Final = SUBJECT_KEYS
+_HISTORY_KEYS: Final = HISTORY_KEYS
 
 
 @dataclass(frozen=True)

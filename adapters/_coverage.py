@@ -27,8 +27,7 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from diagtree._complaint import Complaint
-from diagtree._facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
+from diagtree import Complaint, FactSpec, FactType
 
 from ._backends import CoverageBackend
 from ._geo import EPSILON_M, Origin
@@ -37,6 +36,9 @@ from ._schema import AFFECTS
 from ._values import choice, day, finite, number, text, texts, when
 
 __all__ = ["COVERAGE_FACTS", "NEAR_M", "SYMPTOM_SERVICE", "CoverageAdapter", "median"]
+
+BOOL, DATE, DATETIME = FactType.BOOL, FactType.DATE, FactType.DATETIME
+INT, NUMBER, STRING = FactType.INT, FactType.NUMBER, FactType.STRING
 
 Record = Mapping[str, Any]
 NEAR_M: Final = 300.0

@@ -20,6 +20,7 @@ from ._engine import Engine, shipped_trees
 from ._errors import (
     AuthoringError,
     ComplaintError,
+    ConfigurationError,
     DiagtreeError,
     Location,
     Problem,
@@ -28,6 +29,7 @@ from ._errors import (
     SourceTimeout,
 )
 from ._facts import UNKNOWN, FactSpec, FactType
+from ._load.data import read_yaml
 from ._loader import Limits
 from ._session import Pending, Session
 from ._sources import Source
@@ -38,6 +40,7 @@ __all__ = [
     "AuthoringError",
     "Complaint",
     "ComplaintError",
+    "ConfigurationError",
     "Diagnosis",
     "DiagtreeError",
     "Engine",
@@ -58,10 +61,22 @@ __all__ = [
     "SourceTimeout",
     "TraceStep",
     "parse_complaint",
+    "read_yaml",
     "shipped_trees",
 ]
 
 __version__ = "0.1.0"
+
+# Every public class and function says it is `diagtree.X`, not where it happens to be defined
+# (httpx does the same): pickles then name `diagtree.Diagnosis`, `diagtree.UNKNOWN`, … and still
+# load after any internal move, and reprs and help() show the name users import. One loop here,
+# not an attribute in each class, so that a name added to `__all__` cannot be forgotten.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) or callable(_value):
+        _value.__module__ = "diagtree"
+type(UNKNOWN).__module__ = "diagtree"  # its pickle is the name "UNKNOWN", found in this module
+del _name, _value
 
 # a library logs, the application decides where to (no output unless it configures logging)
 _logging.getLogger("diagtree").addHandler(_logging.NullHandler())

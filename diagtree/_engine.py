@@ -29,7 +29,7 @@ from ._compile import CompiledTree, Step
 from ._complaint import Complaint, check_region, parse_complaint
 from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
 from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
-from ._errors import AuthoringError, ComplaintError, Location, Problem
+from ._errors import AuthoringError, ComplaintError, ConfigurationError, Location, Problem
 from ._expr_compile import ARITHMETIC_NOTES, arithmetic_notes
 from ._facts import UNKNOWN, FactSchema
 from ._fetch import FactStore, SourceSet
@@ -68,12 +68,12 @@ class Engine:
         self.sources: dict[str, Source] = {}
         for source in sources:
             if source.name in self.sources:
-                raise ValueError(f"two sources are named {source.name!r}")
+                raise ConfigurationError("sources", f"two sources are named {source.name!r}")
             self.sources[source.name] = source
         self.timeouts = dict(timeouts or {})
         self.default_timeout_s = default_timeout_s
         if locale not in LOCALES:
-            raise ValueError(f"locale must be one of {LOCALES}")
+            raise ConfigurationError("locale", f"locale must be one of {LOCALES}")
         self.locale = locale
         specs = [spec for s in self.sources.values() for spec in s.facts()]
         self.schema = FactSchema([*COMPLAINT_FACTS, *specs])

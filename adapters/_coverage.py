@@ -164,6 +164,7 @@ class _Place:
         assert self._origin is not None, "location facts are known at once without a location"
         return self._origin
 
+    # called by name: `Facts._derive` looks up the group "platform" with getattr
     def platform(self) -> Mapping[str, Any]:
         """Platform faults raised by the reported time: whether one affects the complaint's
         service (its element, the latest ETA among those that do), and every service that
@@ -237,6 +238,7 @@ class _Place:
             out["coverage.outage.active"] = out["coverage.planned_works.active"] = False
         return out
 
+    # called by name: `Facts._derive` looks up the group "radio" with getattr
     def radio(self) -> dict[str, Any]:
         cells = self.cells()
         prbs = numbers([cell.get("prb_util_busy_hour") for cell in cells])

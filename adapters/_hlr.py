@@ -128,6 +128,7 @@ class _Profile:
         self.record = record
         self.complaint = complaint
 
+    # called by name: `Facts._derive` looks up the group "profile" with getattr
     def profile(self) -> dict[str, Any]:
         return _profile(self.record)
 

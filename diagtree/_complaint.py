@@ -21,7 +21,7 @@ import functools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Any, Final
 
 from ._errors import ComplaintError, did_you_mean
@@ -113,6 +113,23 @@ class Complaint:
 
     def masked_msisdn(self) -> str:
         return mask_digits(self.msisdn)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a pickle names `diagtree.Complaint` only (public: stable under internal moves); the
+        # location, subject and history entries go as plain tuples, not as this module's classes
+        location = None if self.location is None else (self.location.lat, self.location.lon)
+        return (Complaint._unpickle, ((
+            self.id, self.type, self.msisdn, self.reported_at, self.channel, self.text, location,
+            astuple(self.subject), self.agent_role, self.incident_distinct_customers_24h,
+            tuple(astuple(entry) for entry in self.history)),))
+
+    @classmethod
+    def _unpickle(cls, state: tuple[Any, ...]) -> Complaint:
+        (id_, type_, msisdn, reported_at, channel, text, location, subject, agent_role,
+         incidents, history) = state
+        return cls(id_, type_, msisdn, reported_at, channel, text,
+                   None if location is None else Location(*location), Subject(*subject),
+                   agent_role, incidents, tuple(HistoryEntry(*entry) for entry in history))
 
 
 def mask_digits(value: str) -> str:

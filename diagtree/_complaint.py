@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import astuple, dataclass, field
 from typing import Any, Final
 
-from ._errors import ComplaintError, did_you_mean
+from ._errors import ComplaintError, ConfigurationError, did_you_mean
 
 __all__ = ["SYMPTOMS", "Complaint", "HistoryEntry", "Location", "Subject", "parse_complaint"]
 
@@ -169,16 +169,16 @@ def _normalised(value: str, default_region: str | None) -> str | None:
 
 
 def check_region(default_region: str | None) -> str | None:
-    """`default_region` as given, if it is None or a region `phonenumbers` knows (ValueError
-    otherwise: a configuration mistake, not a malformed complaint)."""
+    """`default_region` as given, if it is None or a region `phonenumbers` knows
+    (`ConfigurationError` otherwise: a configuration mistake, not a malformed complaint)."""
     if default_region is None:
         return None
     import phonenumbers  # noqa: PLC0415 - imported on first use
 
     if not isinstance(default_region, str) or \
             default_region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError(f"default_region must be an ISO 3166 region code such as 'CN' "
-                         f"(upper case), got {default_region!r}")
+        raise ConfigurationError("default_region", "must be an ISO 3166 region code such as "
+                                 f"'CN' (upper case), got {default_region!r}")
     return default_region
 
 

@@ -14,10 +14,10 @@ The public API is what `__all__` lists; every other module is private (``_name``
 
 import logging as _logging
 
-from ._complaint import Complaint, parse_complaint
-from ._diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
-from ._engine import Engine, shipped_trees
-from ._errors import (
+from diagtree._complaint import Complaint, parse_complaint
+from diagtree._diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
+from diagtree._engine import Engine, shipped_trees
+from diagtree._errors import (
     AuthoringError,
     ComplaintError,
     ConfigurationError,
@@ -28,12 +28,12 @@ from ._errors import (
     SourceError,
     SourceTimeout,
 )
-from ._facts import UNKNOWN, FactSpec, FactType
-from ._load.data import read_yaml
-from ._loader import Limits
-from ._session import Pending, Session
-from ._sources import Source
-from ._taxonomy import Question
+from diagtree._facts import UNKNOWN, FactSpec, FactType
+from diagtree._load.data import read_yaml
+from diagtree._loader import Limits
+from diagtree._session import Pending, Session
+from diagtree._sources import Source
+from diagtree._taxonomy import Question
 
 __all__ = [
     "UNKNOWN",

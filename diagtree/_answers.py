@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._errors import ComplaintError, did_you_mean
-from ._model import AskNode, Document
-from ._taxonomy import STANDARD_QUESTIONS, Question
+from diagtree._errors import ComplaintError, did_you_mean
+from diagtree._model import AskNode, Document
+from diagtree._taxonomy import STANDARD_QUESTIONS, Question
 
 __all__ = ["UsedAnswers", "check_answer", "check_answers", "expected", "known_questions",
            "parse_answer", "valid_answers"]

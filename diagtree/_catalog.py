@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import Problem, did_you_mean
-from ._fields import Fields
-from ._taxonomy import CAUSES, DEPARTMENTS, RESOLUTIONS, base_cause
-from ._yaml import Positions
+from diagtree._errors import Problem, did_you_mean
+from diagtree._fields import Fields
+from diagtree._taxonomy import CAUSES, DEPARTMENTS, RESOLUTIONS, base_cause
+from diagtree._yaml import Positions
 
 __all__ = ["Catalog", "CatalogEntry", "Refund", "read_catalog"]
 

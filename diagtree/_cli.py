@@ -10,16 +10,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ._cli_demo_data import add_demo_data
-from ._cli_diagnose import add_diagnose
-from ._cli_diff import add_diff
-from ._cli_fmt import add_fmt
-from ._cli_lint import add_lint
-from ._cli_render import add_render
-from ._cli_schema import add_schema
-from ._cli_test import add_test
-from ._cli_validate import add_validate
-from ._errors import DiagtreeError
+from diagtree._cli_demo_data import add_demo_data
+from diagtree._cli_diagnose import add_diagnose
+from diagtree._cli_diff import add_diff
+from diagtree._cli_fmt import add_fmt
+from diagtree._cli_lint import add_lint
+from diagtree._cli_render import add_render
+from diagtree._cli_schema import add_schema
+from diagtree._cli_test import add_test
+from diagtree._cli_validate import add_validate
+from diagtree._errors import DiagtreeError
 
 __all__ = ["main"]
 

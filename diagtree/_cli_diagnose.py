@@ -18,16 +18,16 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._answers import parse_answer
-from ._complaint import check_region
-from ._diagnosis import Diagnosis
-from ._engine import Engine
-from ._errors import AuthoringError, ComplaintError, format_problems
-from ._loader import FILE_LIMITS
-from ._render_text import render_diagnosis
-from ._sources import Source
-from ._taxonomy import STANDARD_QUESTIONS, Question
-from ._yaml import load_yaml
+from diagtree._answers import parse_answer
+from diagtree._complaint import check_region
+from diagtree._diagnosis import Diagnosis
+from diagtree._engine import Engine
+from diagtree._errors import AuthoringError, ComplaintError, format_problems
+from diagtree._loader import FILE_LIMITS
+from diagtree._render_text import render_diagnosis
+from diagtree._sources import Source
+from diagtree._taxonomy import STANDARD_QUESTIONS, Question
+from diagtree._yaml import load_yaml
 
 __all__ = ["add_diagnose"]
 

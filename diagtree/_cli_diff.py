@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._cli_validate import default_schema
-from ._diff import diff_documents
-from ._errors import Problem, format_problems
-from ._loader import Limits, read_document
-from ._model import Document
-from ._yaml import load_yaml
+from diagtree._cli_validate import default_schema
+from diagtree._diff import diff_documents
+from diagtree._errors import Problem, format_problems
+from diagtree._loader import Limits, read_document
+from diagtree._model import Document
+from diagtree._yaml import load_yaml
 
 __all__ = ["add_diff"]
 

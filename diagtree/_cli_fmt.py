@@ -22,10 +22,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._cli_validate import default_schema, knowledge_root
-from ._complaint_facts import POLICY_FACTS
-from ._errors import AuthoringError, Problem, format_problems
-from ._fmt import (
+from diagtree._cli_validate import default_schema, knowledge_root
+from diagtree._complaint_facts import POLICY_FACTS
+from diagtree._errors import AuthoringError, Problem, format_problems
+from diagtree._fmt import (
     FmtError,
     NotLoadable,
     default_load,
@@ -33,8 +33,8 @@ from ._fmt import (
     library_differences,
     tree_kind,
 )
-from ._library import _KINDS, Library, _yaml_files
-from ._yaml import load_yaml
+from diagtree._library import _KINDS, Library, _yaml_files
+from diagtree._yaml import load_yaml
 
 __all__ = ["add_fmt"]
 

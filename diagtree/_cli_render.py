@@ -18,16 +18,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ._cli_validate import default_schema, knowledge_root
-from ._complaint_facts import POLICY_FACTS
-from ._engine import shipped_trees
-from ._errors import AuthoringError, did_you_mean, format_problems
-from ._library import load_library
-from ._model import Document
-from ._render_dot import render_dot
-from ._render_graph import Overlay, TreeGraph, build_graph, make_overlay, read_results
-from ._render_html import render_html
-from ._render_mermaid import render_mermaid
+from diagtree._cli_validate import default_schema, knowledge_root
+from diagtree._complaint_facts import POLICY_FACTS
+from diagtree._engine import shipped_trees
+from diagtree._errors import AuthoringError, did_you_mean, format_problems
+from diagtree._library import load_library
+from diagtree._model import Document
+from diagtree._render_dot import render_dot
+from diagtree._render_graph import Overlay, TreeGraph, build_graph, make_overlay, read_results
+from diagtree._render_html import render_html
+from diagtree._render_mermaid import render_mermaid
 
 __all__ = ["add_render"]
 

@@ -16,11 +16,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._coverage import CoverageReport, compute_coverage, format_text, to_json
-from ._engine import Engine
-from ._errors import AuthoringError, format_problems
-from ._scenarios import load_cases, run_cases
-from ._sources import Source
+from diagtree._coverage import CoverageReport, compute_coverage, format_text, to_json
+from diagtree._engine import Engine
+from diagtree._errors import AuthoringError, format_problems
+from diagtree._scenarios import load_cases, run_cases
+from diagtree._sources import Source
 
 __all__ = ["add_test"]
 

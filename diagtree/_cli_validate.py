@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS
-from ._errors import AuthoringError, format_problems
-from ._facts import FactSchema
-from ._library import load_library
+from diagtree._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS
+from diagtree._errors import AuthoringError, format_problems
+from diagtree._facts import FactSchema
+from diagtree._library import load_library
 
 __all__ = ["add_validate", "default_schema"]
 

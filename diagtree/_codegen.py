@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._compile import CompiledTree, Step
-from ._expr_ast import FactRef
-from ._facts import UNKNOWN
-from ._fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
-from ._graph import Jump
-from ._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
+from diagtree._compile import CompiledTree, Step
+from diagtree._expr_ast import FactRef
+from diagtree._facts import UNKNOWN
+from diagtree._fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
+from diagtree._graph import Jump
+from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
 
 __all__ = ["attach_fast_walker", "fast_walker"]
 

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._expr import Expression
-from ._expr_ast import FactRef
-from ._facts import UNKNOWN
-from ._fused import fused_decision
-from ._graph import FlatTree, Jump
-from ._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
-from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
+from diagtree._expr import Expression
+from diagtree._expr_ast import FactRef
+from diagtree._facts import UNKNOWN
+from diagtree._fused import fused_decision
+from diagtree._graph import FlatTree, Jump
+from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
+from diagtree._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 
 __all__ = ["CompiledTree", "Step", "compile_tree"]
 

@@ -24,22 +24,16 @@ from collections.abc import Mapping
 from dataclasses import astuple, dataclass, field
 from typing import Any, Final
 
-from ._errors import ComplaintError, ConfigurationError, did_you_mean
-
-__all__ = ["SYMPTOMS", "Complaint", "HistoryEntry", "Location", "Subject", "parse_complaint"]
-
-VOICE_SYMPTOMS: Final = ("no_service", "weak_signal", "call_drop", "cannot_call_out",
-                         "cannot_receive_calls")
-DATA_SYMPTOMS: Final = ("slow_data", "no_data")
-SYMPTOMS: Final = (
-    *VOICE_SYMPTOMS, *DATA_SYMPTOMS, "sms_failure", "bill_dispute", "unknown_vas_charge",
-    "service_suspended", "roaming_failure", "recharge_issue", "number_recycled",
-    "staff_conduct", "spam_harassment",
+from diagtree._errors import ComplaintError, ConfigurationError, did_you_mean
+from diagtree._taxonomy import (
+    CHANNELS,
+    LOCATED_SYMPTOMS,
+    ROLES,
+    SYMPTOMS,
 )
-#: symptoms whose complaint must carry a location (taxonomy: voice, data and sms_failure)
-LOCATED_SYMPTOMS: Final = frozenset((*VOICE_SYMPTOMS, *DATA_SYMPTOMS, "sms_failure"))
-CHANNELS: Final = ("hotline", "app", "store", "social_media", "regulator", "media")
-ROLES: Final = ("agent", "supervisor")
+
+__all__ = ["Complaint", "HistoryEntry", "Location", "Subject", "parse_complaint"]
+
 
 #: the canonical shape of an MSISDN in files (the JSON schema's pattern: E.164 digits, no '+');
 #: the parser is more lenient (a '+', a national number) and `phonenumbers` checks the plan

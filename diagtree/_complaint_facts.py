@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Final
 
-from ._complaint import CHANNELS, ROLES, SYMPTOMS, Complaint
-from ._facts import BOOL, DATETIME, INT, STRING, FactSpec, FactType
-from ._taxonomy import CATEGORIES
+from diagtree._complaint import Complaint
+from diagtree._facts import BOOL, DATETIME, INT, STRING, FactSpec, FactType
+from diagtree._taxonomy import CATEGORIES, CHANNELS, ROLES, SYMPTOMS
 
 __all__ = ["COMPLAINT_FACTS", "POLICY_FACTS", "complaint_facts", "same_category_within"]
 

@@ -64,14 +64,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS
-from ._diagnosis import Diagnosis
-from ._errors import Location
-from ._expr_ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
-from ._graph import FlatNode, FlatTree, Jump
-from ._library import Library
-from ._model import AskNode, CheckNode, Document, Edge, SwitchNode, TableNode, UseNode
-from ._taxonomy import DATA_UNAVAILABLE
+from diagtree._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS
+from diagtree._diagnosis import Diagnosis
+from diagtree._errors import Location
+from diagtree._expr_ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
+from diagtree._graph import FlatNode, FlatTree, Jump
+from diagtree._library import Library
+from diagtree._model import AskNode, CheckNode, Document, Edge, SwitchNode, TableNode, UseNode
+from diagtree._taxonomy import DATA_UNAVAILABLE
 
 __all__ = [
     "BranchCoverage",

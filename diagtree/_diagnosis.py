@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from ._privacy import mask_value
+from diagtree._privacy import mask_value
 
 __all__ = ["Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "build", "json_value",
            "ms"]

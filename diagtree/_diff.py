@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ._model import (
+from diagtree._model import (
     AskNode,
     CheckNode,
     Document,

@@ -23,23 +23,34 @@ from typing import Any
 
 import jinja2
 
-from ._answers import UsedAnswers, check_answers, known_questions, valid_answers
-from ._catalog import CatalogEntry
-from ._compile import CompiledTree, Step
-from ._complaint import Complaint, check_region, parse_complaint
-from ._complaint_facts import COMPLAINT_FACTS, POLICY_FACTS, complaint_facts, same_category_within
-from ._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
-from ._errors import AuthoringError, ComplaintError, ConfigurationError, Location, Problem
-from ._expr_compile import ARITHMETIC_NOTES, arithmetic_notes
-from ._facts import UNKNOWN, FactSchema
-from ._fetch import FactStore, SourceSet
-from ._library import Library, load_library
-from ._loader import Limits
-from ._privacy import describe, mask_text
-from ._scripts import compile_bundle, compile_template, localize, render_template
-from ._session import Session
-from ._sources import Source
-from ._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, Question, category_of
+from diagtree._answers import UsedAnswers, check_answers, known_questions, valid_answers
+from diagtree._catalog import CatalogEntry
+from diagtree._compile import CompiledTree, Step
+from diagtree._complaint import Complaint, check_region, parse_complaint
+from diagtree._complaint_facts import (
+    COMPLAINT_FACTS,
+    POLICY_FACTS,
+    complaint_facts,
+    same_category_within,
+)
+from diagtree._diagnosis import Diagnosis, FactRead, Refund, TraceStep, build, json_value
+from diagtree._errors import (
+    AuthoringError,
+    ComplaintError,
+    ConfigurationError,
+    Location,
+    Problem,
+)
+from diagtree._expr_compile import ARITHMETIC_NOTES, arithmetic_notes
+from diagtree._facts import UNKNOWN, FactSchema
+from diagtree._fetch import FactStore, SourceSet
+from diagtree._library import Library, load_library
+from diagtree._loader import Limits
+from diagtree._privacy import describe, mask_text
+from diagtree._scripts import compile_bundle, compile_template, localize, render_template
+from diagtree._session import Session
+from diagtree._sources import Source
+from diagtree._taxonomy import GRADES, LOCALES, NEEDS_INVESTIGATION, Question, category_of
 
 __all__ = ["Engine", "shipped_trees"]
 

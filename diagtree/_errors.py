@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._privacy import mask_text
+from diagtree._privacy import mask_text
 
 __all__ = [
     "AuthoringError",

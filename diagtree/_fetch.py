@@ -33,11 +33,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._complaint import Complaint
-from ._diagnosis import SourceCall, ms
-from ._facts import UNKNOWN, FactSpec
-from ._privacy import describe, mask_text, safe_repr, type_name
-from ._sources import Source
+from diagtree._complaint import Complaint
+from diagtree._diagnosis import SourceCall, ms
+from diagtree._facts import UNKNOWN, FactSpec
+from diagtree._privacy import describe, mask_text, safe_repr, type_name
+from diagtree._sources import Source
 
 __all__ = ["FactStore", "SourceSet"]
 

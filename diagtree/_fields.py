@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ._errors import Location, Problem, did_you_mean
-from ._yaml import Path, Positions
+from diagtree._errors import Location, Problem, did_you_mean
+from diagtree._yaml import Path, Positions
 
 __all__ = ["Fields"]
 

@@ -43,12 +43,12 @@ from typing import Final
 
 import yaml
 
-from ._errors import AuthoringError, Location, Problem
-from ._facts import FactSchema
-from ._library import _KINDS, Library, load_library
-from ._loader import Limits, read_document
-from ._model import Document
-from ._yaml import YamlLimits, _Timestampless, key_is_trap, load_yaml
+from diagtree._errors import AuthoringError, Location, Problem
+from diagtree._facts import FactSchema
+from diagtree._library import _KINDS, Library, load_library
+from diagtree._loader import Limits, read_document
+from diagtree._model import Document
+from diagtree._yaml import YamlLimits, _Timestampless, key_is_trap, load_yaml
 
 __all__ = [
     "NODE_KEYS",

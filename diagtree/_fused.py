@@ -19,8 +19,8 @@ import operator
 from collections.abc import Callable
 from typing import Any, Final
 
-from ._expr_ast import BoolOp, Compare, FactRef, ListLit, Literal, Node, Not
-from ._facts import UNKNOWN
+from diagtree._expr_ast import BoolOp, Compare, FactRef, ListLit, Literal, Node, Not
+from diagtree._facts import UNKNOWN
 
 __all__ = ["BOOL", "EQ", "HAS", "IN", "NE", "NOT_BOOL", "NOT_HAS", "NOT_IN", "ORD",
            "fused_decision", "leaf"]

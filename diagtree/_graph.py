@@ -19,8 +19,8 @@ from typing import Any
 
 import networkx as nx
 
-from ._errors import Location, Problem, did_you_mean
-from ._model import (
+from diagtree._errors import Location, Problem, did_you_mean
+from diagtree._model import (
     AskNode,
     CheckNode,
     Document,

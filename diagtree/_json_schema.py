@@ -43,21 +43,24 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
-from ._complaint import _KEYS as _COMPLAINT_FIELDS
-from ._complaint import _MSISDN, _SUBJECT_KEYS, CHANNELS, LOCATED_SYMPTOMS, ROLES
-from ._complaint_facts import POLICY_FACTS
-from ._expr import compile_expression
-from ._facts import FactSchema, FactSpec
-from ._library import _KINDS as _FILE_KINDS
-from ._loader import _COMMON, _ID, _KIND_KEYS, _TOP_SUBTREE, _TOP_TREE, NODE_KINDS, Limits
-from ._scenarios import CASE_KEYS, COMPLAINT_KEYS, EXPECT_KEYS, SOURCE_NAMES
-from ._taxonomy import (
+from diagtree._complaint import _KEYS as _COMPLAINT_FIELDS
+from diagtree._complaint import _MSISDN, _SUBJECT_KEYS
+from diagtree._complaint_facts import POLICY_FACTS
+from diagtree._expr import compile_expression
+from diagtree._facts import FactSchema, FactSpec
+from diagtree._library import _KINDS as _FILE_KINDS
+from diagtree._loader import _COMMON, _ID, _KIND_KEYS, _TOP_SUBTREE, _TOP_TREE, NODE_KINDS, Limits
+from diagtree._scenarios import CASE_KEYS, COMPLAINT_KEYS, EXPECT_KEYS, SOURCE_NAMES
+from diagtree._taxonomy import (
     CATEGORIES,
     CAUSES,
+    CHANNELS,
     DEPARTMENTS,
     GRADES,
     LOCALES,
+    LOCATED_SYMPTOMS,
     RESOLUTIONS,
+    ROLES,
     STANDARD_QUESTIONS,
     SYMPTOMS,
 )

@@ -16,26 +16,26 @@ from pathlib import Path
 
 import jinja2
 
-from ._catalog import Catalog, CatalogEntry, read_catalog
-from ._codegen import attach_fast_walker
-from ._compile import CompiledTree, compile_tree
-from ._errors import AuthoringError, Location, Problem, did_you_mean
-from ._facts import FactSchema
-from ._graph import check_document, inline_tree
-from ._loader import Limits, read_document
-from ._model import AskNode, Document, OutcomeNode
-from ._policy import Policy, read_policy
-from ._script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
-from ._scripts import (
+from diagtree._catalog import Catalog, CatalogEntry, read_catalog
+from diagtree._codegen import attach_fast_walker
+from diagtree._compile import CompiledTree, compile_tree
+from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
+from diagtree._facts import FactSchema
+from diagtree._graph import check_document, inline_tree
+from diagtree._loader import Limits, read_document
+from diagtree._model import AskNode, Document, OutcomeNode
+from diagtree._policy import Policy, read_policy
+from diagtree._script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
+from diagtree._scripts import (
     STANDARD_VARIABLES,
     ScriptBook,
     TemplateTooComplex,
     read_scripts,
     template_variables,
 )
-from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
-from ._versions import History, order_versions
-from ._yaml import YamlLimits, load_yaml
+from diagtree._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
+from diagtree._versions import History, order_versions
+from diagtree._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]
 

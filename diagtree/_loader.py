@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ._errors import Location, Problem, did_you_mean
-from ._expr import compile_expression
-from ._facts import BOOL, FactSchema, FactType
-from ._fields import Fields
-from ._model import (
+from diagtree._errors import Location, Problem, did_you_mean
+from diagtree._expr import compile_expression
+from diagtree._facts import BOOL, FactSchema, FactType
+from diagtree._fields import Fields
+from diagtree._model import (
     AskNode,
     CheckNode,
     Document,
@@ -30,8 +30,8 @@ from ._model import (
     TableRow,
     UseNode,
 )
-from ._taxonomy import CAUSES, STANDARD_QUESTIONS, SYMPTOMS, Question, base_cause
-from ._yaml import Path, Positions, YamlLimits
+from diagtree._taxonomy import CAUSES, STANDARD_QUESTIONS, SYMPTOMS, Question, base_cause
+from diagtree._yaml import Path, Positions, YamlLimits
 
 __all__ = ["FILE_LIMITS", "Limits", "read_document"]
 

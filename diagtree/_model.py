@@ -11,9 +11,9 @@ import datetime as _dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ._errors import Location
-from ._expr import Expression
-from ._taxonomy import Question
+from diagtree._errors import Location
+from diagtree._expr import Expression
+from diagtree._taxonomy import Question
 
 __all__ = [
     "AskNode",

@@ -30,12 +30,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ._errors import Problem
-from ._expr import Expression, compile_expression
-from ._facts import FactSchema
-from ._fields import Fields
-from ._taxonomy import DEPARTMENTS, GRADES
-from ._yaml import Positions
+from diagtree._errors import Problem
+from diagtree._expr import Expression, compile_expression
+from diagtree._facts import FactSchema
+from diagtree._fields import Fields
+from diagtree._taxonomy import DEPARTMENTS, GRADES
+from diagtree._yaml import Positions
 
 __all__ = ["Feedback", "GradeRule", "Policy", "read_policy"]
 

@@ -49,8 +49,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._catalog import Catalog
-from ._model import (
+from diagtree._catalog import Catalog
+from diagtree._model import (
     AskNode,
     CheckNode,
     Document,
@@ -62,7 +62,7 @@ from ._model import (
     TableNode,
     UseNode,
 )
-from ._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, category_of
+from diagtree._taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, category_of
 
 __all__ = [
     "COVERED",

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._complaint import parse_complaint
-from ._diagnosis import Diagnosis
-from ._errors import ComplaintError, Location, Problem, did_you_mean, format_problems
-from ._loader import FILE_LIMITS
-from ._sources import Source
-from ._yaml import Positions, load_yaml
+from diagtree._complaint import parse_complaint
+from diagtree._diagnosis import Diagnosis
+from diagtree._errors import ComplaintError, Location, Problem, did_you_mean, format_problems
+from diagtree._loader import FILE_LIMITS
+from diagtree._sources import Source
+from diagtree._yaml import Positions, load_yaml
 
 __all__ = ["Case", "CaseResult", "load_cases", "run_cases"]
 

@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._catalog import Catalog
-from ._errors import Location, Problem
-from ._fields import Fields
-from ._scripts import ScriptBook, template_variables
-from ._taxonomy import CAUSES, DEPARTMENTS, LOCALES
-from ._yaml import Positions
+from diagtree._catalog import Catalog
+from diagtree._errors import Location, Problem
+from diagtree._fields import Fields
+from diagtree._scripts import ScriptBook, template_variables
+from diagtree._taxonomy import CAUSES, DEPARTMENTS, LOCALES
+from diagtree._yaml import Positions
 
 __all__ = ["DEFAULT_RULES", "ScriptRules", "lint_scripts", "read_script_rules"]
 

@@ -36,10 +36,10 @@ import jinja2
 from jinja2 import meta, nodes, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
-from ._errors import Location, Problem
-from ._fields import Fields
-from ._taxonomy import LOCALES
-from ._yaml import Positions
+from diagtree._errors import Location, Problem
+from diagtree._fields import Fields
+from diagtree._taxonomy import LOCALES
+from diagtree._yaml import Positions
 
 __all__ = ["MAX_CALL_DEPTH", "MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT",
            "MAX_PARTS", "RENDER_BUDGET_S", "RenderBudget", "ScriptBook", "TemplateLimitError",

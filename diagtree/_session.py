@@ -25,17 +25,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from ._answers import UsedAnswers, check_answer
-from ._complaint import Complaint, parse_complaint
-from ._diagnosis import Diagnosis
-from ._errors import ComplaintError, SessionStateError, did_you_mean
-from ._graph import FlatTree
-from ._model import AskNode, OutcomeNode
-from ._taxonomy import LOCALES, Question
+from diagtree._answers import UsedAnswers, check_answer
+from diagtree._complaint import Complaint, parse_complaint
+from diagtree._diagnosis import Diagnosis
+from diagtree._errors import ComplaintError, SessionStateError, did_you_mean
+from diagtree._graph import FlatTree
+from diagtree._model import AskNode, OutcomeNode
+from diagtree._taxonomy import LOCALES, Question
 
 if TYPE_CHECKING:
-    from ._compile import Step
-    from ._engine import Engine
+    from diagtree._compile import Step
+    from diagtree._engine import Engine
 
 __all__ = ["STATE_KEYS", "STATE_VERSION", "Pending", "Session"]
 

@@ -32,8 +32,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from ._complaint import Complaint
-from ._facts import FactSpec
+from diagtree._complaint import Complaint
+from diagtree._facts import FactSpec
 
 __all__ = ["Source"]
 

@@ -8,20 +8,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from ._complaint import SYMPTOMS
-
 __all__ = [
     "CATEGORIES",
     "CAUSES",
+    "CHANNELS",
     "DEPARTMENTS",
     "GRADES",
+    "LOCATED_SYMPTOMS",
     "RESOLUTIONS",
+    "ROLES",
     "STANDARD_QUESTIONS",
     "SYMPTOMS",
     "Question",
     "base_cause",
     "category_of",
 ]
+
+#: the symptoms a complaint can report (its `type`)
+VOICE_SYMPTOMS: Final = ("no_service", "weak_signal", "call_drop", "cannot_call_out",
+                         "cannot_receive_calls")
+DATA_SYMPTOMS: Final = ("slow_data", "no_data")
+SYMPTOMS: Final = (
+    *VOICE_SYMPTOMS, *DATA_SYMPTOMS, "sms_failure", "bill_dispute", "unknown_vas_charge",
+    "service_suspended", "roaming_failure", "recharge_issue", "number_recycled",
+    "staff_conduct", "spam_harassment",
+)
+#: symptoms whose complaint must carry a location (taxonomy: voice, data and sms_failure)
+LOCATED_SYMPTOMS: Final = frozenset((*VOICE_SYMPTOMS, *DATA_SYMPTOMS, "sms_failure"))
+CHANNELS: Final = ("hotline", "app", "store", "social_media", "regulator", "media")
+ROLES: Final = ("agent", "supervisor")
 
 CATEGORIES: Final = ("network", "device", "subscriber", "billing", "product", "vas", "support",
                      "service", "unknown")

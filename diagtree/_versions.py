@@ -16,11 +16,11 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ._codegen import attach_fast_walker
-from ._compile import CompiledTree, compile_tree
-from ._errors import Problem
-from ._graph import FlatTree, inline_tree
-from ._model import Document
+from diagtree._codegen import attach_fast_walker
+from diagtree._compile import CompiledTree, compile_tree
+from diagtree._errors import Problem
+from diagtree._graph import FlatTree, inline_tree
+from diagtree._model import Document
 
 __all__ = ["History", "in_force", "order_versions"]
 

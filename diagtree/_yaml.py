@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import yaml
 
-from ._errors import Location, Problem
+from diagtree._errors import Location, Problem
 
 __all__ = ["Path", "Positions", "YamlLimits", "load_yaml"]
 

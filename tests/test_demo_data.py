@@ -20,7 +20,8 @@ import yaml
 
 from diagtree import parse_complaint
 from diagtree._cli_demo_data import add_demo_data
-from diagtree._complaint import LOCATED_SYMPTOMS, SYMPTOMS, Complaint
+from diagtree._complaint import Complaint
+from diagtree._taxonomy import LOCATED_SYMPTOMS, SYMPTOMS
 from diagtree_adapters import load_records, mock_sources
 from diagtree_adapters.demo import (
     MIN_SUBSCRIBERS,

@@ -24,7 +24,7 @@ import pytest
 import diagtree_adapters as ad
 from diagtree import Diagnosis, Engine, shipped_trees
 from diagtree._cli import main
-from diagtree._complaint import SYMPTOMS
+from diagtree._taxonomy import SYMPTOMS
 from diagtree_adapters import demo
 
 GOLDEN = Path(__file__).parent / "golden" / "diagnose"

@@ -11,7 +11,7 @@ from adapter_support import CELL, HOME, complaint, coverage, destination, with_
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diagtree._complaint import SYMPTOMS
+from diagtree._taxonomy import SYMPTOMS
 from diagtree_adapters._coverage import median
 
 AT = "2026-11-20T09:30:00+08:00"

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from adapter_support import DEVICE, SUBSCRIBER, complaint, hlr, with_
 
-from diagtree._complaint import SYMPTOMS, Complaint
+from diagtree._complaint import Complaint
+from diagtree._taxonomy import SYMPTOMS
 
 LINE_BARRED = {"no_service", "cannot_call_out", "cannot_receive_calls", "no_data",
                "sms_failure", "service_suspended", "roaming_failure"}

@@ -84,7 +84,7 @@ class Engine:
         self.timeouts = dict(timeouts or {})
         self.default_timeout_s = default_timeout_s
         if locale not in LOCALES:
-            raise ConfigurationError("locale", f"locale must be one of {LOCALES}")
+            raise ConfigurationError("locale", f"must be one of {LOCALES}, got {locale!r}")
         self.locale = locale
         specs = [spec for s in self.sources.values() for spec in s.facts()]
         self.schema = FactSchema([*COMPLAINT_FACTS, *specs])

@@ -10,9 +10,10 @@ The hierarchy, grouped by how a caller recovers::
     │   └── SessionStateError          the state given to `Engine.resume` is malformed (field
     │                                  `state.…`).
     ├── ConfigurationError (ValueError)  the code that builds the engine passed something wrong
-    │                                  (two sources with one name, a bad locale or FactType, a
-    │                                  fact declared twice, a malformed source record): fix that
-    │                                  code or the data it reads. Carries `field` and `reason`.
+    │                                  (two sources with one name, a bad locale, region or
+    │                                  FactType, a fact declared twice, a malformed source
+    │                                  record): fix that code or the data it reads. Carries
+    │                                  `field` and `reason`.
     └── SourceError (RuntimeError)     a source adapter failed; never reaches the engine's caller
         └── SourceTimeout (TimeoutError-like)   the adapter did not answer in time.
 
@@ -225,13 +226,13 @@ class SourceTimeout(SourceError):
 
 class ConfigurationError(DiagtreeError, ValueError):
     """The code that builds the engine (or the data it hands over) is wrong: two sources with
-    one name, an unknown locale, a fact declared twice, a `FactType` that is not one, a
+    one name, an unknown locale or region, a fact declared twice, a `FactType` that is not one, a
     malformed source record. Fix that code; nothing in a request can cause it.
 
-    `field` names what is wrong (``Engine.sources``, ``FactType.kind``, a record's file and
-    field); `reason` says why. Both the reason and the message are masked like a
-    `ComplaintError`'s: a record may quote an MSISDN or IMSI, and error messages end up in
-    logs."""
+    `field` names what is wrong (``sources``, ``locale``, ``default_region``, ``FactType.kind``,
+    a fact's name, a record's file and field); `reason` says why. Both the reason and the
+    message are masked like a `ComplaintError`'s: a record may quote an MSISDN or IMSI, and
+    error messages end up in logs."""
 
     def __init__(self, field_name: str, reason: str) -> None:
         self.field = field_name

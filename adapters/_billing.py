@@ -31,8 +31,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
-from diagtree._vocab.complaint import Complaint
-from diagtree._vocab.facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
+from diagtree import Complaint, FactSpec, FactType
 
 from ._backends import BillingBackend
 from ._lazy import FactGroups, Facts
@@ -41,6 +40,9 @@ from ._times import local_date
 from ._values import choice, day, decimal, flag, money, number, sub, text, texts, when
 
 __all__ = ["BILLING_FACTS", "GRACE", "TOLERANCE", "BillingAdapter"]
+
+BOOL, DATE, DATETIME = FactType.BOOL, FactType.DATE, FactType.DATETIME
+INT, NUMBER, STRING = FactType.INT, FactType.NUMBER, FactType.STRING
 
 Record = Mapping[str, Any]
 GRACE: Final = _dt.timedelta(days=180)

@@ -27,8 +27,7 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from diagtree._vocab.complaint import Complaint
-from diagtree._vocab.facts import BOOL, DATE, DATETIME, INT, NUMBER, STRING, FactSpec, FactType
+from diagtree import Complaint, FactSpec, FactType
 
 from ._backends import CoverageBackend
 from ._geo import EPSILON_M, Origin
@@ -37,6 +36,9 @@ from ._schema import AFFECTS
 from ._values import choice, day, finite, number, text, texts, when
 
 __all__ = ["COVERAGE_FACTS", "NEAR_M", "SYMPTOM_SERVICE", "CoverageAdapter", "median"]
+
+BOOL, DATE, DATETIME = FactType.BOOL, FactType.DATE, FactType.DATETIME
+INT, NUMBER, STRING = FactType.INT, FactType.NUMBER, FactType.STRING
 
 Record = Mapping[str, Any]
 NEAR_M: Final = 300.0
@@ -162,6 +164,7 @@ class _Place:
         assert self._origin is not None, "location facts are known at once without a location"
         return self._origin
 
+    # called by name: `Facts._derive` looks up the group "platform" with getattr
     def platform(self) -> Mapping[str, Any]:
         """Platform faults raised by the reported time: whether one affects the complaint's
         service (its element, the latest ETA among those that do), and every service that
@@ -235,6 +238,7 @@ class _Place:
             out["coverage.outage.active"] = out["coverage.planned_works.active"] = False
         return out
 
+    # called by name: `Facts._derive` looks up the group "radio" with getattr
     def radio(self) -> dict[str, Any]:
         cells = self.cells()
         prbs = numbers([cell.get("prb_util_busy_hour") for cell in cells])

@@ -20,8 +20,7 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from diagtree._vocab.complaint import Complaint
-from diagtree._vocab.facts import BOOL, DATE, DATETIME, STRING, FactSpec, FactType
+from diagtree import Complaint, FactSpec, FactType
 
 from ._backends import HlrBackend
 from ._lazy import FactGroups, Facts
@@ -29,6 +28,9 @@ from ._schema import BAR_REASONS, ODB_CATEGORIES, RATS, SERVICES
 from ._values import choice, day, flag, sub, text, when
 
 __all__ = ["BARS", "HLR_FACTS", "HlrAdapter"]
+
+BOOL, DATE, DATETIME, STRING = (FactType.BOOL, FactType.DATE, FactType.DATETIME,
+                                FactType.STRING)
 
 _LINE_BARRED: Final = frozenset({
     "no_service", "cannot_call_out", "cannot_receive_calls", "no_data", "sms_failure",
@@ -126,6 +128,7 @@ class _Profile:
         self.record = record
         self.complaint = complaint
 
+    # called by name: `Facts._derive` looks up the group "profile" with getattr
     def profile(self) -> dict[str, Any]:
         return _profile(self.record)
 

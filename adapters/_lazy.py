@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from diagtree._errors import SourceError
+from diagtree import SourceError
 
 __all__ = ["FactGroups", "Facts"]
 

@@ -18,7 +18,7 @@ are named in an `IgnoredFilesWarning` (never skipped silently); only hidden file
 and the ``complaints.yaml`` that ``diagtree demo-data`` writes beside its records are passed
 over without one.
 
-YAML and JSON files are read under the limits of a tree file (`diagtree._loader.FILE_LIMITS`:
+YAML and JSON files are read under the limits of a tree file (`FILE_LIMITS`, `Limits().yaml()`:
 size, values, alias uses, depth), so a hostile file (an alias bomb) is refused at once; YAML is
 read safely (no tags that build objects), JSON without ``NaN``/``Infinity`` or duplicate keys.
 
@@ -63,13 +63,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from diagtree._loader import FILE_LIMITS
-from diagtree._yaml import load_yaml
+from diagtree import AuthoringError, Limits, read_yaml
 
 from ._records import SourceRecords, records_from_mapping, source_tables, table_records
 from ._schema import SHAPES, RecordError, Shape, normalize
 
 __all__ = ["CHILD_TABLES", "LAYOUT", "IgnoredFilesWarning", "load_records"]
+
+#: the limits of a tree file, under which `read_yaml` reads every YAML file diagtree reads
+#: besides trees; a JSON record file is held to the same
+FILE_LIMITS: Final = Limits().yaml()
 
 #: child table -> (parent table, list field)
 CHILD_TABLES: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
@@ -182,16 +185,16 @@ def _read_structured(path: Path) -> Any:
         raise RecordError(str(path), None, f"cannot read: {exc}") from None
     if path.suffix == ".json":
         return _read_json(text, path)
-    data, _pos, problems = load_yaml(text, str(path), FILE_LIMITS)
-    if problems:
-        first = problems[0]
+    try:
+        return read_yaml(text, str(path))
+    except AuthoringError as exc:
+        first = exc.problems[0]
         loc = first.location
         where = f"{path}:{loc.line}:{loc.col}" if loc.line > 0 else str(path)
         what = ("too large or complex to read" if first.code.startswith("file_too")
                 else "not valid YAML")
         raise RecordError(where, None, f"{what}: {first.message}"
-                          + (f" ({first.hint})" if first.hint else ""))
-    return data
+                          + (f" ({first.hint})" if first.hint else "")) from None
 
 
 def _read_json(text: str, path: Path) -> Any:

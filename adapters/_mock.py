@@ -31,10 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from diagtree._errors import SourceError, SourceTimeout
-from diagtree._sources import Source
-from diagtree._vocab.complaint import Complaint
-from diagtree._vocab.facts import FactSpec
+from diagtree import Complaint, FactSpec, Source, SourceError, SourceTimeout
 
 from ._billing import BillingAdapter
 from ._coverage import CoverageAdapter

@@ -9,14 +9,13 @@ id, two charges with one id in an account) raises `RecordError` naming the table
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-from diagtree._errors import did_you_mean
-
-from ._schema import SHAPES, TABLES, RecordError, normalize
+from ._schema import SHAPES, RecordError, normalize
 
 __all__ = ["Record", "SourceRecords", "records_from_mapping"]
 
@@ -50,11 +49,6 @@ class SourceRecords:
         """The records of a table by its name (``subscribers``, ``cells``, …)."""
         value: tuple[Record, ...] = getattr(self, name)
         return value
-
-    def as_mapping(self) -> dict[str, dict[str, list[Record]]]:
-        """The records as a ``sources:`` mapping (values stay typed: dates, datetimes)."""
-        return {source: {t: [dict(r) for r in self.table(t)] for t in tables}
-                for source, tables in TABLES.items()}
 
     def merged(self, other: SourceRecords) -> SourceRecords:
         """These records followed by `other`'s, re-checked for duplicate keys."""
@@ -145,3 +139,11 @@ def _check_unique(records: Sequence[Record], table: str, where: Callable[[int], 
                 dupes = sorted(x for x, n in counts.items() if n > 1)
                 if dupes:
                     raise RecordError(where(i), sub, f"duplicate {sub_key} {dupes[0]!r} in {sub}")
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A "did you mean" hint for a misspelt source or table name, or None. The names here
+    are few and short, so difflib alone does (diagtree's own hint also matches dotted fact
+    names by their last segment, which a source or table name never is)."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean {matches[0]!r}?" if matches else None

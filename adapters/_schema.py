@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from diagtree._privacy import mask_text
+from diagtree import ConfigurationError
 
 from ._times import parse_date, parse_datetime
 from ._values import MAX_MAGNITUDE, brief
@@ -30,16 +30,19 @@ from ._values import MAX_MAGNITUDE, brief
 __all__ = ["SHAPES", "TABLES", "Field", "RecordError", "Shape", "normalize"]
 
 
-class RecordError(ValueError):
-    """A source record is malformed; the message names the file/table, row and field. The
-    message masks any MSISDN or IMSI it quotes (`mask_text`): error messages end up in logs."""
+class RecordError(ConfigurationError):
+    """A source record is malformed; the message names the file/table, row and field. A
+    `ConfigurationError` (and so a `ValueError`): the records are what the code building the
+    engine hands to its mock sources. The reason and the message mask any MSISDN or IMSI they
+    quote, like every diagtree error's: error messages end up in logs."""
 
     def __init__(self, where: str, field_name: str | None, reason: str) -> None:
+        super().__init__(f"{where}: field {field_name!r}" if field_name else where, reason)
         self.where = where
-        self.field = field_name
-        self.reason = mask_text(reason)
-        at = f"{where}: field {field_name!r}" if field_name else where
-        super().__init__(mask_text(f"{at}: {reason}"))
+        self.field: str | None = field_name  # type: ignore[assignment]  # None: the whole record
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.where, self.field, self.reason), self.__dict__)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Final
 
-from diagtree._vocab.complaint import Complaint
+from diagtree import Complaint
 
 __all__ = ["FIRST_TIME", "LAST_TIME", "in_range", "local_date", "parse_date", "parse_datetime"]
 

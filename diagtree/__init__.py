@@ -13,12 +13,14 @@ The public API is what `__all__` lists; every other module is private (``_name``
 """
 
 import logging as _logging
+import typing as _typing
 
 from diagtree._diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
 from diagtree._engine import Engine, shipped_trees
 from diagtree._errors import (
     AuthoringError,
     ComplaintError,
+    ConfigurationError,
     DiagtreeError,
     Location,
     Problem,
@@ -26,6 +28,7 @@ from diagtree._errors import (
     SourceError,
     SourceTimeout,
 )
+from diagtree._load.data import read_yaml
 from diagtree._loader import Limits
 from diagtree._session import Pending, Session
 from diagtree._sources import Source
@@ -38,6 +41,7 @@ __all__ = [
     "AuthoringError",
     "Complaint",
     "ComplaintError",
+    "ConfigurationError",
     "Diagnosis",
     "DiagtreeError",
     "Engine",
@@ -58,10 +62,28 @@ __all__ = [
     "SourceTimeout",
     "TraceStep",
     "parse_complaint",
+    "read_yaml",
     "shipped_trees",
 ]
 
 __version__ = "0.1.0"
+
+# Every public class and function says it is `diagtree.X`, not where it happens to be defined
+# (httpx does the same): pickles then name `diagtree.Diagnosis`, `diagtree.UNKNOWN`, … and still
+# load after any internal move, and reprs and help() show the name users import. One loop here,
+# not an attribute in each class, so that a name added to `__all__` cannot be forgotten.
+# A class's annotations are strings (`from __future__ import annotations`) that
+# `typing.get_type_hints` evaluates in the class's `__module__`: they are evaluated first, in
+# the module that defines them, so that dataclass and NamedTuple introspection keeps working.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and "__annotations__" in vars(_value):
+        _hints = _typing.get_type_hints(_value, include_extras=True)
+        _value.__annotations__ = {key: _hints[key] for key in vars(_value)["__annotations__"]}
+    if isinstance(_value, type) or callable(_value):
+        _value.__module__ = "diagtree"
+type(UNKNOWN).__module__ = "diagtree"  # its pickle is the name "UNKNOWN", found in this module
+del _name, _value, _hints
 
 # a library logs, the application decides where to (no output unless it configures logging)
 _logging.getLogger("diagtree").addHandler(_logging.NullHandler())

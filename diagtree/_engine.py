@@ -28,7 +28,7 @@ from diagtree._compile import CompiledTree
 from diagtree._conclude.policy import AppliedPolicy, Concluder
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._diagnosis import Diagnosis
-from diagtree._errors import AuthoringError, Location, Problem
+from diagtree._errors import AuthoringError, ConfigurationError, Location, Problem
 from diagtree._library import Library, load_library
 from diagtree._loader import Limits
 from diagtree._session import Session
@@ -66,10 +66,10 @@ class Engine:
         named: dict[str, Source] = {}
         for source in sources:
             if source.name in named:
-                raise ValueError(f"two sources are named {source.name!r}")
+                raise ConfigurationError("sources", f"two sources are named {source.name!r}")
             named[source.name] = source
         if locale not in LOCALES:
-            raise ValueError(f"locale must be one of {LOCALES}")
+            raise ConfigurationError("locale", f"must be one of {LOCALES}, got {locale!r}")
         self._locale = locale
         specs = [spec for s in named.values() for spec in s.facts()]
         self._schema = FactSchema([*COMPLAINT_FACTS, *specs])

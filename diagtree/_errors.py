@@ -9,6 +9,11 @@ The hierarchy, grouped by how a caller recovers::
     │                                  the field. Carries `field` and `reason`.
     │   └── SessionStateError          the state given to `Engine.resume` is malformed (field
     │                                  `state.…`).
+    ├── ConfigurationError (ValueError)  the code that builds the engine passed something wrong
+    │                                  (two sources with one name, a bad locale, region or
+    │                                  FactType, a fact declared twice, a malformed source
+    │                                  record): fix that code or the data it reads. Carries
+    │                                  `field` and `reason`.
     └── SourceError (RuntimeError)     a source adapter failed; never reaches the engine's caller
         └── SourceTimeout (TimeoutError-like)   the adapter did not answer in time.
 
@@ -23,12 +28,14 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from diagtree._privacy import mask_text
 
 __all__ = [
     "AuthoringError",
     "ComplaintError",
+    "ConfigurationError",
     "DiagtreeError",
     "Location",
     "Problem",
@@ -136,7 +143,11 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
 
 
 class DiagtreeError(Exception):
-    """Base of every error diagtree raises on purpose."""
+    """Base of every error diagtree raises on purpose.
+
+    Every one pickles (`__reduce__` rebuilds it from its constructor's arguments, where
+    `Exception`'s default would pass the message alone), so that an error crosses a process
+    pool or a cache as it was raised."""
 
 
 @dataclass(eq=False)
@@ -154,6 +165,9 @@ class AuthoringError(DiagtreeError, ValueError):
     def __str__(self) -> str:
         return format_problems(self.problems, self.sources)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems, self.sources), self.__dict__)
+
 
 class ComplaintError(DiagtreeError, ValueError):
     """The complaint is malformed: a missing or invalid field, an unknown symptom.
@@ -166,6 +180,9 @@ class ComplaintError(DiagtreeError, ValueError):
         self.reason = mask_text(reason)
         self.code = code
         super().__init__(mask_text(f"complaint.{field_name}: {reason}"))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.reason, self.code), self.__dict__)
 
 
 class SessionStateError(ComplaintError):
@@ -192,6 +209,9 @@ class SourceError(DiagtreeError, RuntimeError):
         self.reason = mask_text(reason)
         super().__init__(f"source {source!r} unavailable: {self.reason}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.source, self.reason), self.__dict__)
+
 
 class SourceTimeout(SourceError):
     """A source did not answer within its timeout."""
@@ -199,3 +219,25 @@ class SourceTimeout(SourceError):
     def __init__(self, source: str, timeout_s: float) -> None:
         super().__init__(source, f"timed out after {timeout_s:g} s")
         self.timeout_s = timeout_s
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.source, self.timeout_s), self.__dict__)
+
+
+class ConfigurationError(DiagtreeError, ValueError):
+    """The code that builds the engine (or the data it hands over) is wrong: two sources with
+    one name, an unknown locale or region, a fact declared twice, a `FactType` that is not one, a
+    malformed source record. Fix that code; nothing in a request can cause it.
+
+    `field` names what is wrong (``sources``, ``locale``, ``default_region``, ``FactType.kind``,
+    a fact's name, a record's file and field); `reason` says why. Both the reason and the
+    message are masked like a `ComplaintError`'s: a record may quote an MSISDN or IMSI, and
+    error messages end up in logs."""
+
+    def __init__(self, field_name: str, reason: str) -> None:
+        self.field = field_name
+        self.reason = mask_text(reason)
+        super().__init__(mask_text(f"{field_name}: {reason}"))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.reason), self.__dict__)

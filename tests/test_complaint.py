@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import diagtree_adapters as ad
-from diagtree import ComplaintError, Diagnosis, Engine, parse_complaint
+from diagtree import ComplaintError, ConfigurationError, Diagnosis, Engine, parse_complaint
 from diagtree._vocab.complaint import LAST_YEAR, MAX_DISTINCT_CUSTOMERS
 from diagtree._vocab.taxonomy import CHANNELS, LOCATED_SYMPTOMS, ROLES, SYMPTOMS
 
@@ -92,6 +92,8 @@ def test_an_unknown_region_is_a_configuration_error(region: Any) -> None:
     with pytest.raises(ValueError, match="default_region") as caught:
         parse_complaint(BASE, default_region=region)
     assert not isinstance(caught.value, ComplaintError)
+    assert isinstance(caught.value, ConfigurationError)
+    assert caught.value.field == "default_region"
     with pytest.raises(ValueError, match="default_region"):
         Engine(sources=ad.mock_sources(ad.records_from_mapping({})), default_region=region)
 

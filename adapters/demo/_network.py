@@ -280,7 +280,7 @@ def _background_events(rng: random.Random, net: Network) -> None:
 
 
 #: element, severity, affects, raised_at, eta; faults that affect a symptom's service are raised
-#: on 21 Nov after `PLATFORM_CUTOFF`: only complaints planted as platform faults come later
+#: on 21 Nov after 08:00: only complaints planted as platform faults come later
 PLATFORM_FAULTS: Final[tuple[tuple[str, str, tuple[str, ...], _dt.datetime,
                                    _dt.datetime | None], ...]] = (
     ("boss", "minor", ("billing",), at(18, 16, 0), at(19, 2, 0)),
@@ -288,6 +288,5 @@ PLATFORM_FAULTS: Final[tuple[tuple[str, str, tuple[str, ...], _dt.datetime,
     ("smsc", "major", ("sms",), at(21, 9, 15), at(21, 12, 30)),
     ("in", "critical", ("voice", "recharge"), at(21, 10, 5), None),
 )
-PLATFORM_CUTOFF: Final = at(21, 8, 0)
 #: when each service's platform fault was raised
 PLATFORM_RAISED: Final = {"data": at(21, 8, 40), "sms": at(21, 9, 15), "voice": at(21, 10, 5)}

@@ -21,10 +21,10 @@ import functools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Any, Final
 
-from diagtree._errors import ComplaintError, did_you_mean
+from diagtree._errors import ComplaintError, ConfigurationError, did_you_mean
 from diagtree._vocab.taxonomy import (
     CHANNELS,
     LOCATED_SYMPTOMS,
@@ -128,6 +128,22 @@ class Complaint:
             data["history"] = [{"id": h.id, "at": h.at and h.at.isoformat(), "type": h.type,
                                 "cause": h.cause} for h in self.history]
         return data
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a pickle names `diagtree.Complaint` only (public: stable under internal moves); the
+        # location, subject and history entries go as plain tuples, not as this module's classes
+        location = None if self.location is None else (self.location.lat, self.location.lon)
+        return (Complaint._unpickle, ((
+            self.id, self.type, self.msisdn, self.reported_at, self.channel, self.text, location,
+            astuple(self.subject), self.agent_role, self.incident_distinct_customers_24h,
+            tuple(astuple(entry) for entry in self.history)),))
+
+    @classmethod
+    def _unpickle(cls, state: tuple[Any, ...]) -> Complaint:
+        (id_, type_, msisdn, reported_at, channel, text, location, subject, agent_role,
+         incidents, history) = state
+        return cls(id_, type_, msisdn, reported_at, channel, text,
+                   None if location is None else Location(*location), Subject(*subject),
+                   agent_role, incidents, tuple(HistoryEntry(*entry) for entry in history))
 
 
 def mask_digits(value: str) -> str:
@@ -167,16 +183,16 @@ def _normalised(value: str, default_region: str | None) -> str | None:
 
 
 def check_region(default_region: str | None) -> str | None:
-    """`default_region` as given, if it is None or a region `phonenumbers` knows (ValueError
-    otherwise: a configuration mistake, not a malformed complaint)."""
+    """`default_region` as given, if it is None or a region `phonenumbers` knows
+    (`ConfigurationError` otherwise: a configuration mistake, not a malformed complaint)."""
     if default_region is None:
         return None
     import phonenumbers  # noqa: PLC0415 - imported on first use
 
     if not isinstance(default_region, str) or \
             default_region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError(f"default_region must be an ISO 3166 region code such as 'CN' "
-                         f"(upper case), got {default_region!r}")
+        raise ConfigurationError("default_region", "must be an ISO 3166 region code such as "
+                                 f"'CN' (upper case), got {default_region!r}")
     return default_region
 
 

@@ -27,7 +27,9 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
+
+from diagtree._errors import ConfigurationError
 
 __all__ = [
     "UNKNOWN",
@@ -69,19 +71,30 @@ UNKNOWN: Final = Unknown()
 
 @dataclass(frozen=True)
 class FactType:
-    """The declared type of a fact (or of an expression)."""
+    """The declared type of a fact (or of an expression).
+
+    The scalar types are class constants (`FactType.BOOL`, `INT`, `NUMBER`, `STRING`,
+    `DATETIME`, `DATE`); `FactType.enum(...)` and `FactType.list_of(...)` build the others."""
 
     kind: str
     values: tuple[str, ...] = ()  # enum values (for enum, and for a list of enum)
     item: FactType | None = None  # list item type
 
+    BOOL: ClassVar[FactType]
+    INT: ClassVar[FactType]
+    NUMBER: ClassVar[FactType]
+    STRING: ClassVar[FactType]
+    DATETIME: ClassVar[FactType]
+    DATE: ClassVar[FactType]
+
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"unknown fact kind {self.kind!r}; expected one of {KINDS}")
+            raise ConfigurationError(
+                "FactType.kind", f"unknown fact kind {self.kind!r}; expected one of {KINDS}")
         if self.kind == "enum" and not self.values:
-            raise ValueError("an enum fact needs its values")
+            raise ConfigurationError("FactType.values", "an enum fact needs its values")
         if self.kind == "list" and self.item is None:
-            raise ValueError("a list fact needs its item type")
+            raise ConfigurationError("FactType.item", "a list fact needs its item type")
 
     # convenient constructors -------------------------------------------------------------
     @staticmethod
@@ -155,6 +168,8 @@ NUMBER: Final = FactType("number")
 STRING: Final = FactType("string")
 DATETIME: Final = FactType("datetime")
 DATE: Final = FactType("date")
+FactType.BOOL, FactType.INT, FactType.NUMBER = BOOL, INT, NUMBER
+FactType.STRING, FactType.DATETIME, FactType.DATE = STRING, DATETIME, DATE
 
 
 def source_of(name: str) -> str:
@@ -185,7 +200,7 @@ class FactSchema(Mapping[str, FactSpec]):
         table: dict[str, FactSpec] = {}
         for spec in specs:
             if spec.name in table:
-                raise ValueError(f"fact {spec.name!r} declared twice")
+                raise ConfigurationError(spec.name, f"fact {spec.name!r} declared twice")
             table[spec.name] = spec
         self._specs = table
 

@@ -1,6 +1,6 @@
 """`BillingAdapter`: the ``billing.*`` facts (docs/facts.md) from a BSS backend's records.
 
-Conventions (sources.md, taxonomy.md):
+Conventions (docs/sources.md, docs/taxonomy.md):
 - the *subject* records come from ``complaint.subject``: the charge by ``charge_id``, the SP
   subscription by ``sp_code`` or else by the SP code of the subject charge, the payment by
   ``payment_id``, the recharge card by ``card_serial``. A subject that is not named, or not there
@@ -276,7 +276,7 @@ def _confirmed(subscription: Record) -> bool:
 
 
 def identical(a: Record, b: Record) -> bool:
-    """Whether two charges are the same item charged twice (sources.md)."""
+    """Whether two charges are the same item charged twice (docs/sources.md)."""
     # numbers compare equal exactly when the decimals they were written as do (10 == 10.0)
     if (a.get("cycle") != b.get("cycle") or a.get("kind") != b.get("kind")
             or a.get("item") != b.get("item")

@@ -1,6 +1,6 @@
 """`HlrAdapter`: the ``hlr.*`` facts (docs/facts.md) from an HLR backend's records.
 
-Conventions (sources.md, taxonomy.md §3a):
+Conventions (docs/sources.md, docs/taxonomy.md §3a):
 - ``hlr.odb.bars_symptom``: an ODB entry's category bars the complaint's symptom (`BARS`);
   ``roaming`` and ``premium_sms`` bar no symptom as "line barred";
 - ``hlr.odb.bar_reason``: among the reasons of those entries, the one whose cause comes first
@@ -34,7 +34,7 @@ _LINE_BARRED: Final = frozenset({
     "no_service", "cannot_call_out", "cannot_receive_calls", "no_data", "sms_failure",
     "service_suspended", "roaming_failure",
 })
-#: ODB category -> the symptoms it bars (taxonomy.md §3a)
+#: ODB category -> the symptoms it bars (docs/taxonomy.md §3a)
 BARS: Final[Mapping[str, frozenset[str]]] = {
     "all": _LINE_BARRED,
     "all_outgoing": frozenset({"no_service", "cannot_call_out", "no_data", "sms_failure",
@@ -211,7 +211,7 @@ def _registration(record: Mapping[str, Any], reported_at: _dt.datetime) -> dict[
 
 def sim_not_registered(state: str | None, last_update: _dt.datetime | None,
                        reported_at: _dt.datetime) -> bool | None:
-    """State ``never``, or the last update more than 24 h before `reported_at` (sources.md).
+    """State ``never``, or the last update more than 24 h before `reported_at` (docs/sources.md).
 
     None when the profile has neither a state nor a last update (nothing to judge by).
     """

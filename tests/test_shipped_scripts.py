@@ -2,7 +2,7 @@
 
 Checks them with the project's own loaders, then renders every script in both locales with
 representative values (every nullable value once null, once set) against the rules of
-taxonomy.md §6: real values, a concrete time for every later action, a closing question, no
+docs/taxonomy.md §6: real values, a concrete time for every later action, a closing question, no
 promises and no internal names.
 """
 
@@ -97,7 +97,7 @@ CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
                                                      "roaming"),
 }
 
-# taxonomy.md §3 default resolution and department.
+# docs/taxonomy.md §3 default resolution and department.
 EXPECTED: dict[str, tuple[str, str | None]] = {c: ("frontline", None) for c in CAUSES}
 EXPECTED.update({
     "network.weak_coverage": ("dispatch", "network_optimization"),

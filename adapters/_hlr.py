@@ -43,7 +43,7 @@ BARS: Final[Mapping[str, frozenset[str]]] = {
     "roaming": frozenset(),
     "premium_sms": frozenset(),
 }
-#: a barring reason -> the rank of its cause in the taxonomy's precedence (§3, step 3)
+#: a barring reason -> the rank of its cause in the precedence of docs/taxonomy.md §3 (step 3)
 _REASON_RANK: Final[Mapping[str, int]] = {
     "arrears": 0, "real_name": 1, "fraud": 2, "customer_request": 2}
 STALE_AFTER: Final = _dt.timedelta(hours=24)
@@ -185,9 +185,9 @@ def _odb(record: Mapping[str, Any], symptom: str) -> dict[str, Any]:
     return {
         "hlr.odb.categories": tuple(c for c, _ in odb if c is not None),
         "hlr.odb.bars_symptom": bool(barring),
-        # two entries barring the symptom: the cause first in precedence (taxonomy §3)
+        # two entries barring the symptom: the cause first in precedence (docs/taxonomy.md §3)
         "hlr.odb.bar_reason": min(reasons, key=_REASON_RANK.__getitem__) if reasons else None,
-        # every reason, so that a script can name a second one too (taxonomy §8.3, §8.23)
+        # every reason, so that a script can name a second one too (docs/taxonomy.md §8.3, §8.23)
         "hlr.odb.bar_reasons": tuple(sorted(dict.fromkeys(reasons), key=_REASON_RANK.__getitem__)),
         "hlr.odb.roaming_barred": any(c == "roaming" for c, _ in odb),
     }

@@ -36,7 +36,7 @@ COMMON = ("complaint_id", "grade", "resolution", "department", "feedback_due", "
 
 # Per cause: each variable with a representative value, and whether it may be null.
 E = dt.datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # 13:00 at +08:00: the renderer converts
-# every barring reason the line_barred outcomes hand over (taxonomy §8.3): the ODB entries'
+# every barring reason the line_barred outcomes hand over (docs/taxonomy.md §8.3): the ODB entries'
 # reasons and billing's suspension, so that a script can name a second reason
 BARRING: dict[str, tuple[Any, bool]] = {"odb_reasons": ((), True),
                                         "billing_reason": ("arrears", True),

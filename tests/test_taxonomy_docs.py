@@ -115,8 +115,9 @@ def test_every_ruling_the_scenarios_tag_is_on_the_page() -> None:
 
 # -- 3. the repository stands on its own ------------------------------------------------------
 _OUTSIDE = "shared"  # the out-of-tree folder's name (spelt here without a path: see below)
-#: a citation of the out-of-tree folder: `../shared`, an absolute path into it, or one of its
-#: sub-folders as a path — never `trees/shared/…` or a sub-tree path like `shared/radio.yaml`
+#: a citation of the out-of-tree folder: relative from the checkout, an absolute path into it,
+#: or one of its sub-folders as a path — never `trees/shared/…` or a sub-tree path like
+#: `shared/radio.yaml`
 CITES_OUTSIDE = re.compile(
     r"\.\./" + _OUTSIDE + r"\b"
     r"|/work/" + _OUTSIDE + r"\b"
@@ -140,13 +141,17 @@ def test_the_pattern_leaves_sub_tree_paths_alone(text: str) -> None:
     assert not CITES_OUTSIDE.search(text)
 
 
-#: a contract page cited by its bare name, which only resolves inside docs/
-BARE_PAGE = re.compile(r"(?<![\w/\[.-])(?:taxonomy|sources|scenarios)\.md")
+#: a contract page cited by its bare name, which only resolves inside docs/ (a Markdown link
+#: target and a quoted file name are not citations)
+BARE_PAGE = re.compile(r"(?<![\w/\[.\"'-])(?<!\]\()(?:taxonomy|sources|scenarios)\.md")
 
 
 def test_the_bare_page_pattern() -> None:
-    assert BARE_PAGE.search("the rules (taxonomy.md §6)")
-    assert not BARE_PAGE.search("the rules (docs/taxonomy.md §6; docs/sources.md)")
+    page = "taxonomy" + ".md"
+    assert BARE_PAGE.search(f"the rules ({page} §6)")
+    assert BARE_PAGE.search(f"# see {page}, §3a")
+    for text in (f"the rules (docs/{page} §6)", f"[{page}]({page})", f'ROOT / "{page}"'):
+        assert not BARE_PAGE.search(text), text
 
 
 def test_no_tracked_file_cites_the_out_of_tree_folder() -> None:

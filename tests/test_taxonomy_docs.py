@@ -23,6 +23,7 @@ import pytest
 from diagtree._author.taxonomy_docs import (
     CATEGORY_TEXT,
     CAUSE_EVIDENCE,
+    DECIDING_QUESTIONS,
     DEPARTMENT_TEXT,
     ODB_BARS,
     PRECEDENCE,
@@ -45,6 +46,11 @@ def test_taxonomy_md_is_generated() -> None:
     assert DOC.read_text(encoding="utf-8") == text, (
         "docs/taxonomy.md is stale: run DIAGTREE_UPDATE_GOLDEN=1 .venv/bin/pytest "
         "tests/test_taxonomy_docs.py")
+
+
+def test_the_deciding_questions_are_standard_and_decide_device_settings() -> None:
+    assert set(DECIDING_QUESTIONS) <= set(STANDARD_QUESTIONS)
+    assert all(f"`{q}`" in CAUSE_EVIDENCE["device.settings"][0] for q in DECIDING_QUESTIONS)
 
 
 def test_the_prose_tables_cover_the_vocabulary() -> None:

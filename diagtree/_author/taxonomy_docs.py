@@ -35,7 +35,8 @@ from diagtree._taxonomy import (
 )
 from diagtree._yaml import load_yaml
 
-__all__ = ["CAUSE_EVIDENCE", "PRECEDENCE", "precedence_for", "render_taxonomy_docs"]
+__all__ = ["CAUSE_EVIDENCE", "DECIDING_QUESTIONS", "PRECEDENCE", "precedence_for",
+           "render_taxonomy_docs"]
 
 #: symptom -> (zh, what the customer reports)
 SYMPTOM_TEXT: Final[Mapping[str, tuple[str, str]]] = {
@@ -167,6 +168,10 @@ CAUSE_EVIDENCE: Final[Mapping[str, tuple[str, str]]] = {
         "a source needed to decide was down or timed out",
         "back-office investigation, a promised call-back; never an exception"),
 }
+
+#: the standard questions whose answer can conclude a cause (`device.settings`); the others
+#: only go into the trace and the script
+DECIDING_QUESTIONS: Final = ("airplane_mode", "mobile_data_enabled", "apn_manually_changed")
 
 _BARRED: Final = ("billing.suspended_arrears", "subscriber.barred_real_name",
                   "subscriber.barred_other")
@@ -489,7 +494,8 @@ name) but never override the systems (§8.6).
 """]
     for q in STANDARD_QUESTIONS.values():
         default = str(q.default).lower() if isinstance(q.default, bool) else q.default
-        out.append(f"| `{q.id}` | {q.type} | {default} | {'yes' if q.decides_cause else ''} | "
+        decides = "yes" if q.id in DECIDING_QUESTIONS else ""
+        out.append(f"| `{q.id}` | {q.type} | {default} | {decides} | "
                    f"{q.text_for('en')} | {q.text_for('zh-CN')} |\n")
     return "".join(out)
 

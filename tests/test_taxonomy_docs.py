@@ -30,6 +30,7 @@ from diagtree._author.taxonomy_docs import (
     SYMPTOM_TEXT,
     precedence_for,
     render_taxonomy_docs,
+    ruling_pins,
 )
 from diagtree._lint.rules.unreachable_cause import APPLIES
 from diagtree._taxonomy import CATEGORIES, CAUSES, DEPARTMENTS, STANDARD_QUESTIONS, SYMPTOMS
@@ -117,6 +118,20 @@ def test_every_ruling_the_scenarios_tag_is_on_the_page() -> None:
     numbers = [int(n) for n in re.findall(r"^(\d+)\. \*\*", section, re.M)]
     assert numbers == list(range(1, 29))
     assert "### Formats in scripts (§6) — `§8.formats`" in section
+
+
+def test_the_pins_are_the_ones_test_rulings_reads() -> None:
+    from test_rulings import ruling_map
+
+    from diagtree import shipped_trees
+
+    assert ruling_pins(shipped_trees() / "scenarios") == dict(ruling_map())
+
+
+def test_a_tag_shows_on_the_page(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text("cases:\n  - id: a  # §8.7 §8.formats\n  - id: b\n"
+                                     "  # - id: c  # §8.9\n", encoding="utf-8")
+    assert ruling_pins(tmp_path) == {"7": [("x.yaml", "a")], "formats": [("x.yaml", "a")]}
 
 
 # -- 3. the repository stands on its own ------------------------------------------------------

@@ -5,7 +5,8 @@ causes, departments and standard questions (`diagtree._taxonomy`), which tree ha
 symptom (the trees' ``symptoms:``), each cause's resolution, department and refund (the outcome
 catalog, ``outcomes.yaml``), which causes apply to which symptom (the ``unreachable-cause`` lint
 rule's table), the grade rules, feedback deadlines and refund authority (``policy.yaml``) and the
-words scripts must not say (``script_rules.yaml``). What no file holds — the evidence of each
+words scripts must not say (``script_rules.yaml``), and the shipped scenarios that pin each
+ruling of §8 (their ``# §8.N`` tags). What no file holds — the evidence of each
 cause, the precedence, the rulings on edge cases (§8) — is prose kept here, checked against the
 code where it names codes (``tests/test_taxonomy_docs.py``).
 
@@ -14,6 +15,7 @@ code where it names codes (``tests/test_taxonomy_docs.py``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -36,7 +38,7 @@ from diagtree._taxonomy import (
 from diagtree._yaml import load_yaml
 
 __all__ = ["CAUSE_EVIDENCE", "DECIDING_QUESTIONS", "PRECEDENCE", "precedence_for",
-           "render_taxonomy_docs"]
+           "render_taxonomy_docs", "ruling_pins"]
 
 #: symptom -> (zh, what the customer reports)
 SYMPTOM_TEXT: Final[Mapping[str, tuple[str, str]]] = {
@@ -631,8 +633,40 @@ FORMATS: Final = (
 )
 
 
-def _rulings() -> str:
-    return _RULINGS + "".join(f"| {' | '.join(row)} |\n" for row in FORMATS)
+_PINS_INTRO = """
+### The scenarios that pin each ruling
+
+*(From the tags on the `- id:` lines of the shipped `scenarios/*.yaml`.)* Each of these cases runs
+in `diagtree test` and in the test suite; its description says what it shows.
+
+| ruling | pinned by |
+|---|---|
+"""
+_ID_LINE: Final = re.compile(r"^[ \t]*-[ \t]+id:[ \t]*(?P<id>[^\s#]+)[ \t]*#(?P<comment>.*)$",
+                              re.M)
+_TAG: Final = re.compile(r"§8\.(\d+|formats)\b")
+
+
+def ruling_pins(scenarios: Path) -> dict[str, list[tuple[str, str]]]:
+    """Ruling (``"7"``, ``"formats"``) → the (file, case id) of every scenario in `scenarios`
+    that names it in the comment on its ``- id:`` line (``# §8.7``)."""
+    pins: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(scenarios.glob("*.yaml")):
+        for m in _ID_LINE.finditer(path.read_text(encoding="utf-8")):
+            for ruling in _TAG.findall(m["comment"]):
+                pins.setdefault(ruling, []).append((path.name, m["id"]))
+    return pins
+
+
+def _rulings(pins: Mapping[str, list[tuple[str, str]]]) -> str:
+    out = [_RULINGS, *(f"| {' | '.join(row)} |\n" for row in FORMATS), _PINS_INTRO]
+    for ruling in (*(str(n) for n in range(1, 29)), "formats"):
+        by_file: dict[str, list[str]] = {}
+        for file, case in pins.get(ruling, ()):
+            by_file.setdefault(file, []).append(f"`{case}`")
+        cited = "; ".join(f"{file}: {', '.join(cases)}" for file, cases in by_file.items())
+        out.append(f"| §8.{ruling} | {cited or '*none*'} |\n")
+    return "".join(out)
 
 
 # -- reading the knowledge folder ------------------------------------------------------------
@@ -671,7 +705,7 @@ def render_taxonomy_docs(trees: Path | None = None) -> str:
         raise ValueError("; ".join(p.headline() for p in problems))
     return "".join((_HEADER, _symptoms(handled), _categories(), _causes(catalog), _barring(),
                     _applicability(), _precedence(), _policy(policy), _scripts(rules),
-                    _questions(), _rulings()))
+                    _questions(), _rulings(ruling_pins(trees / "scenarios"))))
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m diagtree._author.taxonomy_docs`

@@ -3,7 +3,7 @@
 Two layers, so that an operator replaces only what talks to its own systems:
 
 - a **backend** is a record store. It answers look-ups with records in the shapes of the
-  source-record contract (``shared/spec/sources.md``): `HlrBackend` (``subscriber(msisdn)``,
+  source-record contract (``docs/sources.md``): `HlrBackend` (``subscriber(msisdn)``,
   ``device(tac)``), `BillingBackend` (``account(msisdn)``, ``customer(msisdn)``) and
   `CoverageBackend` (``cells_near(lat, lon)``, ``alarms_on_any(elements)``, ``platform_alarms()``,
   ``planned_works_on_any(cell_ids)``, ``gaps_near(lat, lon)``, ``measurements_near(lat, lon, r)``).

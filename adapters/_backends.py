@@ -1,6 +1,6 @@
 """The backend protocols: the record look-ups an adapter needs from an operator's system.
 
-A backend answers with records in the shapes of sources.md (mappings; times and dates as
+A backend answers with records in the shapes of docs/sources.md (mappings; times and dates as
 `datetime`/`date` objects or ISO strings) or ``None``/empty when there is none. It does no
 interpretation: the adapters apply the conventions (serving cells, medians, alarm windows…).
 Spatial queries may return a *superset* (e.g. everything in a bounding box); the adapter applies

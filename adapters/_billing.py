@@ -1,6 +1,6 @@
 """`BillingAdapter`: the ``billing.*`` facts (docs/facts.md) from a BSS backend's records.
 
-Conventions (sources.md, taxonomy.md):
+Conventions (docs/sources.md, docs/taxonomy.md):
 - the *subject* records come from ``complaint.subject``: the charge by ``charge_id``, the SP
   subscription by ``sp_code`` or else by the SP code of the subject charge, the payment by
   ``payment_id``, the recharge card by ``card_serial``. A subject that is not named, or not there
@@ -15,7 +15,7 @@ Conventions (sources.md, taxonomy.md):
   rated (rated null, above_rate false); a usage/rental charge that cannot be rated (no rate,
   unit or quantity) gives null;
 - refund: all that was charged beyond one correctly rated charge — amount × n − rated amount
-  for n identical charges above the rate (taxonomy §8.15), amount × (n − 1) for n identical
+  for n identical charges above the rate (docs/taxonomy.md §8.15), amount × (n − 1) for n identical
   charges at the rate, amount − rated amount for one charge above it, else 0; money is rounded
   half-up to the cent;
 - a recharge card is expired when the complaint's local date (its UTC offset) is after
@@ -278,7 +278,7 @@ def _confirmed(subscription: Record) -> bool:
 
 
 def identical(a: Record, b: Record) -> bool:
-    """Whether two charges are the same item charged twice (sources.md)."""
+    """Whether two charges are the same item charged twice (docs/sources.md)."""
     # numbers compare equal exactly when the decimals they were written as do (10 == 10.0)
     if (a.get("cycle") != b.get("cycle") or a.get("kind") != b.get("kind")
             or a.get("item") != b.get("item")
@@ -325,7 +325,7 @@ def _charge(charge: Record, charges: Sequence[Record], plan: Record | None) -> d
         other.get("cycle") == cycle and other.get("item") == item and identical(charge, other)))
     exact = rated(charge, plan)
     # the rated amount is rounded half up to the cent, as the charge it stands for would have
-    # been, before it is compared or subtracted (taxonomy §8.22: 1.5 MB × 0.29 rates at 0.44)
+    # been, before it is compared or subtracted (docs/taxonomy.md §8.22: 1.5 MB × 0.29 → 0.44)
     rated_amount = None if exact is None else decimal(money(exact))
     kind = charge.get("kind")
     above: bool | None

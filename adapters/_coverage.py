@@ -1,6 +1,6 @@
 """`CoverageAdapter`: the ``coverage.*`` facts (docs/facts.md) at the complaint's location.
 
-Conventions (sources.md, taxonomy.md), all at the complaint's location and reported time:
+Conventions (docs/sources.md, docs/taxonomy.md), all at the complaint's location and reported time:
 - serving cells: great-circle distance ≤ ``range_m`` (inclusive), whatever their ``status``;
   listed nearest first;
 - measurements: the samples within 300 m (inclusive); medians of their RSRP and SINR (the mean
@@ -44,7 +44,7 @@ Record = Mapping[str, Any]
 NEAR_M: Final = 300.0
 OUTAGE_TYPES: Final = ("site_down", "power", "transmission")
 LEGACY_RATS: Final = frozenset({"GSM", "UMTS"})
-#: the service a symptom depends on, for platform faults (taxonomy.md)
+#: the service a symptom depends on, for platform faults (docs/taxonomy.md)
 SYMPTOM_SERVICE: Final[Mapping[str, str]] = {
     "cannot_call_out": "voice", "slow_data": "data", "no_data": "data", "sms_failure": "sms",
 }

@@ -1,7 +1,7 @@
 """Great-circle geometry and the lat/lon grids that keep spatial look-ups local.
 
 `distance_m` is the haversine distance on a sphere of the IUGG mean Earth radius
-(R = 6 371 008.8 m), the one the source-record contract (sources.md) prescribes. Boundaries are
+(R = 6 371 008.8 m), the one the source-record contract (docs/sources.md) prescribes. Boundaries are
 inclusive: `within` allows `EPSILON_M` (one micrometre) of floating-point noise so that a point
 placed exactly at a cell's range or at 300 m is inside whichever haversine formulation placed it.
 

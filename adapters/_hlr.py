@@ -1,6 +1,6 @@
 """`HlrAdapter`: the ``hlr.*`` facts (docs/facts.md) from an HLR backend's records.
 
-Conventions (sources.md, taxonomy.md §3a):
+Conventions (docs/sources.md, docs/taxonomy.md §3a):
 - ``hlr.odb.bars_symptom``: an ODB entry's category bars the complaint's symptom (`BARS`);
   ``roaming`` and ``premium_sms`` bar no symptom as "line barred";
 - ``hlr.odb.bar_reason``: among the reasons of those entries, the one whose cause comes first
@@ -36,7 +36,7 @@ _LINE_BARRED: Final = frozenset({
     "no_service", "cannot_call_out", "cannot_receive_calls", "no_data", "sms_failure",
     "service_suspended", "roaming_failure",
 })
-#: ODB category -> the symptoms it bars (taxonomy.md §3a)
+#: ODB category -> the symptoms it bars (docs/taxonomy.md §3a)
 BARS: Final[Mapping[str, frozenset[str]]] = {
     "all": _LINE_BARRED,
     "all_outgoing": frozenset({"no_service", "cannot_call_out", "no_data", "sms_failure",
@@ -45,7 +45,7 @@ BARS: Final[Mapping[str, frozenset[str]]] = {
     "roaming": frozenset(),
     "premium_sms": frozenset(),
 }
-#: a barring reason -> the rank of its cause in the taxonomy's precedence (§3, step 3)
+#: a barring reason -> the rank of its cause in the precedence of docs/taxonomy.md §3 (step 3)
 _REASON_RANK: Final[Mapping[str, int]] = {
     "arrears": 0, "real_name": 1, "fraud": 2, "customer_request": 2}
 STALE_AFTER: Final = _dt.timedelta(hours=24)
@@ -188,9 +188,9 @@ def _odb(record: Mapping[str, Any], symptom: str) -> dict[str, Any]:
     return {
         "hlr.odb.categories": tuple(c for c, _ in odb if c is not None),
         "hlr.odb.bars_symptom": bool(barring),
-        # two entries barring the symptom: the cause first in precedence (taxonomy §3)
+        # two entries barring the symptom: the cause first in precedence (docs/taxonomy.md §3)
         "hlr.odb.bar_reason": min(reasons, key=_REASON_RANK.__getitem__) if reasons else None,
-        # every reason, so that a script can name a second one too (taxonomy §8.3, §8.23)
+        # every reason, so that a script can name a second one too (docs/taxonomy.md §8.3, §8.23)
         "hlr.odb.bar_reasons": tuple(sorted(dict.fromkeys(reasons), key=_REASON_RANK.__getitem__)),
         "hlr.odb.roaming_barred": any(c == "roaming" for c, _ in odb),
     }
@@ -214,7 +214,7 @@ def _registration(record: Mapping[str, Any], reported_at: _dt.datetime) -> dict[
 
 def sim_not_registered(state: str | None, last_update: _dt.datetime | None,
                        reported_at: _dt.datetime) -> bool | None:
-    """State ``never``, or the last update more than 24 h before `reported_at` (sources.md).
+    """State ``never``, or the last update more than 24 h before `reported_at` (docs/sources.md).
 
     None when the profile has neither a state nor a last update (nothing to judge by).
     """

@@ -27,7 +27,7 @@ CSV layout (UTF-8, a header row, one record per row):
 - tables and their files: ``hlr/subscribers.csv``, ``hlr/devices.csv``,
   ``billing/accounts.csv``, ``billing/customers.csv``, ``coverage/cells.csv``,
   ``coverage/alarms.csv``, ``coverage/planned_works.csv``, ``coverage/coverage_gaps.csv``,
-  ``coverage/measurements.csv``; columns are the record's field names (sources.md);
+  ``coverage/measurements.csv``; columns are the record's field names (docs/sources.md);
 - an empty cell, or ``null``, is a null (missing) field; booleans are ``true``/``false``
   (also ``1``/``0``, ``yes``/``no``); numbers and ISO times/dates are written as usual;
 - nested mappings use dotted column names: ``registration.state``, ``registration.last_update``,

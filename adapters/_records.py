@@ -1,4 +1,4 @@
-"""`SourceRecords`: the validated records of the three mock sources (sources.md shapes).
+"""`SourceRecords`: the validated records of the three mock sources (docs/sources.md shapes).
 
 `records_from_mapping` takes a scenario's ``sources:`` block, ``{"hlr": {"subscribers": [...],
 "devices": [...]}, "billing": {...}, "coverage": {...}}``; a source or table left out holds no
@@ -133,7 +133,7 @@ def _check_unique(records: Sequence[Record], table: str, where: Callable[[int], 
     if table == "accounts":
         for i, record in enumerate(records):
             for sub, sub_key in _ACCOUNT_KEYS.items():
-                # a charge may have no id (sources.md marks none required): it cannot clash
+                # a charge may have no id (docs/sources.md marks none required): it cannot clash
                 counts = Counter(item[sub_key] for item in record.get(sub) or ()
                                  if item[sub_key] is not None)
                 dupes = sorted(x for x, n in counts.items() if n > 1)

@@ -1,4 +1,4 @@
-"""The shapes of source records (sources.md) and their validation into typed values.
+"""The shapes of source records (docs/sources.md) and their validation into typed values.
 
 `normalize` checks one record against its table's `Shape` and returns a copy whose known fields
 are typed: times become aware `datetime`, dates `date`, numbers `int`/`float`, lists tuples;
@@ -154,7 +154,7 @@ CELL: Final = Shape({
 })
 ALARM: Final = Shape({
     # a platform fault is told by its type and `affects`; without `raised_at` an open alarm
-    # counts (sources.md: the list holds open alarms)
+    # counts (docs/sources.md: the list holds open alarms)
     "element": _f("str"), "type": _f("enum", *ALARM_TYPES, required=REQ),
     "severity": _f("enum", "critical", "major", "minor", "warning"),
     "raised_at": _f("datetime"), "eta": _f("datetime"),

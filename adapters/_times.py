@@ -4,7 +4,7 @@ Records store times as ISO 8601 strings with a UTC offset and dates as ``YYYY-MM
 already have turned them into `datetime.datetime` / `datetime.date` objects. Both are accepted.
 
 A date without a time (``expires_on``, ``planned_fix``, ``cycle_resets_on``,
-``suspended_since``) is a calendar date in the complaint's UTC offset (sources.md): compare it
+``suspended_since``) is a calendar date in the complaint's UTC offset (docs/sources.md): compare it
 with `local_date`, the complaint's calendar date where it was reported.
 """
 

@@ -1,4 +1,4 @@
-"""`diagtree test PATH…`: run scenario cases against the trees (scenarios.md).
+"""`diagtree test PATH…`: run scenario cases against the trees (docs/scenarios.md).
 
 Prints one block per failing case (expected vs actual, and the path the tree walked), then the
 plain line ``N passed, N failed`` as the last line of standard output; exits 1 when any failed.

@@ -85,7 +85,7 @@ AREAS: Final = (
                    "`values` and policy rules (`when`)."),
     ("catalog, scripts, policy", "The outcome catalog, the customer-facing scripts and the "
                                  "grading policy, and how the trees use them."),
-    ("script lint", "What a script says to the customer (taxonomy.md §6). The word lists are "
+    ("script lint", "What a script says to the customer (docs/taxonomy.md §6). The word lists are "
                     "in `script_rules.yaml`; `diagtree lint` reports these too, as its "
                     "`script-lint` rule."),
     ("scenarios", "Scenario files, read by `diagtree test`. A malformed case reports the "
@@ -349,14 +349,14 @@ nodes:
             """) + _OUTCOME)),
     "unknown_symptom": CodeDoc(
         "trees", "A tree's `symptoms` names a symptom that is not in the taxonomy.",
-        "Use a symptom code of taxonomy.md §1 (the hint suggests the closest).",
+        "Use a symptom code of docs/taxonomy.md §1 (the hint suggests the closest).",
         Example(_tree("""
             start: done
             nodes:
             """, symptoms="[no_signal]") + _OUTCOME)),
     "unknown_cause": CodeDoc(
         "trees", "An outcome (or a catalog entry) names a cause that is not in the taxonomy.",
-        "Use a cause of taxonomy.md §3, or a finer code under one "
+        "Use a cause of docs/taxonomy.md §3, or a finer code under one "
         "(`network.site_outage.power`).",
         Example(_tree("""
             start: done
@@ -871,7 +871,7 @@ scripts:
         Example(_complaint('phone: "8613800000001"', drop="msisdn"), "complaint")),
     "complaint_unknown_symptom": CodeDoc(
         "complaints", "The complaint's `type` is not a symptom of the taxonomy.",
-        "Send one of the symptom codes of taxonomy.md §1.",
+        "Send one of the symptom codes of docs/taxonomy.md §1.",
         Example(_complaint("type: no_signal"), "complaint")),
     "complaint_unknown_value": CodeDoc(
         "complaints", "`channel` or `agent_role` is not one of its values.",

@@ -244,7 +244,7 @@ class _Builder:
                                                         _max_condition_chars(), policy=True),
             "localized_text": self._localized_text,
             "symptom": lambda: _described({"enum": list(SYMPTOMS)},
-                                          "A symptom of the taxonomy (taxonomy.md §1)."),
+                                          "A symptom of the taxonomy (docs/taxonomy.md §1)."),
             "cause": self._cause,
             "department": lambda: _described({"enum": list(DEPARTMENTS)},
                                              "A department of the taxonomy."),
@@ -336,7 +336,7 @@ class _Builder:
         return _described(
             {"anyOf": [{"enum": list(CAUSES)},
                        {"type": "string", "pattern": f"^(?:{bases})(?:\\.[a-z0-9_]+)+$"}]},
-            "A cause of the taxonomy (taxonomy.md §3), or a finer code under one "
+            "A cause of the taxonomy (docs/taxonomy.md §3), or a finer code under one "
             "(`network.site_outage.power` counts as `network.site_outage`).")
 
     def _question(self) -> Schema:
@@ -674,7 +674,7 @@ class _Builder:
         return _shaped(_schema.SCRIPT_RULES_FILE,
                        {"script_rules": rules,
                         "description": _described(_text(nullable=True), _FREE_TEXT)},
-                       description="What customer scripts must never say (taxonomy.md §6).")
+                       description="What customer scripts must never say (docs/taxonomy.md §6).")
 
     # -- scenario files ------------------------------------------------------------------------
     def _complaint(self) -> Schema:
@@ -745,7 +745,7 @@ class _Builder:
             "complaint": self.ref("complaint"),
             "sources": _described(
                 {"type": ["object", "null"],
-                 "properties": {s: _described({}, f"The {s} records (shared/spec/sources.md).")
+                 "properties": {s: _described({}, f"The {s} records (docs/sources.md).")
                                 for s in SOURCE_NAMES},
                  "additionalProperties": False},
                 "The records each source holds."),

@@ -152,7 +152,7 @@ class _DocReader:
             for i, s in enumerate(symptoms):
                 if s not in SYMPTOMS:
                     top.error(("symptoms", i), "unknown_symptom", f"unknown symptom {s!r}",
-                              did_you_mean(s, SYMPTOMS) or "see taxonomy.md §1")
+                              did_you_mean(s, SYMPTOMS) or "see docs/taxonomy.md §1")
         exits = tuple(top.strings("exits", required=kind == "subtree"))
         changelog = self.changelog(top)
         questions = self.declared_questions(top)
@@ -429,7 +429,7 @@ class _DocReader:
         if base_cause(cause) is None:
             f.error((*f.path, "outcome"), "unknown_cause",
                     f"{cause!r} is not a cause of the taxonomy",
-                    did_you_mean(cause, CAUSES) or "see taxonomy.md §3; finer codes go under "
+                    did_you_mean(cause, CAUSES) or "see docs/taxonomy.md §3; finer codes go under "
                     "one (network.site_outage.power)")
         values = []
         vf = f.child("values", "`values`") if f.has("values") else None

@@ -1,4 +1,4 @@
-"""Scenario files (``shared/spec/scenarios.md``): end-to-end cases for `diagtree test`.
+"""Scenario files (``docs/scenarios.md``): end-to-end cases for `diagtree test`.
 
 A case is one complaint, the records its sources hold, the customer's answers, the sources that
 are down, and what the diagnosis must be. Unknown keys at the case level and inside `complaint`

@@ -1,4 +1,4 @@
-"""The built-in script lint (taxonomy.md §6), run by `diagtree validate` and at engine load.
+"""The built-in script lint (docs/taxonomy.md §6), run by `diagtree validate` and at engine load.
 
 A script must never promise an outcome (一定解决, guarantee…), never show internal system names
 or codes (HLR, RSRP, cause and department codes…), must state when wherever it promises a later

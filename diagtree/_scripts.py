@@ -96,7 +96,7 @@ def _filters(locale: str) -> dict[str, Callable[..., str]]:
     def datetime(value: Any) -> str:
         if not isinstance(value, _dt.datetime):
             return date(value)
-        if zh:  # the date as taxonomy §6 writes dates (2027年3月31日), then the time (13:00)
+        if zh:  # the date as docs/taxonomy.md §6 writes it (2027年3月31日), then the time (13:00)
             return f"{value.year}年{value.month}月{value.day}日{_hh_mm(value)}"
         return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}, {_hh_mm(value)}"
 

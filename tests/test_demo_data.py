@@ -1,8 +1,8 @@
 """The demo dataset: deterministic, complete, and carrying the evidence of each planted cause.
 
 The evidence checks read the adapters' facts (never the trees): each complaint must show the
-evidence of its planted cause (taxonomy.md "when"), and no evidence of an earlier cause that
-applies to its symptom (taxonomy.md precedence) — this guards the generator, not the trees.
+evidence of its planted cause (docs/taxonomy.md "when"), and no evidence of an earlier cause that
+applies to its symptom (docs/taxonomy.md precedence) — this guards the generator, not the trees.
 """
 
 from __future__ import annotations
@@ -157,12 +157,12 @@ def _facts(item: Mapping[str, Any]) -> tuple[Complaint, dict[str, Any]]:
 
 
 def _barred(f: Facts) -> bool:
-    """Whether the line is barred for the complaint's symptom (taxonomy.md §3a)."""
+    """Whether the line is barred for the complaint's symptom (docs/taxonomy.md §3a)."""
     return bool(f["hlr.odb.bars_symptom"]) or f["billing.account.status"] == "suspended"
 
 
 def _bar_reason(f: Facts) -> str | None:
-    """The reason a line is barred for the complaint's symptom (taxonomy.md §3a), or None."""
+    """The reason a line is barred for the complaint's symptom (docs/taxonomy.md §3a), or None."""
     if f["hlr.odb.bar_reason"]:
         return str(f["hlr.odb.bar_reason"])
     if f["billing.account.status"] == "suspended" and f["billing.account.suspended_reason"]:
@@ -193,7 +193,7 @@ def _rsrp(f: Facts) -> float:
 
 
 Check = Callable[[Complaint, Facts, Mapping[str, Any]], bool]
-#: cause -> (the sources its evidence needs, the evidence as taxonomy.md defines it)
+#: cause -> (the sources its evidence needs, the evidence as docs/taxonomy.md defines it)
 EVIDENCE: dict[str, tuple[tuple[str, ...], Check]] = {
     "service.staff_conduct": ((), lambda c, f, a: c.type == "staff_conduct"),
     "service.spam_reported": ((), lambda c, f, a: c.subject.number is not None),
@@ -242,7 +242,7 @@ EVIDENCE: dict[str, tuple[tuple[str, ...], Check]] = {
 _BARRED = ("billing.suspended_arrears", "subscriber.barred_real_name", "subscriber.barred_other")
 _EVENT = ("network.site_outage", "network.planned_works")
 _RADIO = ("network.known_coverage_gap", "network.weak_coverage", "network.interference")
-#: symptom -> the causes that apply to it (taxonomy.md), unknown.* left out
+#: symptom -> the causes that apply to it (docs/taxonomy.md), unknown.* left out
 APPLIES: dict[str, tuple[str, ...]] = {
     "no_service": ("subscriber.number_recycled", *_BARRED, "support.service_not_provisioned",
                    *_EVENT, "network.known_coverage_gap", "network.weak_coverage",
@@ -273,7 +273,7 @@ APPLIES: dict[str, tuple[str, ...]] = {
     "staff_conduct": ("service.staff_conduct",),
     "spam_harassment": ("service.spam_reported",),
 }
-#: taxonomy.md precedence, one cause after another (no_service moves the events before barring)
+#: docs/taxonomy.md precedence, one cause after another (no_service moves the events before barring)
 PRECEDENCE = (
     "service.staff_conduct", "service.spam_reported", "subscriber.number_recycled", *_BARRED,
     "support.platform_fault", *_EVENT, "support.service_not_provisioned",
@@ -295,7 +295,7 @@ def _order(symptom: str) -> list[str]:
 
 
 def _first_cause(item: Mapping[str, Any]) -> str:
-    """The cause the precedence list gives from the adapters' facts (taxonomy.md §3)."""
+    """The cause the precedence list gives from the adapters' facts (docs/taxonomy.md §3)."""
     complaint, facts = _facts(item)
     for cause in _order(complaint.type):
         needs, evidence = EVIDENCE[cause]

@@ -1,7 +1,7 @@
 """Every demo complaint gets the cause the generator planted evidence for.
 
 The generator picks each complaint's cause first and plants the records that evidence it (by
-taxonomy.md, never by running the trees), so this checks the trees against an independent
+docs/taxonomy.md, never by running the trees), so this checks the trees against an independent
 reading of the taxonomy. Every symptom the demo city complains of has a shipped tree, so none
 is skipped; a symptom without a tree is visible in its diagnosis (a note), never dropped.
 

@@ -128,7 +128,7 @@ def test_edges_carry_branches_and_leave_sub_trees_by_their_exits(no_service: Tre
     assert edges[("barred/odb_reason", "case null")].target == "barred/billing_reason"
     assert edges[("airplane", "answer true")].label == "yes"
     # an explicit on_unknown is an edge like any other (line_barred reads billing's reason
-    # into the trace when the HLR is down, taxonomy §8.2)
+    # into the trace when the HLR is down, docs/taxonomy.md §8.2)
     explicit = edges[("barred/odb", "on_unknown")]
     assert (explicit.target, explicit.unknown, explicit.implicit) == (
         "barred/hlr_down", True, False)

@@ -1,4 +1,4 @@
-"""Every ruling of the taxonomy's §8 ("Rulings on edge cases", rules 1–28 and the formats
+"""Every ruling of docs/taxonomy.md §8 ("Rulings on edge cases", rules 1–28 and the formats
 table) is pinned by at least one shipped scenario, so the mapping cannot silently rot.
 
 A scenario names the rulings it pins in a YAML comment on its ``- id:`` line

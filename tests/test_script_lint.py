@@ -1,4 +1,4 @@
-"""The built-in script lint (taxonomy §6): located errors from `diagtree validate`."""
+"""The built-in script lint (docs/taxonomy.md §6): located errors from `diagtree validate`."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Checks them with the project's own loaders, then renders every script in both locales with
 representative values (every nullable value once null, once set) against the rules of
-taxonomy.md §6: real values, a concrete time for every later action, a closing question, no
+docs/taxonomy.md §6: real values, a concrete time for every later action, a closing question, no
 promises and no internal names.
 """
 
@@ -42,7 +42,7 @@ COMMON = ("complaint_id", "grade", "resolution", "department", "feedback_due", "
 
 # Per cause: each variable with a representative value, and whether it may be null.
 E = dt.datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # 13:00 at +08:00: the renderer converts
-# every barring reason the line_barred outcomes hand over (taxonomy §8.3): the ODB entries'
+# every barring reason the line_barred outcomes hand over (docs/taxonomy.md §8.3): the ODB entries'
 # reasons and billing's suspension, so that a script can name a second reason
 BARRING: dict[str, tuple[Any, bool]] = {"odb_reasons": ((), True),
                                         "billing_reason": ("arrears", True),
@@ -103,7 +103,7 @@ CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
                                                      "roaming"),
 }
 
-# taxonomy.md §3 default resolution and department.
+# docs/taxonomy.md §3 default resolution and department.
 EXPECTED: dict[str, tuple[str, str | None]] = {c: ("frontline", None) for c in CAUSES}
 EXPECTED.update({
     "network.weak_coverage": ("dispatch", "network_optimization"),

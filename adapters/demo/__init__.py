@@ -2,8 +2,8 @@
 
 The bundled city (seed 7, 3000 subscribers) lives in this package's ``data/`` folder in the CSV
 layout that `diagtree_adapters.load_records` reads, with ``data/complaints.yaml`` holding the
-demo complaints as scenario cases (scenarios.md, without ``sources:``): each names the cause the
-generator planted, so the file documents what every complaint should be diagnosed as.
+demo complaints as scenario cases (docs/scenarios.md, without ``sources:``): each names the
+cause the generator planted, so the file documents what every complaint should be diagnosed as.
 
 >>> from diagtree_adapters import mock_sources
 >>> from diagtree_adapters.demo import demo_complaints, demo_records

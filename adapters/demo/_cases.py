@@ -3,8 +3,8 @@
 A planter (one per cause, in the ``_plant_*`` modules) receives a `Draft` whose cause, symptom
 and variant are already chosen, places it (`Ctx.place`: a time, a location, a line reset to the
 healthy baseline) and then edits that line's records so that they carry exactly the evidence of
-the cause (sources.md, taxonomy.md). `Ctx.case` turns the draft into a scenario case (without
-``sources:``) whose ``expect.cause`` is the planted cause.
+the cause (docs/sources.md, docs/taxonomy.md). `Ctx.case` turns the draft into a scenario case
+(without ``sources:``) whose ``expect.cause`` is the planted cause.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = ["LOCATED", "PF_SERVICE", "Ctx", "Draft"]
 
 LOCATED: Final = frozenset({"no_service", "weak_signal", "call_drop", "cannot_call_out",
                             "cannot_receive_calls", "slow_data", "no_data", "sms_failure"})
-#: the service a platform fault must affect for the symptom (taxonomy.md)
+#: the service a platform fault must affect for the symptom (docs/taxonomy.md)
 PF_SERVICE: Final = {"cannot_call_out": "voice", "slow_data": "data", "no_data": "data",
                      "sms_failure": "sms"}
 ANSWER_DEFAULTS: Final = {

@@ -49,7 +49,7 @@ class DemoCity:
 
     ``records`` is ``{"hlr": {"subscribers": [...], "devices": [...]}, "billing": {...},
     "coverage": {...}}`` with JSON-ready values (times and dates as ISO strings); ``cases`` are
-    scenario cases (scenarios.md, without ``sources:``) whose ``expect.cause`` is the cause the
+    scenario cases (docs/scenarios.md, without ``sources:``) whose ``expect.cause`` is the cause the
     generator planted.
     """
 

@@ -66,7 +66,7 @@ class Network:
     spots: list[Spot] = field(default_factory=list)
 
     def serving(self, point: tuple[float, float]) -> list[Record]:
-        """Cells whose range covers the point (sources.md)."""
+        """Cells whose range covers the point (docs/sources.md)."""
         return [c for c in self.cells if within_m(point, (c["lat"], c["lon"]), c["range_m"])]
 
     def lte_nr_only(self, point: tuple[float, float]) -> bool:

@@ -1,7 +1,7 @@
 """The demo complaint plan: how many complaints of each cause, symptom and variant to plant.
 
 Each entry is ``(cause, symptom, variant, count)``. The variant ``""`` is the plain case; the
-others add a second signal whose precedence decides (taxonomy.md, "When several signals are
+others add a second signal whose precedence decides (docs/taxonomy.md, "When several signals are
 present"), a source that is down, or evidence that does not apply to the symptom. Every cause of
 the taxonomy appears at least 5 times and every symptom at least once.
 """

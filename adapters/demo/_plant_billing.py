@@ -2,7 +2,7 @@
 recharge cards), the service causes, and the two ``unknown`` outcomes.
 
 The subject is the one record the complaint names (``complaint.subject``); the planter creates
-that record with exactly the property of its cause (sources.md): an SP subscription with or
+that record with exactly the property of its cause (docs/sources.md): an SP subscription with or
 without a replied confirmation, a duplicate charge or one above the plan's rate, a correctly
 rated charge, an unposted payment, a card expired within its 180-day grace period.
 """

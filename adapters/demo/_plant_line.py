@@ -1,5 +1,5 @@
 """Planting the line's own causes: barring, number state, provisioning, roaming, forwarding,
-device capability, settings, SIM and quota (taxonomy.md §3, §3a).
+device capability, settings, SIM and quota (docs/taxonomy.md §3, §3a).
 
 Each planter places its draft (a healthy line, see `Ctx.place`) and then edits only the records
 that evidence its cause; the variants named in `_plan` add a deliberate second signal whose

@@ -3,7 +3,7 @@
 `build_population` makes ``n`` subscribers, each with an HLR profile, a billing account and a
 customer record. Most are healthy; a few carry the everyday noise of a real base (arrears,
 old phones, stale registrations) — they never complain in the demo. A subscriber chosen to
-complain is first reset to the healthy baseline of the spec's examples (`Line.reset`) and then
+complain is first reset to the healthy baseline of the worked examples (`Line.reset`) and then
 given exactly the evidence of its planted cause.
 """
 

@@ -7,7 +7,7 @@ Layout (the CSV folder layout of ``adapters/_load.py``)::
                      recharge_cards.csv, customers.csv
     <folder>/coverage/cells.csv, alarms.csv, planned_works.csv, coverage_gaps.csv,
                       measurements.csv
-    <folder>/complaints.yaml     # cases: in the scenarios.md format, without sources:
+    <folder>/complaints.yaml     # cases: in the docs/scenarios.md format, without sources:
 
 Nested fields are dotted columns, lists of strings ``a;b``, account and ODB sub-lists child
 tables keyed by ``msisdn``. Output is byte-stable: fixed columns, ``\\n`` line ends, numbers

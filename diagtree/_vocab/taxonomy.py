@@ -1,4 +1,4 @@
-"""The shared vocabulary (``shared/spec/taxonomy.md``): cause codes, categories, departments,
+"""The shared vocabulary (``docs/taxonomy.md``): cause codes, categories, departments,
 grades and the standard customer questions. Trees may emit finer codes under a cause
 (``network.site_outage.power``) but never rename these.
 """

@@ -108,7 +108,7 @@ def test_overrate_example_refund() -> None:
 
 
 def test_duplicates_above_the_rate_refund_all_beyond_one_rated_charge() -> None:
-    # taxonomy §8.15: n identical charges each above the rate refund amount × n − rated
+    # docs/taxonomy.md §8.15: n identical charges each above the rate refund amount × n − rated
     over = with_(C1, amount=45)  # rated 100 MB × 0.29 = 29.00
     facts = _charges(over, with_(over, id="c2"))
     assert facts["billing.charge.refund_amount"] == 61.0  # 90.00 charged, 29.00 due
@@ -128,7 +128,7 @@ def test_duplicates_at_the_rate_refund_every_extra_charge() -> None:
 ])
 def test_rated_amount_is_rounded_before_it_is_compared_or_subtracted(
         amount: float, above: bool, refund: float) -> None:
-    # taxonomy §8.22: 1.5 MB × 0.29 = 0.435 rates at 0.44 (half up)
+    # docs/taxonomy.md §8.22: 1.5 MB × 0.29 = 0.435 rates at 0.44 (half up)
     facts = _charges(with_(C1, quantity=1.5, amount=amount))
     assert facts["billing.charge.rated_amount"] == 0.44
     assert facts["billing.charge.above_rate"] is above

@@ -40,7 +40,7 @@ def test_odb_table(category: str, symptom: str) -> None:
 
 
 def test_of_several_barring_entries_the_reason_first_in_precedence() -> None:
-    """taxonomy.md §3: arrears, then real_name, then fraud or customer_request — whatever the
+    """docs/taxonomy.md §3: arrears, then real_name, then fraud or customer_request — whatever the
     order of the entries; an entry that does not bar the symptom does not count."""
     sub = with_(SUBSCRIBER, odb=[{"category": "premium_sms", "reason": "arrears"},
                                  {"category": "all_incoming", "reason": "fraud"},

@@ -23,7 +23,7 @@ from diagtree_adapters import (
 )
 from diagtree_adapters import records_from_mapping as from_mapping
 
-EXAMPLES = Path("/work/shared/spec/examples/examples.yaml")
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "spec_examples.yaml"
 REPO_EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples.yaml"
 CHILDREN = {"charges", "vas_subscriptions", "payments", "recharge_cards"}
 

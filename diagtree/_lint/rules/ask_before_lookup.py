@@ -1,11 +1,11 @@
 """A question to the customer that a system lookup made right after it could have made unnecessary.
-Lookups come first: a tree asks only what the systems cannot see (taxonomy §7). Precisely: every
-answer of an `ask` node leads straight to the same decision — one `check`, `switch` or `table`
-node, or several with the same condition (sub-tree jumps are followed) — and for at least one
-result of that decision (`yes`, `no`, a case, a row, the default; not `on_unknown`) every answer
-then leads to the same place. Whenever the lookup gives that result, the customer's answer changed
-nothing, yet they were asked. Move the lookup before the question, and ask only on the results
-where the answer matters.
+Lookups come first: a tree asks only what the systems cannot see (docs/taxonomy.md §7). Precisely:
+every answer of an `ask` node leads straight to the same decision — one `check`, `switch` or `table`
+node, or several with the same condition (sub-tree jumps are followed) — and for at least one result
+of that decision (`yes`, `no`, a case, a row, the default; not `on_unknown`) every answer then leads
+to the same place. Whenever the lookup gives that result, the customer's answer changed nothing, yet
+they were asked. Move the lookup before the question, and ask only on the results where the answer
+matters.
 
 Fails:
 

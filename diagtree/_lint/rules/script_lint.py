@@ -1,5 +1,5 @@
-"""A customer script that breaks the script rules (taxonomy.md §6), reported at the template's file
-and line. These come from the script lint that `validate` runs: a promise of an outcome
+"""A customer script that breaks the script rules (docs/taxonomy.md §6), reported at the template's
+file and line. These come from the script lint that `validate` runs: a promise of an outcome
 (`script_forbidden_promise`), an internal system name or code (`script_internal_term`), a later
 action without a time (`script_no_time_commitment`), a dispatch script without the feedback
 deadline (`script_dispatch_without_deadline`), locales that tell different facts

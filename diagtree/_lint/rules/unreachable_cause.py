@@ -1,5 +1,5 @@
 """A cause that the taxonomy says applies to a symptom but that no path of the symptom's tree, its
-sub-trees included, can conclude. The table is taxonomy.md §3, "Which causes apply to which
+sub-trees included, can conclude. The table is docs/taxonomy.md §3, "Which causes apply to which
 symptom", encoded in this rule. A complaint with that cause's evidence then gets another diagnosis,
 usually `unknown.needs_investigation`. A finer code counts as its cause
 (`network.site_outage.power` is `network.site_outage`); `unknown.*` are left out, as every symptom
@@ -55,7 +55,7 @@ _EVENT: Final = ("network.site_outage", "network.planned_works")
 _RADIO: Final = ("network.known_coverage_gap", "network.weak_coverage", "network.interference")
 _GAP_WEAK: Final = ("network.known_coverage_gap", "network.weak_coverage")
 
-#: taxonomy.md §3 "Which causes apply to which symptom" (unknown.* apply to every symptom)
+#: docs/taxonomy.md §3 "Which causes apply to which symptom" (unknown.* apply to every symptom)
 APPLIES: Final[dict[str, tuple[str, ...]]] = {
     "no_service": ("subscriber.number_recycled", *_BARRED, "support.service_not_provisioned",
                    *_EVENT, *_GAP_WEAK, "device.settings", "device.sim_fault"),
@@ -109,5 +109,5 @@ def check(ctx: LintContext) -> Iterator[Problem]:
                 yield Problem(ctx.at(doc.file, ("symptoms", i)), ID,
                               f"tree {doc.id!r} cannot conclude " + ", ".join(missing)
                               + f", which the taxonomy says apply to {symptom!r}", SEVERITY,
-                              hint="add the checks (taxonomy.md §3 gives the evidence and the "
+                              hint="add the checks (docs/taxonomy.md §3 gives the evidence and the "
                               "precedence)")

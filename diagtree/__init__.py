@@ -29,7 +29,7 @@ from diagtree._errors import (
     SourceTimeout,
 )
 from diagtree._load.data import read_yaml
-from diagtree._loader import Limits
+from diagtree._load.limits import Limits
 from diagtree._session import Pending, Session
 from diagtree._sources import Source
 from diagtree._vocab.complaint import Complaint, parse_complaint

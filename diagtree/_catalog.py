@@ -21,9 +21,9 @@ from typing import Any
 
 from diagtree._check import schema as _schema
 from diagtree._errors import Problem, did_you_mean
-from diagtree._fields import Fields
+from diagtree._load.fields import Fields
+from diagtree._load.yaml import Positions
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, RESOLUTIONS, base_cause
-from diagtree._yaml import Positions
 
 __all__ = ["Catalog", "CatalogEntry", "Refund", "read_catalog"]
 

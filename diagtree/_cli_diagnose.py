@@ -22,13 +22,13 @@ from diagtree._answers import parse_answer
 from diagtree._diagnosis import Diagnosis
 from diagtree._engine import Engine
 from diagtree._errors import AuthoringError, ComplaintError, format_problems
-from diagtree._loader import FILE_LIMITS
+from diagtree._load.limits import FILE_LIMITS
+from diagtree._load.yaml import load_yaml
 from diagtree._render_text import render_diagnosis
 from diagtree._scenarios import Case, load_cases
 from diagtree._sources import Source
 from diagtree._vocab.complaint import check_region
 from diagtree._vocab.taxonomy import STANDARD_QUESTIONS, Question
-from diagtree._yaml import load_yaml
 
 __all__ = ["add_diagnose"]
 

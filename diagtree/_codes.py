@@ -37,7 +37,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Final
 
-from diagtree._yaml import YamlLimits, load_yaml
+from diagtree._load.yaml import YamlLimits, load_yaml
 
 __all__ = [
     "AREAS",

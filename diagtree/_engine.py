@@ -30,7 +30,7 @@ from diagtree._conclude.script import ScriptRenderer
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import AuthoringError, ConfigurationError, Location, Problem
 from diagtree._library import Library, load_library
-from diagtree._loader import Limits
+from diagtree._load.limits import Limits
 from diagtree._session import Session
 from diagtree._sources import Source
 from diagtree._vocab.complaint import Complaint, check_region, parse_complaint

@@ -47,10 +47,11 @@ import yaml
 from diagtree._check import schema as _schema
 from diagtree._errors import AuthoringError, Location, Problem
 from diagtree._library import Library, load_library
-from diagtree._loader import Limits, read_tree_file
+from diagtree._load.limits import Limits
+from diagtree._load.yaml import _Timestampless, key_is_trap, load_yaml
+from diagtree._loader import read_tree_file
 from diagtree._model import Document
 from diagtree._vocab.facts import FactSchema
-from diagtree._yaml import _Timestampless, key_is_trap, load_yaml
 
 __all__ = [
     "NODE_KEYS",

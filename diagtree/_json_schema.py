@@ -48,7 +48,8 @@ from diagtree._check import schema as _schema
 from diagtree._check.schema import FILE_KINDS as _FILE_KINDS
 from diagtree._check.schema import NODE_KINDS, SOURCE_NAMES, Shape
 from diagtree._expr import compile_expression
-from diagtree._loader import _ID, Limits
+from diagtree._load.limits import Limits
+from diagtree._loader import _ID
 from diagtree._vocab.complaint import _MSISDN
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema, FactSpec

@@ -20,7 +20,9 @@ from diagtree._compile import CompiledTree, compile_tree
 from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
 from diagtree._graph import check_document
 from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files, text_kind
-from diagtree._loader import Limits, read_document
+from diagtree._load.limits import Limits
+from diagtree._load.yaml import YamlLimits, load_yaml
+from diagtree._loader import read_document
 from diagtree._model import AskNode, Document, OutcomeNode
 from diagtree._policy import Policy, read_policy
 from diagtree._script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
@@ -34,7 +36,6 @@ from diagtree._versions import History, order_versions
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
-from diagtree._yaml import YamlLimits, load_yaml
 
 __all__ = ["Library", "load_library"]
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-from dataclasses import dataclass
 from typing import Any, Final
 
 from diagtree._check import schema as _schema
 from diagtree._check.schema import NODE_KINDS
 from diagtree._errors import Location, Problem, did_you_mean
 from diagtree._expr import compile_expression
-from diagtree._fields import Fields
+from diagtree._load.fields import Fields
 from diagtree._load.files import file_kind
+from diagtree._load.limits import Limits
+from diagtree._load.yaml import Path, Positions, load_yaml
 from diagtree._model import (
     AskNode,
     CheckNode,
@@ -34,31 +35,10 @@ from diagtree._model import (
 )
 from diagtree._vocab.facts import BOOL, FactSchema, FactType
 from diagtree._vocab.taxonomy import CAUSES, STANDARD_QUESTIONS, SYMPTOMS, Question, base_cause
-from diagtree._yaml import Path, Positions, YamlLimits, load_yaml
 
-__all__ = ["FILE_LIMITS", "Limits", "read_document", "read_tree_file"]
+__all__ = ["read_document", "read_tree_file"]
 
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what one tree file may hold (authors get a clear error beyond them)."""
-
-    max_file_bytes: int = 512_000
-    max_nodes: int = 400
-    max_depth: int = 60
-    max_expression_chars: int = 500
-    max_table_rows: int = 64
-
-    def yaml(self) -> YamlLimits:
-        """The YAML limits of one tree file (size, values, aliases, depth); scenario and data
-        files are read under the same (`FILE_LIMITS`)."""
-        return YamlLimits(max_bytes=self.max_file_bytes)
-
-
-#: the YAML limits of every file diagtree reads besides trees: scenario files, record files
-FILE_LIMITS: Final = Limits().yaml()
 
 
 def read_document(data: Any, pos: Positions, schema: FactSchema, problems: list[Problem],

@@ -33,10 +33,10 @@ from typing import Any, Final
 from diagtree._check import schema as _schema
 from diagtree._errors import Problem
 from diagtree._expr import Expression, compile_expression
-from diagtree._fields import Fields
+from diagtree._load.fields import Fields
+from diagtree._load.yaml import Positions
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import DEPARTMENTS, GRADES
-from diagtree._yaml import Positions
 
 __all__ = ["Feedback", "GradeRule", "Policy", "read_policy"]
 

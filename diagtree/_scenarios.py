@@ -17,10 +17,10 @@ from diagtree._check.schema import CASE, COMPLAINT, EXPECT, SCENARIO_FILE, SOURC
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import ComplaintError, Location, Problem, did_you_mean, format_problems
 from diagtree._load.files import knowledge_files
-from diagtree._loader import FILE_LIMITS
+from diagtree._load.limits import FILE_LIMITS
+from diagtree._load.yaml import Positions, load_yaml
 from diagtree._sources import Source
 from diagtree._vocab.complaint import parse_complaint
-from diagtree._yaml import Positions, load_yaml
 
 __all__ = ["Case", "CaseResult", "load_cases", "run_cases"]
 

@@ -21,10 +21,10 @@ from typing import Any
 from diagtree._catalog import Catalog
 from diagtree._check import schema as _schema
 from diagtree._errors import Location, Problem
-from diagtree._fields import Fields
+from diagtree._load.fields import Fields
+from diagtree._load.yaml import Positions
 from diagtree._scripts import ScriptBook
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES
-from diagtree._yaml import Positions
 
 __all__ = ["DEFAULT_RULES", "ScriptRules", "lint_scripts", "read_script_rules"]
 

@@ -41,9 +41,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from diagtree._check import schema as _schema
 from diagtree._errors import Location, Problem
-from diagtree._fields import Fields
+from diagtree._load.fields import Fields
+from diagtree._load.yaml import Positions
 from diagtree._vocab.taxonomy import LOCALES
-from diagtree._yaml import Positions
 
 __all__ = ["MAX_CALL_DEPTH", "MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT",
            "MAX_PARTS", "RENDER_BUDGET_S", "Analysis", "RenderBudget", "ScriptBook",

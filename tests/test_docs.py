@@ -11,7 +11,7 @@ Conventions for fenced blocks in the docs (the info string after the opening fen
     that later blocks — Python, or ``diagtree`` commands — can use it. A later block with the same
     ``file=`` overwrites it.
 ``yaml`` (no ``file=``)
-    A fragment for the reader; it must at least parse with ``diagtree._yaml.load_yaml`` without
+    A fragment for the reader; it must at least parse with ``diagtree._load.yaml.load_yaml`` without
     any problem.
 ``console`` (optionally ``console exit=N``)
     Lines starting with ``$ diagtree …`` are run with ``diagtree._cli.main`` (in-process, same
@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from diagtree._cli import main as cli_main
-from diagtree._yaml import load_yaml
+from diagtree._load.yaml import load_yaml
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 DOC_FILES = sorted(DOCS.glob("*.md"))

@@ -33,7 +33,6 @@ from diagtree._cli_schema import add_schema
 from diagtree._cli_validate import default_schema
 from diagtree._errors import Location
 from diagtree._expr import compile_expression
-from diagtree._fields import Fields
 from diagtree._json_schema import (
     DIALECTS,
     FILE_NAMES,
@@ -44,10 +43,11 @@ from diagtree._json_schema import (
     dumps,
 )
 from diagtree._library import load_library
+from diagtree._load.fields import Fields
+from diagtree._load.yaml import YamlLimits, load_yaml
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import CAUSES, LOCALES, base_cause
-from diagtree._yaml import YamlLimits, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schema"

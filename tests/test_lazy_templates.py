@@ -20,8 +20,8 @@ import diagtree._library as library_module
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine, shipped_trees
 from diagtree._errors import Problem
+from diagtree._load.yaml import Positions
 from diagtree._scripts import LazyTemplates, ScriptBook, read_scripts, render_template
-from diagtree._yaml import Positions
 from diagtree_adapters import demo
 
 from conftest import fuzz

@@ -34,8 +34,8 @@ from diagtree._codes import (
 )
 from diagtree._errors import AuthoringError, Problem, format_problems
 from diagtree._library import load_library
+from diagtree._load.yaml import load_yaml
 from diagtree._scenarios import load_cases
-from diagtree._yaml import load_yaml
 
 from tree_helpers import real_schemas
 

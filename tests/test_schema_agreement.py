@@ -32,13 +32,13 @@ from diagtree._errors import Problem
 from diagtree._fmt import TOP_KEYS, FmtError, format_checked, format_text
 from diagtree._json_schema import build_schema
 from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files
+from diagtree._load.yaml import load_yaml
 from diagtree._loader import read_tree_file
 from diagtree._policy import read_policy
 from diagtree._scenarios import load_cases
 from diagtree._script_lint import read_script_rules
 from diagtree._scripts import ScriptBook, read_scripts
 from diagtree._vocab.engine_facts import POLICY_FACTS
-from diagtree._yaml import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TREES = ROOT / "trees"

@@ -22,6 +22,7 @@ from jinja2 import meta
 
 from diagtree._catalog import Catalog, read_catalog
 from diagtree._errors import Problem
+from diagtree._load.yaml import load_yaml
 from diagtree._scripts import (
     ScriptBook,
     compile_bundle,
@@ -30,7 +31,6 @@ from diagtree._scripts import (
     render_template,
 )
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES, RESOLUTIONS
-from diagtree._yaml import load_yaml
 
 TREES = Path(__file__).resolve().parents[1] / "trees"
 TZ = dt.timezone(dt.timedelta(hours=8))

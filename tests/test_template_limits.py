@@ -25,6 +25,7 @@ import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine
 from diagtree._codes import EXAMPLE_CONTEXT
 from diagtree._errors import Problem
+from diagtree._load.yaml import Positions
 from diagtree._scripts import (
     MAX_CALL_DEPTH,
     MAX_LOOP_ITEMS,
@@ -39,7 +40,6 @@ from diagtree._scripts import (
     read_scripts,
     render_template,
 )
-from diagtree._yaml import Positions
 
 from conftest import fuzz
 

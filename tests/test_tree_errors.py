@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from diagtree._errors import AuthoringError, Location, Problem
-from diagtree._loader import Limits
+from diagtree._load.limits import Limits
 
 from tree_helpers import (
     at,

@@ -1,4 +1,4 @@
-"""The position-keeping safe YAML loader (`diagtree._yaml.load_yaml`).
+"""The position-keeping safe YAML loader (`diagtree._load.yaml.load_yaml`).
 
 It must never raise for bad input: syntax errors, several documents, limits, duplicate keys and
 unconstructible values all come back as located `Problem`s.
@@ -14,9 +14,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from diagtree import _yaml
 from diagtree._errors import Location, Problem
-from diagtree._yaml import Positions, YamlLimits, key_is_trap, load_yaml
+from diagtree._load import yaml as _yaml
+from diagtree._load.yaml import Positions, YamlLimits, key_is_trap, load_yaml
 
 TREE_FILE = Path(__file__).resolve().parent.parent / "trees" / "no_service.yaml"
 SUBTREE_FILE = Path(__file__).resolve().parent.parent / "trees" / "shared" / "line_barred.yaml"
@@ -486,7 +486,7 @@ def test_load_yaml_never_raises_under_small_limits(text: str, max_bytes: int, ma
 # -- every entrance reads YAML under a tree file's limits -----------------------------------------
 def test_an_alias_bomb_in_a_scenario_file_is_refused_by_the_tree_file_limits(
         tmp_path: Path) -> None:
-    from diagtree._loader import FILE_LIMITS, Limits
+    from diagtree._load.limits import FILE_LIMITS, Limits
     from diagtree._scenarios import load_cases
 
     assert Limits().yaml() == FILE_LIMITS

@@ -16,7 +16,7 @@ from typing import Any
 from diagtree._compile import CompiledTree, Step
 from diagtree._errors import AuthoringError, Problem
 from diagtree._library import Library, load_library
-from diagtree._loader import Limits
+from diagtree._load.limits import Limits
 from diagtree._vocab.facts import FactSchema, FactSpec, FactType
 
 __all__ = [

@@ -24,6 +24,7 @@ from diagtree._catalog import Catalog, read_catalog
 from diagtree._engine import shipped_trees
 from diagtree._errors import Problem
 from diagtree._lint.rules.unreachable_cause import APPLIES
+from diagtree._load.yaml import load_yaml
 from diagtree._vocab.taxonomy import (
     CATEGORIES,
     CAUSES,
@@ -35,7 +36,6 @@ from diagtree._vocab.taxonomy import (
     VOICE_SYMPTOMS,
     category_of,
 )
-from diagtree._yaml import load_yaml
 
 __all__ = ["CAUSE_EVIDENCE", "DECIDING_QUESTIONS", "PRECEDENCE", "precedence_for",
            "render_taxonomy_docs", "ruling_pins"]

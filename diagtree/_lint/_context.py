@@ -18,10 +18,10 @@ from diagtree._compile import CompiledTree
 from diagtree._errors import Location, Problem
 from diagtree._library import Library
 from diagtree._lint._suppress import Suppression
+from diagtree._load.yaml import Path as YamlPath
+from diagtree._load.yaml import Positions, load_yaml
 from diagtree._model import Document, OutcomeNode
 from diagtree._vocab.facts import FactSchema
-from diagtree._yaml import Path as YamlPath
-from diagtree._yaml import Positions, load_yaml
 
 __all__ = ["LintContext", "adapter_fact_origins"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from diagtree._errors import AuthoringError
-from diagtree._loader import FILE_LIMITS
-from diagtree._yaml import load_yaml
+from diagtree._load.limits import FILE_LIMITS
+from diagtree._load.yaml import load_yaml
 
 __all__ = ["read_yaml"]
 

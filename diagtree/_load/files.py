@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
-from diagtree._yaml import load_yaml
+from diagtree._load.yaml import load_yaml
 
 __all__ = ["FILE_KINDS", "SUFFIXES", "file_kind", "knowledge_files", "text_kind"]
 

@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from diagtree._errors import Location, Problem, did_you_mean
-from diagtree._yaml import Path, Positions
+from diagtree._load.yaml import Path, Positions
 
 __all__ = ["Fields"]
 

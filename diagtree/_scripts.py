@@ -47,7 +47,8 @@ from diagtree._yaml import Positions
 
 __all__ = ["MAX_CALL_DEPTH", "MAX_INT_BITS", "MAX_LOOP_ITEMS", "MAX_NESTING", "MAX_OUTPUT",
            "MAX_PARTS", "RENDER_BUDGET_S", "Analysis", "RenderBudget", "ScriptBook",
-           "TemplateLimitError", "TemplateTooComplex", "analyse_template", "read_scripts"]
+           "TemplateLimitError", "TemplateTooComplex", "analyse_template", "plain_variables",
+           "read_scripts"]
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
@@ -589,17 +590,69 @@ class Analysis:
 def analyse_template(env: SandboxedEnvironment, text: str) -> Analysis:
     """Parse `text` under the limits and run jinja2's code generator over it without keeping
     the code (`meta.find_undeclared_variables`): every error compiling it would raise — bad
-    syntax, nesting, an unknown filter or test — is found, and so are the variables it reads."""
+    syntax, nesting, an unknown filter or test — is found, and so are the variables it reads.
+    A template made only of outputs, conditions and expressions (`plain_variables`) skips the
+    code generator: nothing in it can fail to compile, and what it reads is its names."""
     if "{" not in text:  # plain text: nothing to parse (jinja2's tags all start with "{")
         return Analysis(frozenset())
     try:
         tree = env.parse(text)
+        plain = plain_variables(env, tree)
+        if plain is not None:
+            return Analysis(plain)
         try:
             return Analysis(frozenset(meta.find_undeclared_variables(tree)))
         except RecursionError:
             raise TemplateTooComplex(_TOO_DEEP, 1) from None
     except jinja2.TemplateSyntaxError as exc:
         return Analysis(frozenset(), exc)
+
+
+#: what a template may be made of for `plain_variables` to read it: outputs, conditions and
+#: expressions — nothing that stores a name (`set`, `for`, macros, `with`), opens a scope or
+#: brings in another template, whose names jinja2's code generator resolves by its own rules
+_PLAIN_NODES: Final = frozenset({
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Name, nodes.Const,
+    nodes.Filter, nodes.Test, nodes.Compare, nodes.Operand, nodes.CondExpr, nodes.And,
+    nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub, nodes.Mul, nodes.Div,
+    nodes.FloorDiv, nodes.Mod, nodes.Pow, nodes.Concat, nodes.List, nodes.Tuple, nodes.Dict,
+    nodes.Pair, nodes.Getattr, nodes.Getitem, nodes.Slice, nodes.Call, nodes.Keyword})
+
+
+def plain_variables(env: SandboxedEnvironment, tree: nodes.Template) -> frozenset[str] | None:
+    """What `meta.find_undeclared_variables(tree)` finds, without running jinja2's code
+    generator, when `tree` is plain: made only of `_PLAIN_NODES`, every name loaded (none
+    stored) and every filter and test one `env` has. Then compiling it cannot fail, and the
+    variables it reads are the names it loads, but for the environment's globals and `self`
+    (the template itself). None when it is not plain: ask jinja2."""
+    names: set[str] = set()
+    todo: list[nodes.Node] = [tree]
+    node_type = nodes.Node
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind not in _PLAIN_NODES:
+            return None
+        if kind is nodes.Name:
+            if node.ctx != "load":  # type: ignore[attr-defined]
+                return None
+            names.add(node.name)  # type: ignore[attr-defined]
+        elif kind is nodes.Filter:
+            if node.name not in env.filters or node.node is None:  # type: ignore[attr-defined]
+                return None
+        elif kind is nodes.Test:
+            if node.name not in env.tests:  # type: ignore[attr-defined]
+                return None
+        elif kind is nodes.Tuple and node.ctx != "load":  # type: ignore[attr-defined]
+            return None
+        for name in node.fields:
+            item = getattr(node, name, None)
+            if isinstance(item, list):
+                todo.extend(n for n in item if isinstance(n, node_type))
+            elif isinstance(item, node_type):
+                todo.append(item)
+    names.discard("self")
+    return frozenset(n for n in names if n not in env.globals)
 
 
 class ScriptBook:

@@ -1,14 +1,25 @@
 """The second paths loading takes for speed agree with the first: the shared cache of compiled
-expressions gives what compiling each text afresh gives."""
+expressions gives what compiling each text afresh gives; the variables of a plain template,
+read off its names, are those jinja2's code generator finds."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from test_expr import SCHEMA, facts
 
+from diagtree._engine import shipped_trees
 from diagtree._errors import Location
 from diagtree._expr import ExpressionCache, compile_expression
+from diagtree._load.files import knowledge_files
+from diagtree._scripts import Analysis, ScriptBook, analyse_template, plain_variables
 from diagtree._vocab.facts import BOOL, FactType
 
 from conftest import fuzz
@@ -55,3 +66,120 @@ def test_expression_cache_agrees_with_compiling_afresh(
         if want is not None:
             assert got is not None and got.ir == want.ir
             assert repr(got.fn(facts())) == repr(want.fn(facts()))
+
+
+# -- template analysis --------------------------------------------------------------------------
+_BOOK = ScriptBook()
+
+
+def _by_jinja2(env: jinja2.Environment, text: str) -> Analysis:
+    """The analysis as jinja2's code generator makes it (`analyse_template` before its plain
+    path)."""
+    try:
+        return Analysis(frozenset(jinja2.meta.find_undeclared_variables(env.parse(text))))
+    except jinja2.TemplateSyntaxError as exc:
+        return Analysis(frozenset(), exc)
+
+
+def _same(got: Analysis, want: Analysis) -> None:
+    assert got.variables == want.variables
+    if want.error is None:
+        assert got.error is None
+    else:
+        assert got.error is not None
+        assert (type(got.error), got.error.message, got.error.lineno) == \
+            (type(want.error), want.error.message, want.error.lineno)
+
+
+# names, with the special ones: the environment's globals, the template itself, a loop's
+_NAMES = ["a", "b", "eta", "self", "range", "loop", "caller", "lipsum", "namespace", "kwargs"]
+_FILTERS = ["time", "money", "upper", "default('-')", "join(', ')", "length", "no_such_filter"]
+_TESTS = ["defined", "none", "number", "no_such_test"]
+
+
+def _exprs(depth: int) -> st.SearchStrategy[str]:
+    leaves = st.sampled_from(_NAMES) | st.sampled_from(["1", "'x'", "true", "none", "2.5"])
+    if depth <= 0:
+        return leaves
+    sub = st.deferred(lambda: _exprs(depth - 1))
+    return st.one_of(
+        leaves,
+        st.tuples(sub, st.sampled_from(_FILTERS)).map(lambda t: f"{t[0]} | {t[1]}"),
+        st.tuples(sub, st.sampled_from(_TESTS)).map(lambda t: f"{t[0]} is {t[1]}"),
+        st.tuples(sub, st.sampled_from(["+", "-", "~", "==", "<", "and", "or", "in", "*",
+                                        "//", "%", "**"]), sub).map(" ".join),
+        sub.map(lambda e: f"not {e}"),
+        sub.map(lambda e: f"-({e})"),
+        st.tuples(sub, sub, sub).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
+        st.lists(sub, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
+        st.tuples(sub, sub).map(lambda t: f"({t[0]}, {t[1]})"),
+        sub.map(lambda e: "{'k': " + e + "}"),
+        sub.map(lambda e: f"({e}).attr"),
+        st.tuples(sub, sub).map(lambda t: f"({t[0]})[{t[1]}]"),
+        st.tuples(sub, sub).map(lambda t: f"({t[0]})[{t[1]}:]"),
+        st.tuples(sub, sub).map(lambda t: f"({t[0]})({t[1]}, k={t[1]})"),
+    )
+
+
+def _blocks(depth: int) -> st.SearchStrategy[str]:
+    expr = _exprs(2)
+    leaves = st.one_of(st.sampled_from(["text ", "\n", "{# note #}"]),
+                       expr.map(lambda e: "{{ " + e + " }}"))
+    if depth <= 0:
+        return leaves
+    body = st.lists(st.deferred(lambda: _blocks(depth - 1)), max_size=3).map("".join)
+    name = st.sampled_from(_NAMES)
+    return st.one_of(
+        leaves,
+        st.tuples(expr, body, expr, body, body).map(
+            lambda t: f"{{% if {t[0]} %}}{t[1]}{{% elif {t[2]} %}}{t[3]}{{% else %}}{t[4]}"
+                      "{% endif %}"),
+        st.tuples(expr, body).map(lambda t: f"{{% if {t[0]} %}}{t[1]}{{% endif %}}"),
+        st.tuples(name, expr).map(lambda t: f"{{% set {t[0]} = {t[1]} %}}"),
+        st.tuples(name, expr, body).map(
+            lambda t: f"{{% for {t[0]} in {t[1]} %}}{t[2]}{{% endfor %}}"),
+        st.tuples(name, expr, body).map(
+            lambda t: f"{{% with {t[0]} = {t[1]} %}}{t[2]}{{% endwith %}}"),
+        body.map(lambda b: f"{{% filter upper %}}{b}{{% endfilter %}}"),
+        st.tuples(name, body).map(lambda t: f"{{% macro m({t[0]}) %}}{t[1]}{{% endmacro %}}"),
+    )
+
+
+@fuzz(400)
+@given(st.lists(_blocks(2), min_size=1, max_size=4).map("".join),
+       st.sampled_from(sorted(_BOOK._envs)))
+def test_plain_template_variables_are_jinja2s(text: str, locale: str) -> None:
+    env = _BOOK.env(locale)
+    _same(analyse_template(env, text), _by_jinja2(env, text))
+
+
+def test_shipped_templates_analyse_as_jinja2_does() -> None:
+    """Every script and action shipped: the same variables, most of them by the plain path."""
+    data: list[tuple[str, str]] = []
+    for path in knowledge_files([shipped_trees()]):
+        if path.parent.name == "scripts" or path.name == "outcomes.yaml":
+            doc = yaml_data(path)
+            for script in (doc.get("scripts") or {}).values():
+                data.extend((loc, text) for loc, text in script.items())
+            for entry in (doc.get("outcomes") or {}).values():
+                data.extend(("en", a) for a in entry.get("actions") or [])
+    assert len(data) > 100
+    plain = 0
+    for locale, text in data:
+        env = _BOOK.env(locale)
+        _same(analyse_template(env, text), _by_jinja2(env, text))
+        plain += "{" in text and plain_variables(env, env.parse(text)) is not None
+    assert plain > len(data) // 2
+
+
+def yaml_data(path: Path) -> dict[str, Any]:
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+@pytest.mark.parametrize("text", ["{{ x | no_such_filter }}",
+                                  "{% if y is no_such_test %}{% endif %}",
+                                  "{{ self }}{{ range }}"])
+def test_plain_path_leaves_the_hard_cases_to_jinja2(text: str) -> None:
+    env = _BOOK.env("en")
+    _same(analyse_template(env, text), _by_jinja2(env, text))

@@ -619,10 +619,22 @@ _PLAIN_NODES: Final = frozenset({
     nodes.Pair, nodes.Getattr, nodes.Getitem, nodes.Slice, nodes.Call, nodes.Keyword})
 
 
+#: the nodes whose value jinja2's optimizer computes while compiling when all they read is
+#: constant: an attribute or item of a constant, a filter or test of constants — which may be
+#: undefined, or fail (`{{ (1).x }}`, `{{ 'a' | attr('b') }}`)
+_FOLDING: Final = frozenset({nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Test})
+
+
+def _constant(node: nodes.Node) -> bool:
+    """Whether `node` reads no variable and calls nothing (jinja2 may compute it at once)."""
+    return not any(True for _ in node.find_all((nodes.Name, nodes.Call)))
+
+
 def plain_variables(env: SandboxedEnvironment, tree: nodes.Template) -> frozenset[str] | None:
     """What `meta.find_undeclared_variables(tree)` finds, without running jinja2's code
     generator, when `tree` is plain: made only of `_PLAIN_NODES`, every name loaded (none
-    stored) and every filter and test one `env` has. Then compiling it cannot fail, and the
+    stored), every filter and test one `env` has, and no filter, test, attribute or item of
+    constants only (`_FOLDING`). Then compiling it cannot fail, and the
     variables it reads are the names it loads, but for the environment's globals and `self`
     (the template itself). None when it is not plain: ask jinja2."""
     names: set[str] = set()
@@ -637,14 +649,16 @@ def plain_variables(env: SandboxedEnvironment, tree: nodes.Template) -> frozense
             if node.ctx != "load":  # type: ignore[attr-defined]
                 return None
             names.add(node.name)  # type: ignore[attr-defined]
-        elif kind is nodes.Filter:
-            if node.name not in env.filters or node.node is None:  # type: ignore[attr-defined]
-                return None
-        elif kind is nodes.Test:
-            if node.name not in env.tests:  # type: ignore[attr-defined]
-                return None
         elif kind is nodes.Tuple and node.ctx != "load":  # type: ignore[attr-defined]
             return None
+        elif kind in _FOLDING:
+            if kind is nodes.Filter and (node.name not in env.filters  # type: ignore[attr-defined]
+                                         or node.node is None):  # type: ignore[attr-defined]
+                return None
+            if kind is nodes.Test and node.name not in env.tests:  # type: ignore[attr-defined]
+                return None
+            if _constant(node):  # jinja2 computes it while compiling: let it
+                return None
         for name in node.fields:
             item = getattr(node, name, None)
             if isinstance(item, list):

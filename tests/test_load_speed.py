@@ -1,14 +1,17 @@
 """The second paths loading takes for speed agree with the first: the shared cache of compiled
 expressions gives what compiling each text afresh gives; the variables of a plain template,
-read off its names, are those jinja2's code generator finds."""
+read off its names, are those jinja2's code generator finds; the structural checks' plain
+graph walks find what networkx finds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import jinja2.meta
+import networkx as nx
 import pytest
 import yaml
 from hypothesis import given
@@ -18,6 +21,7 @@ from test_expr import SCHEMA, facts
 from diagtree._engine import shipped_trees
 from diagtree._errors import Location
 from diagtree._expr import ExpressionCache, compile_expression
+from diagtree._graph import _predecessors, _reach, is_acyclic
 from diagtree._load.files import knowledge_files
 from diagtree._scripts import Analysis, ScriptBook, analyse_template, plain_variables
 from diagtree._vocab.facts import BOOL, FactType
@@ -93,7 +97,8 @@ def _same(got: Analysis, want: Analysis) -> None:
 
 # names, with the special ones: the environment's globals, the template itself, a loop's
 _NAMES = ["a", "b", "eta", "self", "range", "loop", "caller", "lipsum", "namespace", "kwargs"]
-_FILTERS = ["time", "money", "upper", "default('-')", "join(', ')", "length", "no_such_filter"]
+_FILTERS = ["time", "money", "upper", "default('-')", "join(', ')", "length", "attr('x')",
+            "first", "no_such_filter"]
 _TESTS = ["defined", "none", "number", "no_such_test"]
 
 
@@ -145,12 +150,25 @@ def _blocks(depth: int) -> st.SearchStrategy[str]:
     )
 
 
-@fuzz(400)
+def _outcome(analyse: Callable[[], Analysis]) -> tuple[Any, ...]:
+    """What an analysis gives: its variables and error, or what it raises (jinja2's optimizer
+    may raise while compiling `{{ (1).x }}`, and loading has always let that through)."""
+    try:
+        found = analyse()
+    except Exception as exc:
+        return ("raises", type(exc), str(exc))
+    error = found.error
+    return (found.variables, None if error is None else (type(error), error.message,
+                                                         error.lineno))
+
+
+@fuzz(600)
 @given(st.lists(_blocks(2), min_size=1, max_size=4).map("".join),
        st.sampled_from(sorted(_BOOK._envs)))
 def test_plain_template_variables_are_jinja2s(text: str, locale: str) -> None:
     env = _BOOK.env(locale)
-    _same(analyse_template(env, text), _by_jinja2(env, text))
+    assert _outcome(lambda: analyse_template(env, text)) == \
+        _outcome(lambda: _by_jinja2(env, text))
 
 
 def test_shipped_templates_analyse_as_jinja2_does() -> None:
@@ -183,3 +201,25 @@ def yaml_data(path: Path) -> dict[str, Any]:
 def test_plain_path_leaves_the_hard_cases_to_jinja2(text: str) -> None:
     env = _BOOK.env("en")
     _same(analyse_template(env, text), _by_jinja2(env, text))
+
+
+# -- graph walks --------------------------------------------------------------------------------
+@fuzz(300)
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
+    st.lists(st.integers(0, n - 1), min_size=1, max_size=3))))
+def test_graph_walks_agree_with_networkx(graph: tuple[int, list[tuple[int, int]], list[int]]
+                                         ) -> None:
+    n, edges, starts = graph
+    succ: dict[str, list[str]] = {str(i): [] for i in range(n)}
+    for a, b in edges:
+        succ[str(a)].append(str(b))
+    g = nx.DiGraph()
+    g.add_nodes_from(succ)
+    g.add_edges_from((a, b) for a, targets in succ.items() for b in targets)
+    first = [str(s) for s in starts]
+    assert _reach(succ, first) == set(first).union(*(nx.descendants(g, s) for s in first))
+    assert _reach(_predecessors(succ), first) == \
+        set(first).union(*(nx.ancestors(g, s) for s in first))
+    assert is_acyclic(succ) == nx.is_directed_acyclic_graph(g)
+

@@ -1,7 +1,8 @@
 """The second paths loading takes for speed agree with the first: the shared cache of compiled
 expressions gives what compiling each text afresh gives; the variables of a plain template,
 read off its names, are those jinja2's code generator finds; the structural checks' plain
-graph walks find what networkx finds."""
+graph walks find what networkx finds; libyaml's quicker resolver tags plain scalars as
+PyYAML's own does."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_expr import SCHEMA, facts
 
+from diagtree import _yaml
 from diagtree._engine import shipped_trees
 from diagtree._errors import Location
 from diagtree._expr import ExpressionCache, compile_expression
@@ -223,3 +225,42 @@ def test_graph_walks_agree_with_networkx(graph: tuple[int, list[tuple[int, int]]
         set(first).union(*(nx.ancestors(g, s) for s in first))
     assert is_acyclic(succ) == nx.is_directed_acyclic_graph(g)
 
+
+# -- YAML ---------------------------------------------------------------------------------------
+_SCALARS = ["yes", "No", "on", "OFF", "y", "n", "true", "False", "~", "null", "Null", "", "0x1f",
+            "0o17", "0b101", "1_000", "-12", "+3", "1e3", "-.inf", ".NaN", "1.5", "12:30:00",
+            "190:20:30", "2024-01-31", "2024-01-31 10:00:00", "<<", "=", "n12", "check", "é"]
+
+
+@fuzz(500)
+@given(st.sampled_from(_SCALARS) | st.text(max_size=12), st.booleans(), st.booleans())
+@pytest.mark.skipif(not hasattr(_yaml, "_CTimestampless"), reason="PyYAML built without libyaml")
+def test_libyaml_resolver_tags_as_pyyaml_does(value: str, plain: bool, quoted: bool) -> None:
+    fast = _yaml._CTimestampless("")  # type: ignore[attr-defined]
+    slow = _yaml._Timestampless("")
+    for kind in (yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode):
+        assert fast.resolve(kind, value, (plain, quoted)) == \
+            slow.resolve(kind, value, (plain, quoted))
+
+
+@fuzz(200)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "yes", "no", "1"]),
+                          st.sampled_from(_SCALARS), st.sampled_from(["", "'", "- "])),
+                max_size=8))
+@pytest.mark.skipif(not hasattr(_yaml, "_CTimestampless"), reason="PyYAML built without libyaml")
+def test_libyaml_and_pyyaml_load_alike(entries: list[tuple[str, str, str]]) -> None:
+    lines = []
+    for i, (key, value, how) in enumerate(entries):
+        shown = f"'{value}'" if how == "'" else value
+        lines.append(f"{key}{i}: [{shown}]" if how == "- " else f"{key}{i}: {shown}")
+    text = "\n".join(lines) + "\n"
+    results = []
+    for composer in (_yaml._CTimestampless, _yaml._Timestampless):  # type: ignore[attr-defined]
+        original = _yaml._Composer
+        _yaml._Composer = composer
+        try:
+            data, pos, problems = _yaml.load_yaml(text, "f.yaml")
+        finally:
+            _yaml._Composer = original
+        results.append((data, pos, problems))
+    assert repr(results[0]) == repr(results[1])  # NaN == NaN as written

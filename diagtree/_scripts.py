@@ -632,41 +632,63 @@ def _constant(node: nodes.Node) -> bool:
 
 def plain_variables(env: SandboxedEnvironment, tree: nodes.Template) -> frozenset[str] | None:
     """What `meta.find_undeclared_variables(tree)` finds, without running jinja2's code
-    generator, when `tree` is plain: made only of `_PLAIN_NODES`, every name loaded (none
-    stored), every filter and test one `env` has, and no filter, test, attribute or item of
-    constants only (`_FOLDING`). Then compiling it cannot fail, and the
-    variables it reads are the names it loads, but for the environment's globals and `self`
-    (the template itself). None when it is not plain: ask jinja2."""
+    generator, when `tree` is plain: made only of `_PLAIN_NODES`, every name loaded but for
+    the targets of `{% set name = … %}` (or `{% set a, b = … %}`) at the top level, every
+    filter and test one `env` has, and no filter, test, attribute or item of constants only
+    (`_FOLDING`). Then compiling it cannot fail, and the variables it reads are the names it
+    loads before the top level sets them (jinja2 resolves a name from the context until it
+    is set), but for the environment's globals and `self` (the template itself). None when
+    it is not plain: ask jinja2."""
     names: set[str] = set()
-    todo: list[nodes.Node] = [tree]
+    stored: set[str] = set()
+    for statement in tree.body:
+        if type(statement) is nodes.Assign:
+            target = statement.target  # a name, or names (`{% set a, b = … %}`)
+            targets = target.items if type(target) is nodes.Tuple else [target]
+            if not all(type(t) is nodes.Name and t.name != "self" for t in targets):
+                return None
+            if not _plain_loads(env, statement.node, stored, names):
+                return None
+            stored.update(t.name for t in targets)  # type: ignore[attr-defined]
+        elif not _plain_loads(env, statement, stored, names):
+            return None
+    names.discard("self")
+    return frozenset(n for n in names if n not in env.globals)
+
+
+def _plain_loads(env: SandboxedEnvironment, top: nodes.Node, stored: set[str],
+                 names: set[str]) -> bool:
+    """Add to `names` the names `top` loads that are not `stored`; False when `top` is not
+    plain (see `plain_variables`)."""
+    todo: list[nodes.Node] = [top]
     node_type = nodes.Node
     while todo:
         node = todo.pop()
         kind = type(node)
         if kind not in _PLAIN_NODES:
-            return None
+            return False
         if kind is nodes.Name:
             if node.ctx != "load":  # type: ignore[attr-defined]
-                return None
-            names.add(node.name)  # type: ignore[attr-defined]
+                return False
+            if node.name not in stored:  # type: ignore[attr-defined]
+                names.add(node.name)  # type: ignore[attr-defined]
         elif kind is nodes.Tuple and node.ctx != "load":  # type: ignore[attr-defined]
-            return None
+            return False
         elif kind in _FOLDING:
             if kind is nodes.Filter and (node.name not in env.filters  # type: ignore[attr-defined]
                                          or node.node is None):  # type: ignore[attr-defined]
-                return None
+                return False
             if kind is nodes.Test and node.name not in env.tests:  # type: ignore[attr-defined]
-                return None
+                return False
             if _constant(node):  # jinja2 computes it while compiling: let it
-                return None
+                return False
         for name in node.fields:
             item = getattr(node, name, None)
             if isinstance(item, list):
                 todo.extend(n for n in item if isinstance(n, node_type))
             elif isinstance(item, node_type):
                 todo.append(item)
-    names.discard("self")
-    return frozenset(n for n in names if n not in env.globals)
+    return True
 
 
 class ScriptBook:

@@ -143,6 +143,8 @@ def _blocks(depth: int) -> st.SearchStrategy[str]:
                       "{% endif %}"),
         st.tuples(expr, body).map(lambda t: f"{{% if {t[0]} %}}{t[1]}{{% endif %}}"),
         st.tuples(name, expr).map(lambda t: f"{{% set {t[0]} = {t[1]} %}}"),
+        st.tuples(name, name, expr).map(lambda t: f"{{% set {t[0]}, {t[1]} = {t[2]}, 1 %}}"),
+        st.tuples(name, name, expr).map(lambda t: f"{{% set ({t[0]}, {t[1]}), b = {t[2]} %}}"),
         st.tuples(name, expr, body).map(
             lambda t: f"{{% for {t[0]} in {t[1]} %}}{t[2]}{{% endfor %}}"),
         st.tuples(name, expr, body).map(

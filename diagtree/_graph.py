@@ -19,7 +19,7 @@ import networkx as nx
 from diagtree._errors import Location, Problem, did_you_mean
 from diagtree._model import Document, Edge, ExitNode, Node, OutcomeNode, UseNode
 
-__all__ = ["FlatTree", "Jump", "check_document", "graph_of", "report_cycles"]
+__all__ = ["FlatTree", "Jump", "check_document", "graph_of", "longest_path", "report_cycles"]
 
 
 @dataclass(frozen=True)
@@ -148,20 +148,39 @@ def _reach(succ: Mapping[str, list[str]], starts: list[str]) -> set[str]:
 
 
 def is_acyclic(succ: Mapping[str, list[str]]) -> bool:
-    """Whether the graph has no cycle (a node linking to itself is one): Kahn's algorithm."""
+    """Whether the graph has no cycle (a node linking to itself is one)."""
+    return _longest(succ) is not None
+
+
+def _longest(succ: Mapping[str, list[str]]) -> int | None:
+    """The number of edges on the graph's longest path, or None when it has a cycle: Kahn's
+    algorithm, each node's distance from the furthest node before it carried along."""
     indegree = dict.fromkeys(succ, 0)
     for targets in succ.values():
         for target in targets:
             indegree[target] += 1
     todo = [nid for nid, n in indegree.items() if n == 0]
+    dist = dict.fromkeys(succ, 0)
     done = 0
+    longest = 0
     while todo:
         done += 1
-        for target in succ[todo.pop()]:
+        nid = todo.pop()
+        here = dist[nid]
+        longest = max(longest, here)
+        for target in succ[nid]:
+            if dist[target] <= here:
+                dist[target] = here + 1
             indegree[target] -= 1
             if indegree[target] == 0:
                 todo.append(target)
-    return done == len(succ)
+    return longest if done == len(succ) else None
+
+
+def longest_path(nodes: Mapping[str, FlatNode]) -> int | None:
+    """What networkx's `dag_longest_path_length(graph_of(nodes))` gives — the steps on the
+    longest path — or None when the graph has a cycle (`report_cycles` names it)."""
+    return _longest(_successors(nodes))
 
 
 def report_cycles(g: Any, nodes: Mapping[str, FlatNode], problems: list[Problem],

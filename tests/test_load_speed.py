@@ -23,7 +23,7 @@ from diagtree import _yaml
 from diagtree._engine import shipped_trees
 from diagtree._errors import Location
 from diagtree._expr import ExpressionCache, compile_expression
-from diagtree._graph import _predecessors, _reach, is_acyclic
+from diagtree._graph import _longest, _predecessors, _reach, is_acyclic
 from diagtree._load.files import knowledge_files
 from diagtree._scripts import Analysis, ScriptBook, analyse_template, plain_variables
 from diagtree._vocab.facts import BOOL, FactType
@@ -226,6 +226,10 @@ def test_graph_walks_agree_with_networkx(graph: tuple[int, list[tuple[int, int]]
     assert _reach(_predecessors(succ), first) == \
         set(first).union(*(nx.ancestors(g, s) for s in first))
     assert is_acyclic(succ) == nx.is_directed_acyclic_graph(g)
+    if nx.is_directed_acyclic_graph(g):
+        assert _longest(succ) == nx.dag_longest_path_length(g)
+    else:
+        assert _longest(succ) is None
 
 
 # -- YAML ---------------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ A scripts file holds one or more scripts, each in every locale::
         en: |
           I'm sorry… expected back by {{ eta | time }}…
 
-Templates are checked when they load — parsed, held to the limits below, and analysed by
-jinja2's code generator for the variables they read (which also refuses an unknown filter or
-test) — and compiled to Python on their first render, once (`Script.templates`;
-`ScriptBook(eager=True)` compiles at load, as before). They render in a `SandboxedEnvironment` with
+Templates are checked when they load — parsed, held to the limits below, and analysed for
+the variables they read, refusing an unknown filter or test (`analyse_template`: jinja2's code
+generator, or for a plain template, `plain_variables`, its names) — and compiled to Python on
+their first render, once (`Script.templates`; `ScriptBook(eager=True)` compiles at load, as
+before). They render in a `SandboxedEnvironment` with
 `StrictUndefined` (a misspelt variable is an error, never an empty string). Times are converted
 to the complaint's UTC offset before rendering. Filters: `time` (13:00), `date` (2027年3月31日 /
 31 March 2027), `datetime`, `money` (12.40元 / CNY 12.40), `hours` (a number of hours).

@@ -84,11 +84,15 @@ def check_document(doc: Document, problems: list[Problem]) -> None:
     """Checks one file on its own."""
     nodes = doc.nodes
     ok = True
-    for node in [*nodes.values()]:
+    succ: dict[str, list[str]] = {}  # as `_successors(nodes)`, gathered on the way
+    for nid, node in nodes.items():
+        targets = succ[nid] = []
         for edge in node.edges():
-            if edge.target in doc.broken:
+            if edge.target in nodes:
+                targets.append(edge.target)
+            elif edge.target in doc.broken:
                 ok = False  # already reported where that node is written
-            elif edge.target not in nodes:
+            else:
                 ok = False
                 problems.append(Problem(edge.location, "dangling_reference",
                                         f"{edge.label} → {edge.target!r}: no such node",
@@ -101,7 +105,6 @@ def check_document(doc: Document, problems: list[Problem]) -> None:
                                 f"start → {doc.start.target!r}: no such node",
                                 hint=did_you_mean(doc.start.target, nodes)))
         return
-    succ = _successors(nodes)
     reachable = _reach(succ, [doc.start.target])
     for nid, node in nodes.items():
         if nid not in reachable:

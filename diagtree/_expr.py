@@ -18,7 +18,7 @@ from diagtree._expr_compile import compile_ir, facts_read
 from diagtree._expr_parse import parse
 from diagtree._vocab.facts import BOOL, FactSchema, FactType
 
-__all__ = ["Expression", "compile_expression"]
+__all__ = ["Expression", "ExpressionCache", "compile_expression"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Expression:
     facts: tuple[str, ...]  # fact names read, in first-read order, deduplicated
     fn: Callable[[dict[str, Any]], Any] = field(compare=False, repr=False)
     ir: Node = field(compare=False, repr=False)
+
 
 def compile_expression(
     text: str,
@@ -57,3 +58,30 @@ def compile_expression(
         return None, problems
     fn = compile_ir(typed, condition=expect == BOOL)
     return Expression(text, typed.type, facts_read(typed), fn, typed), []
+
+
+class ExpressionCache:
+    """`compile_expression` against one schema for many texts (the trees of one load repeat
+    their conditions and values a great deal): a text that compiles is compiled once, and its
+    `Expression` — which depends on the text, the schema, `expect` and `max_length`, never on
+    where the text is written — is shared. A text that does not compile is compiled again each
+    time, since its problems are located where it is written."""
+
+    __slots__ = ("_done", "schema")
+
+    def __init__(self, schema: FactSchema) -> None:
+        self.schema = schema
+        self._done: dict[tuple[str, FactType | None, int], Expression] = {}
+
+    def compile(self, text: str, origin: Location, *, expect: FactType | None = BOOL,
+                max_length: int = 1000) -> tuple[Expression | None, list[Problem]]:
+        """As `compile_expression(text, self.schema, origin, ...)`."""
+        key = (text, expect, max_length)
+        found = self._done.get(key)
+        if found is not None:
+            return found, []
+        expr, problems = compile_expression(text, self.schema, origin, expect=expect,
+                                            max_length=max_length)
+        if expr is not None:
+            self._done[key] = expr
+        return expr, problems

@@ -1,4 +1,4 @@
-"""Structural checks with networkx, and the flat tree that sub-tree inlining gives.
+"""Structural checks, and the flat tree that sub-tree inlining gives.
 
 Per file: dangling references (with a did-you-mean), nodes unreachable from `start`, nodes from
 which no outcome (or, in a sub-tree, no exit) can be reached, and cycles. The checks per tree,
@@ -19,7 +19,7 @@ import networkx as nx
 from diagtree._errors import Location, Problem, did_you_mean
 from diagtree._model import Document, Edge, ExitNode, Node, OutcomeNode, UseNode
 
-__all__ = ["FlatTree", "Jump", "check_document", "graph_of", "report_cycles"]
+__all__ = ["FlatTree", "Jump", "check_document", "graph_of", "longest_path", "report_cycles"]
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,15 @@ def check_document(doc: Document, problems: list[Problem]) -> None:
     """Checks one file on its own."""
     nodes = doc.nodes
     ok = True
-    for node in [*nodes.values()]:
+    succ: dict[str, list[str]] = {}  # as `_successors(nodes)`, gathered on the way
+    for nid, node in nodes.items():
+        targets = succ[nid] = []
         for edge in node.edges():
-            if edge.target in doc.broken:
+            if edge.target in nodes:
+                targets.append(edge.target)
+            elif edge.target in doc.broken:
                 ok = False  # already reported where that node is written
-            elif edge.target not in nodes:
+            else:
                 ok = False
                 problems.append(Problem(edge.location, "dangling_reference",
                                         f"{edge.label} → {edge.target!r}: no such node",
@@ -101,26 +105,85 @@ def check_document(doc: Document, problems: list[Problem]) -> None:
                                 f"start → {doc.start.target!r}: no such node",
                                 hint=did_you_mean(doc.start.target, nodes)))
         return
-    g = graph_of(nodes)
-    reachable = nx.descendants(g, doc.start.target) | {doc.start.target}
+    reachable = _reach(succ, [doc.start.target])
     for nid, node in nodes.items():
         if nid not in reachable:
             problems.append(Problem(node.location, "unreachable_node",
                                     f"node {nid!r} cannot be reached from start "
                                     f"{doc.start.target!r}",
                                     hint="link it from another node or delete it"))
-    ends = {nid for nid, n in nodes.items() if isinstance(n, OutcomeNode | ExitNode | UseNode)}
+    ends = [nid for nid, n in nodes.items() if isinstance(n, OutcomeNode | ExitNode | UseNode)]
     # a `use` is a possible end here: what lies beyond it is checked after inlining
-    can_end = set(ends)
-    for end in ends:
-        can_end |= nx.ancestors(g, end)
+    can_end = _reach(_predecessors(succ), ends)  # the ends and every node that reaches one
     for nid in sorted(reachable - can_end):
         problems.append(Problem(nodes[nid].location, "no_outcome",
                                 f"no outcome can be reached from node {nid!r}",
                                 hint="every path must end in an `outcome`"
                                 + (" or an `exit`" if doc.kind == "subtree" else "")))
-    if ok:
-        report_cycles(g, nodes, problems, doc.file)
+    if ok and not is_acyclic(succ):
+        report_cycles(graph_of(nodes), nodes, problems, doc.file)
+
+
+def _successors(nodes: Mapping[str, FlatNode]) -> dict[str, list[str]]:
+    """The graph of `graph_of` as plain lists: each node's targets (in `nodes`)."""
+    return {nid: [e.target for e in node.edges() if e.target in nodes]
+            for nid, node in nodes.items()}
+
+
+def _predecessors(succ: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    pred: dict[str, list[str]] = {nid: [] for nid in succ}
+    for nid, targets in succ.items():
+        for target in targets:
+            pred[target].append(nid)
+    return pred
+
+
+def _reach(succ: Mapping[str, list[str]], starts: list[str]) -> set[str]:
+    """`starts` and every node reachable from one of them."""
+    seen = set(starts)
+    todo = list(starts)
+    while todo:
+        for target in succ[todo.pop()]:
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def is_acyclic(succ: Mapping[str, list[str]]) -> bool:
+    """Whether the graph has no cycle (a node linking to itself is one)."""
+    return _longest(succ) is not None
+
+
+def _longest(succ: Mapping[str, list[str]]) -> int | None:
+    """The number of edges on the graph's longest path, or None when it has a cycle: Kahn's
+    algorithm, each node's distance from the furthest node before it carried along."""
+    indegree = dict.fromkeys(succ, 0)
+    for targets in succ.values():
+        for target in targets:
+            indegree[target] += 1
+    todo = [nid for nid, n in indegree.items() if n == 0]
+    dist = dict.fromkeys(succ, 0)
+    done = 0
+    longest = 0
+    while todo:
+        done += 1
+        nid = todo.pop()
+        here = dist[nid]
+        longest = max(longest, here)
+        for target in succ[nid]:
+            if dist[target] <= here:
+                dist[target] = here + 1
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                todo.append(target)
+    return longest if done == len(succ) else None
+
+
+def longest_path(nodes: Mapping[str, FlatNode]) -> int | None:
+    """What networkx's `dag_longest_path_length(graph_of(nodes))` gives — the steps on the
+    longest path — or None when the graph has a cycle (`report_cycles` names it)."""
+    return _longest(_successors(nodes))
 
 
 def report_cycles(g: Any, nodes: Mapping[str, FlatNode], problems: list[Problem],

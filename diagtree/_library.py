@@ -18,6 +18,7 @@ from diagtree._check.inline import inline_tree
 from diagtree._codegen import attach_fast_walker
 from diagtree._compile import CompiledTree, compile_tree
 from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
+from diagtree._expr import ExpressionCache
 from diagtree._graph import check_document
 from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files, text_kind
 from diagtree._load.limits import Limits
@@ -80,6 +81,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema,
     policy_file: str | None = None
     rules: list[ScriptRules] = []
     texts: dict[str, str] = {}
+    expressions = ExpressionCache(schema)  # the trees repeat their conditions and values
     files = knowledge_files(paths)
     for path in files:
         name = display(path)
@@ -109,7 +111,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema,
                                     hint=did_you_mean(first, FILE_KINDS)))
             continue
         if kind in ("tree", "subtree"):
-            doc = read_document(data, pos, schema, problems, text, limits)
+            doc = read_document(data, pos, schema, problems, text, limits, expressions)
             if doc is None:
                 continue
             earlier = versions.get(doc.id, [doc])[0]

@@ -15,7 +15,7 @@ from typing import Any, Final
 from diagtree._check import schema as _schema
 from diagtree._check.schema import NODE_KINDS
 from diagtree._errors import Location, Problem, did_you_mean
-from diagtree._expr import compile_expression
+from diagtree._expr import ExpressionCache
 from diagtree._load.fields import Fields
 from diagtree._load.files import file_kind
 from diagtree._load.limits import Limits
@@ -42,9 +42,13 @@ _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 
 def read_document(data: Any, pos: Positions, schema: FactSchema, problems: list[Problem],
-                  text: str, limits: Limits) -> Document | None:
-    """Check one loaded file whose top-level key is `tree` or `subtree`."""
-    return _DocReader(data, pos, schema, problems, limits).read(text)
+                  text: str, limits: Limits,
+                  expressions: ExpressionCache | None = None) -> Document | None:
+    """Check one loaded file whose top-level key is `tree` or `subtree`. `expressions`, a
+    cache of compiled expressions against `schema`, may be shared by the files of one load."""
+    if expressions is None or expressions.schema is not schema:
+        expressions = ExpressionCache(schema)
+    return _DocReader(data, pos, schema, problems, limits, expressions).read(text)
 
 
 def read_tree_file(text: str, name: str, schema: FactSchema, problems: list[Problem],
@@ -67,8 +71,9 @@ def read_tree_file(text: str, name: str, schema: FactSchema, problems: list[Prob
 
 class _DocReader:
     def __init__(self, data: Any, pos: Positions, schema: FactSchema, problems: list[Problem],
-                 limits: Limits) -> None:
+                 limits: Limits, expressions: ExpressionCache) -> None:
         self.top = Fields(data, (), pos, problems, "a tree file")
+        self.expressions = expressions
         self.pos = pos
         self.schema = schema
         self.problems = problems
@@ -90,9 +95,8 @@ class _DocReader:
             self.error(self.pos.of(path), "expected_expression",
                        "expected a condition such as `hlr.number_state == \"reclaimed\"`")
             return None
-        expr, probs = compile_expression(value, self.schema, self.pos.text_origin(path),
-                                         expect=expect,
-                                         max_length=self.limits.max_expression_chars)
+        expr, probs = self.expressions.compile(value, self.pos.text_origin(path), expect=expect,
+                                               max_length=self.limits.max_expression_chars)
         self.problems.extend(probs)
         return expr
 

@@ -20,11 +20,9 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-import networkx as nx
-
 from diagtree._branches import exit_
 from diagtree._errors import Problem, did_you_mean
-from diagtree._graph import FlatNode, FlatTree, Jump, graph_of, report_cycles
+from diagtree._graph import FlatNode, FlatTree, Jump, graph_of, longest_path, report_cycles
 from diagtree._model import Document, Edge, ExitNode, Node, UseNode
 
 __all__ = ["Placed", "Scope", "follow", "inline_tree", "qualified_nodes"]
@@ -148,11 +146,10 @@ def inline_tree(doc: Document, documents: Mapping[str, Document], problems: list
 
     if len(problems) > before:
         return None
-    g = graph_of(flat)
-    if not nx.is_directed_acyclic_graph(g):
-        report_cycles(g, flat, problems, doc.file)
+    longest = longest_path(flat)
+    if longest is None:  # a cycle
+        report_cycles(graph_of(flat), flat, problems, doc.file)
         return None
-    longest = nx.dag_longest_path_length(g) if flat else 0
     if longest > max_depth:
         problems.append(Problem(doc.location, "tree_too_deep",
                                 f"the longest path has {longest} steps; the limit is {max_depth}",

@@ -63,12 +63,36 @@ _Timestampless.yaml_implicit_resolvers = {
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+_STR: Final = "tag:yaml.org,2002:str"
+_BOOL: Final = "tag:yaml.org,2002:bool"
+_TIMESTAMP: Final = "tag:yaml.org,2002:timestamp"
+_MERGE: Final = "tag:yaml.org,2002:merge"
+
+#: the implicit resolvers a plain scalar is tried against, by its first character ("" for the
+#: empty scalar), those for any character (None) included: what `Resolver.resolve` gathers
+#: for every scalar, gathered once
+_PLAIN_RESOLVERS: Final = {
+    key: tuple(resolvers) + tuple(_Timestampless.yaml_implicit_resolvers.get(None, []))
+    for key, resolvers in _Timestampless.yaml_implicit_resolvers.items() if key is not None}
+_ANY_RESOLVERS: Final = tuple(_Timestampless.yaml_implicit_resolvers.get(None, []))
+
 # libyaml's parser (when PyYAML was built with it) composes the same nodes, with the same
 # marks, about ten times faster; the resolver rules above still apply.
 _Composer: Any = _Timestampless
 if getattr(yaml, "__with_libyaml__", False):
     class _CTimestampless(yaml.CSafeLoader):
         yaml_implicit_resolvers = _Timestampless.yaml_implicit_resolvers
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            """`Resolver.resolve`, sooner for a plain scalar (libyaml's composer asks for
+            every scalar): the first implicit resolver that matches, else a string (no path
+            resolvers are registered)."""
+            if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+                for tag, regexp in _PLAIN_RESOLVERS.get(value[:1], _ANY_RESOLVERS):
+                    if regexp.match(value):
+                        return tag
+                return self.DEFAULT_SCALAR_TAG
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
     _Composer = _CTimestampless
 
@@ -190,32 +214,36 @@ class _Builder:
             raise _TooBig(f"more than {self.limits.max_nodes} values")
         if depth > self.limits.max_depth:
             raise _TooBig(f"nested deeper than {self.limits.max_depth} levels")
-        self.pos.values.setdefault(path, self._loc(node))
-        if isinstance(node, yaml.CollectionNode):
-            if id(node) in self.built:
-                self.aliases += 1
-                if self.aliases > self.limits.max_aliases:
-                    raise _TooBig(f"more than {self.limits.max_aliases} uses of aliases (*name)")
-            else:
-                self.built.add(id(node))
+        values = self.pos.values
+        if path not in values:
+            mark = node.start_mark
+            values[path] = Location(self.file, mark.line + 1, mark.column + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in self.built:
+            self.aliases += 1
+            if self.aliases > self.limits.max_aliases:
+                raise _TooBig(f"more than {self.limits.max_aliases} uses of aliases (*name)")
+        else:
+            self.built.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        return self._scalar(node, path)
+        assert isinstance(node, yaml.SequenceNode)
+        return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
 
     def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
-        self.pos.styles[path] = node.style or ""
-        if node.style in ("|", ">"):
+        style = node.style
+        self.pos.styles[path] = style or ""
+        if style in ("|", ">"):
             first = _block_text_start(node, self.text)
             if first is not None:
                 self.pos.blocks[path] = Location(self.file, first[0] + 1, first[1] + 1)
-        if not node.style and node.tag == "tag:yaml.org,2002:bool" and \
-                node.value not in _TRUE_FALSE:
-            self.pos.traps.add(path)
         tag = node.tag
-        if tag == "tag:yaml.org,2002:timestamp":
+        if tag == _STR:  # what the safe constructor makes of a string: its text
+            return node.value
+        if not style and tag == _BOOL and node.value not in _TRUE_FALSE:
+            self.pos.traps.add(path)
+        if tag == _TIMESTAMP:
             return node.value
         try:
             return self.resolver.construct_object(node, deep=True)
@@ -231,6 +259,8 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         explicit, merged = _pairs(node, self.limits.max_depth)
+        keys = self.pos.keys
+        file = self.file
         for key_node, value_node in explicit:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(Problem(self._loc(key_node), "yaml_key",
@@ -239,14 +269,15 @@ class _Builder:
             key = str(key_node.value)
             child = (*path, key)
             if key in result:
-                first = self.pos.keys.get(child)
+                first = keys.get(child)
                 where = f" (first at line {first.line})" if first else ""
                 self.problems.append(Problem(
                     self._loc(key_node), "duplicate_key",
                     f"key {key!r} appears twice in this mapping{where}",
                     hint="YAML would silently keep only the last one; remove or rename one"))
                 continue
-            self.pos.keys[child] = self._loc(key_node)
+            mark = key_node.start_mark
+            keys[child] = Location(file, mark.line + 1, mark.column + 1)
             result[key] = self.build(value_node, child, depth + 1)
         # merge keys (`<<: *base`) add what the mapping does not say itself (YAML semantics:
         # explicit keys win; of several merged mappings, the first that has a key wins)
@@ -276,13 +307,15 @@ def _block_text_start(node: yaml.ScalarNode, buffer: str) -> tuple[int, int] | N
 def _pairs(node: yaml.MappingNode, max_depth: int, seen: frozenset[int] = frozenset()
            ) -> tuple[list[tuple[yaml.Node, yaml.Node]], list[tuple[yaml.Node, yaml.Node]]]:
     """A mapping's own key/value pairs, and those its merge keys bring in (flattened)."""
+    if not seen and max_depth >= 1 and all(k.tag != _MERGE for k, _ in node.value):
+        return node.value, []  # no merge key: the pairs as written
     explicit: list[tuple[yaml.Node, yaml.Node]] = []
     merged: list[tuple[yaml.Node, yaml.Node]] = []
     seen = seen | {id(node)}
     if len(seen) > max_depth:
         raise _TooBig(f"merge keys (`<<:`) chained deeper than {max_depth} levels")
     for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if key_node.tag == _MERGE:
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) \
                 else [value_node]
             for src in sources:

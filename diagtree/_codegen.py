@@ -21,7 +21,7 @@ from typing import Any
 
 from diagtree._branches import ON_UNKNOWN
 from diagtree._compile import CompiledTree, Step
-from diagtree._expr_ast import FactRef
+from diagtree._expr.ast import FactRef
 from diagtree._fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
 from diagtree._graph import Jump
 from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode

@@ -22,7 +22,7 @@ from typing import Any
 
 from diagtree import _branches as br
 from diagtree._expr import Expression
-from diagtree._expr_ast import FactRef
+from diagtree._expr.ast import FactRef
 from diagtree._fused import fused_decision
 from diagtree._graph import FlatTree
 from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode

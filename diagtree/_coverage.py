@@ -68,7 +68,7 @@ from diagtree._branches import ON_UNKNOWN, normalize
 from diagtree._check.inline import qualified_nodes
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import Location
-from diagtree._expr_ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
+from diagtree._expr.ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
 from diagtree._graph import FlatNode, FlatTree, Jump
 from diagtree._library import Library
 from diagtree._model import AskNode, CheckNode, Document, Edge, SwitchNode, TableNode

@@ -6,7 +6,7 @@ evaluated inside the node's closure without calling the expression's closures: e
 small tuple interpreted in a loop, with comparisons done by `operator` functions. This is the
 hot path of the walk.
 
-The semantics are exactly the expression language's (`_expr_compile`): unknown is contagious
+The semantics are exactly the expression language's (`_expr.closures`): unknown is contagious
 except through Kleene `and`/`or`, which evaluate left to right and stop at the first decisive
 operand; null makes an ordered comparison or a membership test false, and counts as false in
 boolean position. `tests/test_fused.py` checks the two against each other on generated
@@ -19,7 +19,7 @@ import operator
 from collections.abc import Callable
 from typing import Any, Final
 
-from diagtree._expr_ast import BoolOp, Compare, FactRef, ListLit, Literal, Node, Not
+from diagtree._expr.ast import BoolOp, Compare, FactRef, ListLit, Literal, Node, Not
 from diagtree._vocab.facts import UNKNOWN
 
 __all__ = ["BOOL", "EQ", "HAS", "IN", "NE", "NOT_BOOL", "NOT_HAS", "NOT_IN", "ORD",

@@ -11,7 +11,7 @@ import datetime as dt
 import operator
 from typing import Any
 
-from diagtree._expr_ast import (
+from diagtree._expr.ast import (
     Arith,
     BoolOp,
     Call,

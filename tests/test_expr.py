@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from diagtree._errors import Location, Problem
 from diagtree._expr import Expression, compile_expression
-from diagtree._expr_ast import (
+from diagtree._expr.ast import (
     Arith,
     BoolOp,
     Call,

@@ -20,8 +20,8 @@ from diagtree import AuthoringError, Engine
 from diagtree._codes import EXAMPLE_CONTEXT
 from diagtree._errors import Location
 from diagtree._expr import compile_expression
-from diagtree._expr_compile import ARITHMETIC_NOTES, arithmetic_notes
-from diagtree._expr_parse import MAX_LITERAL
+from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
+from diagtree._expr.parse import MAX_LITERAL
 from diagtree._vocab.facts import UNKNOWN, FactSchema, FactSpec, FactType
 
 from conftest import fuzz

@@ -113,12 +113,12 @@ def reported_codes() -> dict[str, list[str]]:
 
 def test_the_scan_reads_every_way_codes_are_passed() -> None:
     found = reported_codes()
-    # a positional Problem code, a Fields.error code, a conditional code in _expr_check, a
+    # a positional Problem code, a Fields.error code, a conditional code in _expr.check, a
     # ComplaintError's explicit and default codes
     for code in ("yaml_syntax", "unknown_key", "not_a_condition", "complaint_bad_msisdn",
                  "complaint_invalid", "session_state_invalid"):
         assert code in found, code
-    assert any(w.startswith("diagtree/_expr_check.py") for w in found["type_mismatch"])
+    assert any(w.startswith("diagtree/_expr/check.py") for w in found["type_mismatch"])
 
 
 def test_the_scan_on_a_made_up_module() -> None:

@@ -18,7 +18,7 @@ from diagtree._compile import CompiledTree
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._diagnosis import Diagnosis, Refund, TraceStep, build, json_value
 from diagtree._errors import ComplaintError
-from diagtree._expr_compile import ARITHMETIC_NOTES, arithmetic_notes
+from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
 from diagtree._fetch import FactStore
 from diagtree._policy import Feedback, Policy
 from diagtree._scripts import localize

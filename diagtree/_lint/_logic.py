@@ -8,7 +8,7 @@ any other non-literal expression such as ``days_since(hlr.suspended_since)``):
   ``>=`` with a number, ``in``/``not in`` a list literal, and ``"x" in``/``not in`` a list fact.
 
 Any other part (two facts compared, ``==`` on lists…) becomes an *opaque* yes/no variable that
-may take either value. The language's semantics are those of `_expr_compile`: every subject may
+may take either value. The language's semantics are those of `_expr.closures`: every subject may
 be null, null in boolean position is false, an ordered comparison or a membership test with a
 null side is false. Unknown values need no modelling: a row or check that meets one stops there,
 and every definite result under unknowns is the same under some known values (Kleene logic is
@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from diagtree._expr_ast import BoolOp, Call, Compare, FactRef, ListLit, Literal, Node, Not, to_text
-from diagtree._expr_compile import facts_read
+from diagtree._expr.ast import BoolOp, Call, Compare, FactRef, ListLit, Literal, Node, Not, to_text
+from diagtree._expr.closures import facts_read
 from diagtree._vocab.facts import FactType
 
 __all__ = ["Formula", "Junction", "Opaque", "Space", "Subject", "Test", "evaluate", "formula_of",

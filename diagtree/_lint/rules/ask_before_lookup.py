@@ -64,7 +64,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from diagtree._errors import Problem
-from diagtree._expr_ast import to_text
+from diagtree._expr.ast import to_text
 from diagtree._graph import FlatNode, FlatTree
 from diagtree._lint._context import LintContext, same_result
 from diagtree._model import AskNode, CheckNode, SwitchNode, TableNode

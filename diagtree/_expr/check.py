@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Final
 
 from diagtree._errors import Problem, did_you_mean
-from diagtree._expr_ast import (
+from diagtree._expr.ast import (
     Arith,
     BoolOp,
     Call,
@@ -32,7 +32,7 @@ from diagtree._expr_ast import (
     Node,
     Not,
 )
-from diagtree._expr_parse import Locate
+from diagtree._expr.parse import Locate
 from diagtree._vocab.facts import BOOL, INT, NUMBER, STRING, FactSchema, FactType
 
 __all__ = ["FUNCTIONS", "REPORTED_AT", "check"]

@@ -1,7 +1,7 @@
 """The condition language: text → checked, compiled `Expression`.
 
-``compile_expression`` parses (`_expr_parse`), type-checks against the declared facts
-(`_expr_check`) and compiles to a closure (`_expr_compile`, whose docstring states the
+``compile_expression`` parses (`_expr.parse`), type-checks against the declared facts
+(`_expr.check`) and compiles to a closure (`_expr.closures`, whose docstring states the
 three-valued semantics). Bad author text never raises: every problem found is returned.
 """
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diagtree._errors import Location, Problem
-from diagtree._expr_ast import Node
-from diagtree._expr_check import check
-from diagtree._expr_compile import compile_ir, facts_read
-from diagtree._expr_parse import parse
+from diagtree._expr.ast import Node
+from diagtree._expr.check import check
+from diagtree._expr.closures import compile_ir, facts_read
+from diagtree._expr.parse import parse
 from diagtree._vocab.facts import BOOL, FactSchema, FactType
 
 __all__ = ["Expression", "ExpressionCache", "compile_expression"]

@@ -1,4 +1,4 @@
-"""Parse condition text into the IR (`_expr_ast`).
+"""Parse condition text into the IR (`_expr.ast`).
 
 Python's own parser (``ast.parse(text, mode="eval")``) reads the text; a whitelist walk then turns
 the few node kinds the language has into IR nodes and reports everything else as a `Problem`. The
@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Final, TypedDict, TypeVar
 
 from diagtree._errors import Location, Problem
-from diagtree._expr_ast import (
+from diagtree._expr.ast import (
     Arith,
     BoolOp,
     Call,

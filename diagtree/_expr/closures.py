@@ -43,7 +43,7 @@ import operator
 from collections.abc import Callable
 from typing import Any, Final
 
-from diagtree._expr_ast import (
+from diagtree._expr.ast import (
     Arith,
     BoolOp,
     Call,
@@ -55,7 +55,7 @@ from diagtree._expr_ast import (
     Node,
     Not,
 )
-from diagtree._expr_check import REPORTED_AT
+from diagtree._expr.check import REPORTED_AT
 from diagtree._vocab.facts import UNKNOWN
 
 __all__ = ["ARITHMETIC_NOTES", "Fn", "arithmetic_failed", "arithmetic_notes", "compile_ir",

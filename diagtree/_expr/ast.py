@@ -1,6 +1,6 @@
 """The condition language's IR: a small tree of frozen dataclasses, and its rendering.
 
-The parser (`_expr_parse`) builds an untyped tree; the checker (`_expr_check`) returns a copy with
+The parser (`_expr.parse`) builds an untyped tree; the checker (`_expr.check`) returns a copy with
 every node's `type` filled in (a `null` literal keeps ``type=None``: it has no type of its own and
 may only stand on one side of ``==`` / ``!=``). The compiler and the reference evaluator read the
 checked tree.

@@ -64,8 +64,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from diagtree._branches import ON_UNKNOWN, normalize
 from diagtree._check.inline import qualified_nodes
+from diagtree._compile.branches import ON_UNKNOWN, normalize
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import Location
 from diagtree._expr.ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not

@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from diagtree._answers import UsedAnswers, known_questions
-from diagtree._compile import CompiledTree
+from diagtree._compile.steps import CompiledTree
 from diagtree._conclude.policy import AppliedPolicy, Concluder
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._diagnosis import Diagnosis

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from diagtree._catalog import Catalog, CatalogEntry, read_catalog
 from diagtree._check.inline import inline_tree
-from diagtree._codegen import attach_fast_walker
-from diagtree._compile import CompiledTree, compile_tree
+from diagtree._compile.codegen import attach_fast_walker
+from diagtree._compile.steps import CompiledTree, compile_tree
 from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
 from diagtree._expr import ExpressionCache
 from diagtree._graph import check_document

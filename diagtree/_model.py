@@ -2,7 +2,7 @@
 
 Every node keeps the `Location` it was written at, so that structural checks, the trace and the
 linter can point back at the author's file. Expressions are already parsed, type-checked and
-compiled (see `_expr`); the walker closures are built later by `_compile`.
+compiled (see `_expr`); the walker closures are built later by `_compile.steps`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Self
 
-from diagtree._branches import Branch
+from diagtree._compile.branches import Branch
 from diagtree._errors import Location
 from diagtree._expr import Expression
 from diagtree._vocab.taxonomy import Question

@@ -49,9 +49,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from diagtree import _branches as br
 from diagtree._catalog import Catalog
 from diagtree._check.inline import Scope, follow, qualified_nodes
+from diagtree._compile import branches as br
 from diagtree._model import (
     AskNode,
     CheckNode,

@@ -35,7 +35,7 @@ from diagtree._vocab.taxonomy import LOCALES, Question
 from diagtree._walk.walk import Runtime, finish, new_store, walk_records
 
 if TYPE_CHECKING:
-    from diagtree._compile import Step
+    from diagtree._compile.steps import Step
 
 __all__ = ["STATE_KEYS", "STATE_VERSION", "Pending", "Session"]
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from diagtree._check.inline import inline_tree
-from diagtree._codegen import attach_fast_walker
-from diagtree._compile import CompiledTree, compile_tree
+from diagtree._compile.codegen import attach_fast_walker
+from diagtree._compile.steps import CompiledTree, compile_tree
 from diagtree._errors import Problem
 from diagtree._graph import FlatTree
 from diagtree._model import Document

@@ -1,6 +1,6 @@
-"""The branch vocabulary (`_branches`) and the qualified-id walker (`_check.inline`): the trace,
-coverage and the pictures name branches and place sub-tree nodes through them, so what they
-say must agree with the engine's own flat tree."""
+"""The branch vocabulary (`_compile.branches`) and the qualified-id walker (`_check.inline`):
+the trace, coverage and the pictures name branches and place sub-tree nodes through them, so
+what they say must agree with the engine's own flat tree."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from diagtree import Engine
-from diagtree import _branches as br
-from diagtree._branches import Branch
 from diagtree._check.inline import follow, qualified_nodes
+from diagtree._compile import branches as br
+from diagtree._compile.branches import Branch
 from diagtree._model import ExitNode, UseNode
 
 from conftest import example_cases, fuzz, sources_for

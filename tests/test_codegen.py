@@ -38,7 +38,7 @@ def test_every_demo_complaint_walks_the_same_without_trace() -> None:
 def test_the_generated_source_holds_no_author_text(engine: Engine) -> None:
     import builtins
 
-    import diagtree._codegen as codegen
+    from diagtree._compile import codegen
 
     sources: list[str] = []
     original = builtins.compile

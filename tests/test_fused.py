@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diagtree._compile.fused import fused_decision
 from diagtree._errors import Location
 from diagtree._expr import compile_expression
-from diagtree._fused import fused_decision
 from diagtree._vocab.facts import BOOL, INT, NUMBER, UNKNOWN, FactSchema, FactSpec, FactType
 
 COLOURS = ("red", "green", "blue")

@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from diagtree._branches import exit_
+from diagtree._compile.branches import exit_
 from diagtree._errors import Problem, did_you_mean
 from diagtree._graph import FlatNode, FlatTree, Jump, graph_of, longest_path, report_cycles
 from diagtree._model import Document, Edge, ExitNode, Node, UseNode

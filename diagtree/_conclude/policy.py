@@ -14,7 +14,7 @@ from typing import Any
 
 from diagtree._answers import UsedAnswers
 from diagtree._catalog import Catalog, CatalogEntry
-from diagtree._compile import CompiledTree
+from diagtree._compile.steps import CompiledTree
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._diagnosis import Diagnosis, Refund, TraceStep, build, json_value
 from diagtree._errors import ComplaintError

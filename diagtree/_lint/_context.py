@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from diagtree._compile import CompiledTree
+from diagtree._compile.steps import CompiledTree
 from diagtree._errors import Location, Problem
 from diagtree._library import Library
 from diagtree._lint._suppress import Suppression

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from diagtree._answers import check_answers, valid_answers
-from diagtree._compile import CompiledTree, Step
+from diagtree._compile.steps import CompiledTree, Step
 from diagtree._conclude.policy import Concluder
 from diagtree._diagnosis import Diagnosis, FactRead, TraceStep
 from diagtree._fetch import FactStore, SourceSet

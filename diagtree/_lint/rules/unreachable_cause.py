@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from diagtree._compile import CompiledTree
+from diagtree._compile.steps import CompiledTree
 from diagtree._errors import Problem
 from diagtree._lint._context import LintContext
 from diagtree._model import OutcomeNode

@@ -25,7 +25,7 @@ from diagtree._vocab.facts import UNKNOWN
 __all__ = ["BOOL", "EQ", "HAS", "IN", "NE", "NOT_BOOL", "NOT_HAS", "NOT_IN", "ORD",
            "fused_decision", "leaf"]
 
-# leaf kinds (the generated walker of `_codegen` reads them too)
+# leaf kinds (the generated walker of `_compile.codegen` reads them too)
 BOOL, NOT_BOOL, EQ, NE, ORD, IN, NOT_IN, HAS, NOT_HAS = range(9)
 _ORDERED: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from diagtree import _branches as br
+from diagtree._compile import branches as br
+from diagtree._compile.fused import fused_decision
 from diagtree._expr import Expression
 from diagtree._expr.ast import FactRef
-from diagtree._fused import fused_decision
 from diagtree._graph import FlatTree
 from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
 from diagtree._vocab.facts import UNKNOWN, source_of
@@ -69,7 +69,7 @@ class CompiledTree:
     steps: dict[str, Step]
     unavailable: Step
     undecided: Step
-    #: the untraced walk as generated code (`_codegen`); None until attached
+    #: the untraced walk as generated code (`_compile.codegen`); None until attached
     fast: Callable[[Any], Step] | None = None
 
     @property

@@ -1,6 +1,6 @@
 """Whole-tree compilation of the untraced walk into Python functions.
 
-The per-node closures of `_compile` are the reference walk (tracing and sessions use them).
+The per-node closures of `_compile.steps` are the reference walk (tracing and sessions use them).
 For the hot path — a walk with tracing off — a compiled tree is also turned into one Python
 function per node that other nodes cannot inline, with chains of decisions written out as
 straight-line code, so a walk reads its facts and compares them much as hand-written Python
@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from diagtree._branches import ON_UNKNOWN
-from diagtree._compile import CompiledTree, Step
+from diagtree._compile.branches import ON_UNKNOWN
+from diagtree._compile.fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
+from diagtree._compile.steps import CompiledTree, Step
 from diagtree._expr.ast import FactRef
-from diagtree._fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
 from diagtree._graph import Jump
 from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode
 from diagtree._vocab.facts import UNKNOWN

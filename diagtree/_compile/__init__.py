@@ -1,0 +1,1 @@
+"""Stage 3, compile: checked trees → linked steps (closures) → a generated walker."""

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._cli_validate import default_schema, knowledge_root
+from diagtree._compile.library import Library
 from diagtree._errors import AuthoringError, Problem, format_problems
 from diagtree._fmt import (
     FmtError,
@@ -30,7 +31,6 @@ from diagtree._fmt import (
     format_checked,
     library_differences,
 )
-from diagtree._library import Library
 from diagtree._load.files import file_kind, knowledge_files
 
 __all__ = ["add_fmt"]

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from diagtree._compile.library import load_library
 from diagtree._errors import AuthoringError, format_problems
-from diagtree._library import load_library
 from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 

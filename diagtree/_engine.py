@@ -24,12 +24,12 @@ from types import MappingProxyType
 from typing import Any
 
 from diagtree._answers import UsedAnswers, known_questions
+from diagtree._compile.library import Library, load_library
 from diagtree._compile.steps import CompiledTree
 from diagtree._conclude.policy import AppliedPolicy, Concluder
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import AuthoringError, ConfigurationError, Location, Problem
-from diagtree._library import Library, load_library
 from diagtree._load.limits import Limits
 from diagtree._session import Session
 from diagtree._sources import Source
@@ -91,7 +91,8 @@ class Engine:
                                           hint="the engine needs it to resolve each cause"),))
         history = library.history
         questions = known_questions(
-            [d for docs in history.versions.values() for d in docs] if history is not None
+            [d for docs in history.versions.versions.values() for d in docs]
+            if history is not None
             else library.documents.values())
         conclude = Concluder(library.catalog, AppliedPolicy(library.policy),
                              ScriptRenderer(library.scripts, library.catalog.entries.values()),

@@ -1,5 +1,5 @@
-"""Load a folder of knowledge files — trees, sub-trees, the outcome catalog, scripts and the
-policy — check everything, and compile the trees.
+"""Read a folder of knowledge files — trees, sub-trees, the outcome catalog, scripts and the
+policy — and check everything, without compiling (`_compile.library` compiles the result).
 
 Files are told apart by their top-level key: ``tree:``, ``subtree:``, ``outcomes:``,
 ``scripts:``, ``policy:``; scenario files (``cases:``) are skipped here (`diagtree test` reads
@@ -8,18 +8,15 @@ them). Every problem in every file is collected and raised at once as `Authoring
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from diagtree._catalog import Catalog, CatalogEntry, read_catalog
 from diagtree._check.inline import inline_tree
-from diagtree._compile.codegen import attach_fast_walker
-from diagtree._compile.steps import CompiledTree, compile_tree
 from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
 from diagtree._expr import ExpressionCache
-from diagtree._graph import check_document
+from diagtree._graph import FlatTree, check_document
 from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files, text_kind
 from diagtree._load.limits import Limits
 from diagtree._load.yaml import YamlLimits, load_yaml
@@ -33,39 +30,38 @@ from diagtree._scripts import (
     TemplateTooComplex,
     read_scripts,
 )
-from diagtree._versions import History, order_versions
+from diagtree._versions import Versions, order_versions
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 
-__all__ = ["Library", "load_library"]
+__all__ = ["CheckedLibrary", "check_library"]
 
 
-@dataclass
-class Library:
-    trees: dict[str, CompiledTree]
-    by_symptom: dict[str, CompiledTree]
+@dataclass(frozen=True)
+class CheckedLibrary:
+    """Every knowledge file of a folder, read and checked: the trees inlined, not compiled."""
+
+    #: the latest version of each tree and sub-tree id
     documents: dict[str, Document]
+    #: each tree (its latest version) with its sub-trees inlined, in file order
+    flats: tuple[FlatTree, ...]
+    #: symptom → the id of the tree that handles it
+    handled: dict[str, str]
     catalog: Catalog
     scripts: ScriptBook
     policy: Policy | None
     files: tuple[str, ...]
     warnings: tuple[Problem, ...] = ()
     #: set when some tree or sub-tree has several versions (`effective_from`)
-    history: History | None = None
-
-    def tree_for(self, symptom: str, day: _dt.date | None = None) -> CompiledTree | None:
-        """The tree for a symptom as in force on `day` (None: the latest versions)."""
-        if day is None or self.history is None:
-            return self.by_symptom.get(symptom)
-        return self.history.tree_on(symptom, day, self.trees)
+    versions: Versions | None = None
 
 
-def load_library(paths: Iterable[str | Path], schema: FactSchema,
-                 policy_schema: FactSchema | None = None,
-                 *, limits: Limits | None = None, require_policy: bool = True,
-                 display: Callable[[Path], str] = str) -> Library:
-    """Load and check every knowledge file under `paths`; raise `AuthoringError` on problems.
+def check_library(paths: Iterable[str | Path], schema: FactSchema,
+                  policy_schema: FactSchema | None = None,
+                  *, limits: Limits | None = None, require_policy: bool = True,
+                  display: Callable[[Path], str] = str) -> CheckedLibrary:
+    """Read and check every knowledge file under `paths`; raise `AuthoringError` on problems.
 
     The policy's rules read `policy_schema`, by default `schema` with the facts the engine
     adds for the policy (`POLICY_FACTS`: the diagnosis, the customer's history)."""
@@ -144,7 +140,7 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema,
     for doc in every_version:
         check_document(doc, problems)
     _check_questions(documents.values(), problems)
-    history = History(versions, limits.max_depth)
+    history = Versions(versions, limits.max_depth)
     flats = []
     handled: dict[str, str] = {}
     for doc in documents.values():
@@ -162,14 +158,6 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema,
             flats.append(flat)
     if any(len(docs) > 1 for docs in versions.values()):
         history.check_all([d.id for d in documents.values() if d.kind == "tree"], problems)
-    trees: dict[str, CompiledTree] = {}
-    by_symptom: dict[str, CompiledTree] = {}
-    if not any(p.severity == "error" for p in problems):  # compile only what is sound
-        for flat in flats:
-            trees[flat.id] = compiled = attach_fast_walker(compile_tree(flat))
-            for symptom in flat.document.symptoms:
-                if handled.get(symptom) == flat.id:
-                    by_symptom[symptom] = compiled
     _check_outcomes(every_version, catalog, book, problems, bool(catalogs))
     lines: dict[str, list[str]] = {}
     lint_scripts(book, catalog, merge_rules(rules), problems,
@@ -182,8 +170,8 @@ def load_library(paths: Iterable[str | Path], schema: FactSchema,
     if errors:
         raise AuthoringError(tuple(problems))
     versioned = history if any(len(docs) > 1 for docs in versions.values()) else None
-    return Library(trees, by_symptom, documents, catalog, book, policy,
-                   tuple(str(f) for f in files), tuple(problems), versioned)
+    return CheckedLibrary(documents, tuple(flats), handled, catalog, book, policy,
+                          tuple(str(f) for f in files), tuple(problems), versioned)
 
 
 def _check_questions(documents: Iterable[Document], problems: list[Problem]) -> None:

@@ -7,23 +7,22 @@ UTC offset), so a past complaint can be re-diagnosed as it would have been then.
 
 Every combination that is ever in force — the tree version and the sub-tree versions in force
 on each change date — is inlined and checked at load, so a new sub-tree version that breaks an
-old tree is a load error, not a surprise at diagnosis time. Compiled combinations are cached.
+old tree is a load error, not a surprise at diagnosis time. `_compile.library.History`
+compiles the combination in force on a day, on first use.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from diagtree._check.inline import inline_tree
-from diagtree._compile.codegen import attach_fast_walker
-from diagtree._compile.steps import CompiledTree, compile_tree
 from diagtree._errors import Problem
 from diagtree._graph import FlatTree
 from diagtree._model import Document
 
-__all__ = ["History", "in_force", "order_versions"]
+__all__ = ["Versions", "in_force", "order_versions"]
 
 
 def order_versions(docs: list[Document], problems: list[Problem]) -> list[Document]:
@@ -65,13 +64,12 @@ def in_force(versions: list[Document], day: _dt.date) -> Document | None:
     return chosen
 
 
-@dataclass
-class History:
-    """Selects and compiles the tree for a symptom as it was on a given date."""
+@dataclass(frozen=True)
+class Versions:
+    """Every version of every tree and sub-tree id, and which are in force on a date."""
 
     versions: dict[str, list[Document]]  # every id, oldest version first
     max_depth: int
-    _cache: dict[tuple[int, ...], CompiledTree] = field(default_factory=dict)
 
     def documents_on(self, day: _dt.date | None) -> dict[str, Document]:
         """Every id's version in force on `day` (None: the latest versions)."""
@@ -99,19 +97,3 @@ class History:
         for day in self.change_days()[1:]:
             for tree_id in tree_ids:
                 self.flat_on(tree_id, day, problems)
-
-    def tree_on(self, symptom: str, day: _dt.date,
-                latest: Mapping[str, CompiledTree]) -> CompiledTree | None:
-        documents = self.documents_on(day)
-        tree = next((d for d in documents.values()
-                     if d.kind == "tree" and symptom in d.symptoms), None)
-        if tree is None:
-            return None
-        key = tuple(id(d) for d in documents.values())
-        hit = self._cache.get(key)
-        if hit is None:
-            flat = inline_tree(tree, documents, [], self.max_depth)
-            if flat is None:  # pragma: no cover - every combination was checked at load
-                return latest.get(tree.id)
-            hit = self._cache[key] = attach_fast_walker(compile_tree(flat))
-        return hit

@@ -29,6 +29,7 @@ from test_tree_properties import tree_files
 
 from diagtree import _fmt
 from diagtree._cli_fmt import add_fmt
+from diagtree._compile.library import Library, load_library
 from diagtree._errors import AuthoringError
 from diagtree._fmt import (
     FmtError,
@@ -39,7 +40,6 @@ from diagtree._fmt import (
     format_checked,
     format_text,
 )
-from diagtree._library import Library, load_library
 
 from tree_helpers import load, real_schemas, small_schemas, write
 

@@ -31,6 +31,7 @@ from diagtree._check import schema as _schema
 from diagtree._check.schema import FILES, NODE_KINDS, NODES, Shape
 from diagtree._cli_schema import add_schema
 from diagtree._cli_validate import default_schema
+from diagtree._compile.library import load_library
 from diagtree._errors import Location
 from diagtree._expr import compile_expression
 from diagtree._json_schema import (
@@ -42,7 +43,6 @@ from diagtree._json_schema import (
     build_schemas,
     dumps,
 )
-from diagtree._library import load_library
 from diagtree._load.fields import Fields
 from diagtree._load.yaml import YamlLimits, load_yaml
 from diagtree._vocab.engine_facts import POLICY_FACTS

@@ -120,7 +120,7 @@ def _problems(trees: Path, *, eager: bool, monkeypatch: pytest.MonkeyPatch) -> l
         m.setattr(library_module, "ScriptBook", functools.partial(ScriptBook, eager=eager))
         schema, policy_schema = real_schemas()
         try:
-            library_module.load_library([trees], schema, policy_schema)
+            library_module.check_library([trees], schema, policy_schema)
         except AuthoringError as exc:
             return _shown(exc.problems)
         return []

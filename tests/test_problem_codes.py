@@ -32,8 +32,8 @@ from diagtree._codes import (
     example_files,
     render_error_docs,
 )
+from diagtree._compile.library import load_library
 from diagtree._errors import AuthoringError, Problem, format_problems
-from diagtree._library import load_library
 from diagtree._load.yaml import load_yaml
 from diagtree._scenarios import load_cases
 

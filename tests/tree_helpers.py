@@ -13,9 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from diagtree._compile.library import Library, load_library
 from diagtree._compile.steps import CompiledTree, Step
 from diagtree._errors import AuthoringError, Problem
-from diagtree._library import Library, load_library
 from diagtree._load.limits import Limits
 from diagtree._vocab.facts import FactSchema, FactSpec, FactType
 

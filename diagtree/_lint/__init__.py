@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from diagtree._compile.library import Library, load_library
 from diagtree._errors import AuthoringError, Location, Problem
-from diagtree._library import Library, load_library
 from diagtree._lint._context import LintContext, adapter_fact_origins
 from diagtree._lint._formats import FORMATS, render
 from diagtree._lint._rule import Rule, all_rules, render_rule_docs

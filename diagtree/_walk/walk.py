@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from diagtree._answers import check_answers, valid_answers
+from diagtree._compile.library import Library
 from diagtree._compile.steps import CompiledTree, Step
 from diagtree._conclude.policy import Concluder
 from diagtree._diagnosis import Diagnosis, FactRead, TraceStep
 from diagtree._fetch import FactStore, SourceSet
-from diagtree._library import Library
 from diagtree._privacy import describe, mask_text
 from diagtree._sources import Source
 from diagtree._vocab.complaint import Complaint

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from diagtree._check.model import AskNode, Document
 from diagtree._errors import ComplaintError, did_you_mean
-from diagtree._model import AskNode, Document
 from diagtree._vocab.taxonomy import STANDARD_QUESTIONS, Question
 
 __all__ = ["UsedAnswers", "check_answer", "check_answers", "expected", "known_questions",

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from diagtree._check.model import Document
+from diagtree._check.tree import read_tree_file
 from diagtree._cli_validate import default_schema
 from diagtree._diff import diff_documents
 from diagtree._errors import Problem, format_problems
-from diagtree._loader import read_tree_file
-from diagtree._model import Document
 
 __all__ = ["add_diff"]
 

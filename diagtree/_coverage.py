@@ -65,13 +65,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from diagtree._check.inline import qualified_nodes
+from diagtree._check.model import AskNode, CheckNode, Document, Edge, SwitchNode, TableNode
+from diagtree._check.structure import FlatNode, FlatTree, Jump
 from diagtree._compile.branches import ON_UNKNOWN, normalize
 from diagtree._compile.library import Library
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import Location
 from diagtree._expr.ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
-from diagtree._graph import FlatNode, FlatTree, Jump
-from diagtree._model import AskNode, CheckNode, Document, Edge, SwitchNode, TableNode
 from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._vocab.facts import source_of
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE

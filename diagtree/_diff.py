@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from diagtree._model import Document, Node, OutcomeNode, TableNode
+from diagtree._check.model import Document, Node, OutcomeNode, TableNode
 
 __all__ = ["Change", "diff_documents"]
 

@@ -45,12 +45,12 @@ from typing import Final
 import yaml
 
 from diagtree._check import schema as _schema
+from diagtree._check.model import Document
+from diagtree._check.tree import read_tree_file
 from diagtree._compile.library import Library, load_library
 from diagtree._errors import AuthoringError, Location, Problem
 from diagtree._load.limits import Limits
 from diagtree._load.yaml import _Timestampless, key_is_trap, load_yaml
-from diagtree._loader import read_tree_file
-from diagtree._model import Document
 from diagtree._vocab.facts import FactSchema
 
 __all__ = [

@@ -10,7 +10,7 @@ Nothing here restates what a reader knows. What comes from where:
 
 - the keys of every mapping of every file, which are required, and their order: the shapes of
   `_check.schema` (which the readers and ``diagtree fmt`` use too); node kinds:
-  `_check.schema.NODE_KINDS`; ids: `_loader._ID`; the limits (nodes per file, rows per table,
+  `_check.schema.NODE_KINDS`; ids: `_check.tree._ID`; the limits (nodes per file, rows per table,
   characters per condition): `Limits()`;
 - symptoms, causes, categories, departments, resolutions, grades, locales, standard questions:
   `_taxonomy`; channels, roles: `_taxonomy`; the MSISDN pattern: `_complaint`;
@@ -47,9 +47,9 @@ from typing import Any, Final
 from diagtree._check import schema as _schema
 from diagtree._check.schema import FILE_KINDS as _FILE_KINDS
 from diagtree._check.schema import NODE_KINDS, SOURCE_NAMES, Shape
+from diagtree._check.tree import _ID
 from diagtree._expr import compile_expression
 from diagtree._load.limits import Limits
-from diagtree._loader import _ID
 from diagtree._vocab.complaint import _MSISDN
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema, FactSpec

@@ -49,10 +49,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from diagtree._catalog import Catalog
+from diagtree._check.catalog import Catalog
 from diagtree._check.inline import Scope, follow, qualified_nodes
-from diagtree._compile import branches as br
-from diagtree._model import (
+from diagtree._check.model import (
     AskNode,
     CheckNode,
     Document,
@@ -64,6 +63,7 @@ from diagtree._model import (
     TableNode,
     UseNode,
 )
+from diagtree._compile import branches as br
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, category_of
 
 __all__ = [

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from diagtree import Engine
 from diagtree._check.inline import follow, qualified_nodes
+from diagtree._check.model import ExitNode, UseNode
 from diagtree._compile import branches as br
 from diagtree._compile.branches import Branch
-from diagtree._model import ExitNode, UseNode
 
 from conftest import example_cases, fuzz, sources_for
 

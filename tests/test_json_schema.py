@@ -26,8 +26,13 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
 
-from diagtree import AuthoringError, _catalog, _loader, _policy, _script_lint, _scripts
+from diagtree import AuthoringError
+from diagtree._check import catalog as _catalog
+from diagtree._check import policy as _policy
 from diagtree._check import schema as _schema
+from diagtree._check import script_lint as _script_lint
+from diagtree._check import scripts as _scripts
+from diagtree._check import tree as _loader
 from diagtree._check.schema import FILES, NODE_KINDS, NODES, Shape
 from diagtree._cli_schema import add_schema
 from diagtree._cli_validate import default_schema

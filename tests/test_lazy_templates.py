@@ -16,12 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_template_limits import template_texts
 
-import diagtree._library as library_module
+import diagtree._check.library as library_module
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine, shipped_trees
+from diagtree._check.scripts import LazyTemplates, ScriptBook, read_scripts, render_template
 from diagtree._errors import Problem
 from diagtree._load.yaml import Positions
-from diagtree._scripts import LazyTemplates, ScriptBook, read_scripts, render_template
 from diagtree_adapters import demo
 
 from conftest import fuzz

@@ -27,12 +27,20 @@ import pytest
 import diagtree_adapters as ad
 from diagtree import Engine, shipped_trees
 from diagtree import _cli_render as cli_render
+from diagtree._check.model import (
+    CheckNode,
+    Document,
+    Edge,
+    OutcomeNode,
+    SwitchNode,
+    TableNode,
+    TableRow,
+)
+from diagtree._check.structure import Jump
 from diagtree._cli_render import add_render
 from diagtree._compile.library import Library, load_library
 from diagtree._errors import Location
 from diagtree._expr import Expression
-from diagtree._graph import Jump
-from diagtree._model import CheckNode, Document, Edge, OutcomeNode, SwitchNode, TableNode, TableRow
 from diagtree._render_dot import dot_string, render_dot
 from diagtree._render_graph import (
     NO_MATCH,

@@ -25,19 +25,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from diagtree._catalog import read_catalog
 from diagtree._check import schema as S
+from diagtree._check.catalog import read_catalog
+from diagtree._check.policy import read_policy
+from diagtree._check.script_lint import read_script_rules
+from diagtree._check.scripts import ScriptBook, read_scripts
+from diagtree._check.tree import read_tree_file
 from diagtree._cli_validate import default_schema
 from diagtree._errors import Problem
 from diagtree._fmt import TOP_KEYS, FmtError, format_checked, format_text
 from diagtree._json_schema import build_schema
 from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files
 from diagtree._load.yaml import load_yaml
-from diagtree._loader import read_tree_file
-from diagtree._policy import read_policy
 from diagtree._scenarios import load_cases
-from diagtree._script_lint import read_script_rules
-from diagtree._scripts import ScriptBook, read_scripts
 from diagtree._vocab.engine_facts import POLICY_FACTS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,16 +20,16 @@ import jinja2
 import pytest
 from jinja2 import meta
 
-from diagtree._catalog import Catalog, read_catalog
-from diagtree._errors import Problem
-from diagtree._load.yaml import load_yaml
-from diagtree._scripts import (
+from diagtree._check.catalog import Catalog, read_catalog
+from diagtree._check.scripts import (
     ScriptBook,
     compile_bundle,
     localize,
     read_scripts,
     render_template,
 )
+from diagtree._errors import Problem
+from diagtree._load.yaml import load_yaml
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES, RESOLUTIONS
 
 TREES = Path(__file__).resolve().parents[1] / "trees"

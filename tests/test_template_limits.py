@@ -23,10 +23,7 @@ from hypothesis import strategies as st
 import diagtree._conclude.script as script_module
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine
-from diagtree._codes import EXAMPLE_CONTEXT
-from diagtree._errors import Problem
-from diagtree._load.yaml import Positions
-from diagtree._scripts import (
+from diagtree._check.scripts import (
     MAX_CALL_DEPTH,
     MAX_LOOP_ITEMS,
     MAX_NESTING,
@@ -40,6 +37,9 @@ from diagtree._scripts import (
     read_scripts,
     render_template,
 )
+from diagtree._codes import EXAMPLE_CONTEXT
+from diagtree._errors import Problem
+from diagtree._load.yaml import Positions
 
 from conftest import fuzz
 
@@ -333,7 +333,7 @@ def test_every_exception_of_a_render_is_caught_at_the_boundary(
 
 
 def test_a_time_at_the_edge_of_the_calendar_renders_in_its_own_offset() -> None:
-    from diagtree._scripts import localize
+    from diagtree._check.scripts import localize
 
     edge = dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.UTC)
     shown = localize({"t": edge}, dt.timezone(dt.timedelta(hours=8)))["t"]

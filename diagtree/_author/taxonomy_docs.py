@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from diagtree._catalog import Catalog, read_catalog
+from diagtree._check.catalog import Catalog, read_catalog
 from diagtree._engine import shipped_trees
 from diagtree._errors import Problem
 from diagtree._lint.rules.unreachable_cause import APPLIES

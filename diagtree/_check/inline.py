@@ -20,10 +20,17 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from diagtree._check.model import Document, Edge, ExitNode, Node, UseNode
+from diagtree._check.structure import (
+    FlatNode,
+    FlatTree,
+    Jump,
+    graph_of,
+    longest_path,
+    report_cycles,
+)
 from diagtree._compile.branches import exit_
 from diagtree._errors import Problem, did_you_mean
-from diagtree._graph import FlatNode, FlatTree, Jump, graph_of, longest_path, report_cycles
-from diagtree._model import Document, Edge, ExitNode, Node, UseNode
 
 __all__ = ["Placed", "Scope", "follow", "inline_tree", "qualified_nodes"]
 

@@ -1,7 +1,7 @@
 """The keys of every knowledge file, in one place: which keys each mapping allows, which it
 requires, and their canonical order.
 
-Every reader takes its keys from here: the tree loader (`_loader`, unknown keys are
+Every reader takes its keys from here: the tree reader (`_check.tree`, unknown keys are
 `unknown_key`), the catalog, policy, scripts and script-rules readers, the scenario reader,
 ``diagtree fmt`` (the order it writes keys in) and the JSON Schema generator (each shape's
 ``properties`` and ``required``). Adding a key to a file or a node kind is one edit here (then

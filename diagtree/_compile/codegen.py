@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from diagtree._check.model import AskNode, CheckNode, OutcomeNode, SwitchNode
+from diagtree._check.structure import Jump
 from diagtree._compile.branches import ON_UNKNOWN
 from diagtree._compile.fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
 from diagtree._compile.steps import CompiledTree, Step
 from diagtree._expr.ast import FactRef
-from diagtree._graph import Jump
-from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode
 from diagtree._vocab.facts import UNKNOWN
 
 __all__ = ["attach_fast_walker", "fast_walker"]

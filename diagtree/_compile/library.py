@@ -14,18 +14,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from diagtree._catalog import Catalog
+from diagtree._check.catalog import Catalog
 from diagtree._check.inline import inline_tree
+from diagtree._check.library import CheckedLibrary, check_library
+from diagtree._check.model import Document
+from diagtree._check.policy import Policy
+from diagtree._check.scripts import ScriptBook
+from diagtree._check.structure import FlatTree
+from diagtree._check.versions import Versions
 from diagtree._compile.codegen import attach_fast_walker
 from diagtree._compile.steps import CompiledTree, compile_tree
 from diagtree._errors import Problem
-from diagtree._graph import FlatTree
-from diagtree._library import CheckedLibrary, check_library
 from diagtree._load.limits import Limits
-from diagtree._model import Document
-from diagtree._policy import Policy
-from diagtree._scripts import ScriptBook
-from diagtree._versions import Versions
 from diagtree._vocab.facts import FactSchema
 
 __all__ = ["History", "Library", "compile_library", "load_library"]

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from diagtree._check.model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
+from diagtree._check.structure import FlatTree
 from diagtree._compile import branches as br
 from diagtree._compile.fused import fused_decision
 from diagtree._expr import Expression
 from diagtree._expr.ast import FactRef
-from diagtree._graph import FlatTree
-from diagtree._model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
 from diagtree._vocab.facts import UNKNOWN, source_of
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 

@@ -13,15 +13,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from diagtree._answers import UsedAnswers
-from diagtree._catalog import Catalog, CatalogEntry
+from diagtree._check.catalog import Catalog, CatalogEntry
+from diagtree._check.policy import Feedback, Policy
+from diagtree._check.scripts import localize
 from diagtree._compile.steps import CompiledTree
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._diagnosis import Diagnosis, Refund, TraceStep, build, json_value
 from diagtree._errors import ComplaintError
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
 from diagtree._fetch import FactStore
-from diagtree._policy import Feedback, Policy
-from diagtree._scripts import localize
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.engine_facts import same_category_within
 from diagtree._vocab.facts import UNKNOWN

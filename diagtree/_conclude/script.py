@@ -12,9 +12,9 @@ from typing import Any
 
 import jinja2
 
-from diagtree._catalog import CatalogEntry
+from diagtree._check.catalog import CatalogEntry
+from diagtree._check.scripts import ScriptBook, compile_bundle, compile_template, render_template
 from diagtree._privacy import describe, mask_text
-from diagtree._scripts import ScriptBook, compile_bundle, compile_template, render_template
 
 __all__ = ["ScriptRenderer"]
 

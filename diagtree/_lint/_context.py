@@ -14,13 +14,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from diagtree._check.model import Document, OutcomeNode
 from diagtree._compile.library import Library
 from diagtree._compile.steps import CompiledTree
 from diagtree._errors import Location, Problem
 from diagtree._lint._suppress import Suppression
 from diagtree._load.yaml import Path as YamlPath
 from diagtree._load.yaml import Positions, load_yaml
-from diagtree._model import Document, OutcomeNode
 from diagtree._vocab.facts import FactSchema
 
 __all__ = ["LintContext", "adapter_fact_origins"]

@@ -69,7 +69,7 @@ def test_the_scan_finds_every_form(source: str) -> None:
     "import diagtree\nx = diagtree.UNKNOWN",
     "from ._records import SourceRecords",
     "from diagtree_adapters._load import load_records",
-    '"""Read like diagtree._loader does."""',
+    '"""Read like diagtree._check.tree does."""',
 ])
 def test_the_scan_lets_public_names_through(source: str) -> None:
     assert private_imports(source) == []

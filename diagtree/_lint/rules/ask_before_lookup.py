@@ -63,11 +63,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
+from diagtree._check.model import AskNode, CheckNode, SwitchNode, TableNode
+from diagtree._check.structure import FlatNode, FlatTree
 from diagtree._errors import Problem
 from diagtree._expr.ast import to_text
-from diagtree._graph import FlatNode, FlatTree
 from diagtree._lint._context import LintContext, same_result
-from diagtree._model import AskNode, CheckNode, SwitchNode, TableNode
 
 ID = "ask-before-lookup"
 SEVERITY = "warning"

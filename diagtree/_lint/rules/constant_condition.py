@@ -44,11 +44,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from diagtree._check.model import CheckNode, TableNode
 from diagtree._errors import Problem
 from diagtree._expr import Expression
 from diagtree._lint._context import LintContext
 from diagtree._lint._logic import Space, formula_of
-from diagtree._model import CheckNode, TableNode
 
 ID = "constant-condition"
 SEVERITY = "error"

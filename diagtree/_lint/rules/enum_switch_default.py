@@ -48,9 +48,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from diagtree._check.model import SwitchNode
 from diagtree._errors import Problem
 from diagtree._lint._context import LintContext
-from diagtree._model import SwitchNode
 
 ID = "enum-switch-default"
 SEVERITY = "warning"

@@ -52,12 +52,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from diagtree._check.model import CheckNode, TableNode
 from diagtree._errors import Problem
 from diagtree._expr import Expression
 from diagtree._lint._context import LintContext
 from diagtree._lint._logic import Formula, Junction, Test, formula_of
 from diagtree._lint.rules.constant_condition import constant
-from diagtree._model import CheckNode, TableNode
 
 ID = "presence-only-condition"
 SEVERITY = "warning"

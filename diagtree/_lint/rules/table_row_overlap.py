@@ -56,11 +56,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from diagtree._check.model import Document, TableNode
 from diagtree._errors import Problem
 from diagtree._lint._context import LintContext, same_result
 from diagtree._lint._logic import Space, evaluate, formula_of, show_value
 from diagtree._lint.rules.table_row_shadowed import shadowed_rows
-from diagtree._model import Document, TableNode
 
 ID = "table-row-overlap"
 SEVERITY = "warning"

@@ -55,10 +55,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from diagtree._check.model import TableNode
 from diagtree._errors import Problem
 from diagtree._lint._context import LintContext
 from diagtree._lint._logic import Space, evaluate, formula_of
-from diagtree._model import TableNode
 
 ID = "table-row-shadowed"
 SEVERITY = "error"

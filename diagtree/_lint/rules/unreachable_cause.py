@@ -40,10 +40,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
+from diagtree._check.model import OutcomeNode
 from diagtree._compile.steps import CompiledTree
 from diagtree._errors import Problem
 from diagtree._lint._context import LintContext
-from diagtree._model import OutcomeNode
 from diagtree._vocab.taxonomy import base_cause
 
 ID = "unreachable-cause"

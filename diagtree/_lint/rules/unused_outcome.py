@@ -66,9 +66,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from diagtree._check.model import OutcomeNode
 from diagtree._errors import Problem
 from diagtree._lint._context import LintContext
-from diagtree._model import OutcomeNode
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION
 
 ID = "unused-outcome"

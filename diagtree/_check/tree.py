@@ -2,7 +2,7 @@
 
 This module checks each file on its own: keys and types, node kinds, expressions against the
 declared facts, cause codes, question declarations. Whole-library checks (references across
-files, cycles, reachability) live in `_graph`.
+files, cycles, reachability) live in `_check.structure`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,7 @@ import re
 from typing import Any, Final
 
 from diagtree._check import schema as _schema
-from diagtree._check.schema import NODE_KINDS
-from diagtree._errors import Location, Problem, did_you_mean
-from diagtree._expr import ExpressionCache
-from diagtree._load.fields import Fields
-from diagtree._load.files import file_kind
-from diagtree._load.limits import Limits
-from diagtree._load.yaml import Path, Positions, load_yaml
-from diagtree._model import (
+from diagtree._check.model import (
     AskNode,
     CheckNode,
     Document,
@@ -33,6 +26,13 @@ from diagtree._model import (
     TableRow,
     UseNode,
 )
+from diagtree._check.schema import NODE_KINDS
+from diagtree._errors import Location, Problem, did_you_mean
+from diagtree._expr import ExpressionCache
+from diagtree._load.fields import Fields
+from diagtree._load.files import file_kind
+from diagtree._load.limits import Limits
+from diagtree._load.yaml import Path, Positions, load_yaml
 from diagtree._vocab.facts import BOOL, FactSchema, FactType
 from diagtree._vocab.taxonomy import CAUSES, STANDARD_QUESTIONS, SYMPTOMS, Question, base_cause
 

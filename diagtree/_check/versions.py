@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from diagtree._check.inline import inline_tree
+from diagtree._check.model import Document
+from diagtree._check.structure import FlatTree
 from diagtree._errors import Problem
-from diagtree._graph import FlatTree
-from diagtree._model import Document
 
 __all__ = ["Versions", "in_force", "order_versions"]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import networkx as nx
 
+from diagtree._check.model import Document, Edge, ExitNode, Node, OutcomeNode, UseNode
 from diagtree._errors import Location, Problem, did_you_mean
-from diagtree._model import Document, Edge, ExitNode, Node, OutcomeNode, UseNode
 
 __all__ = ["FlatTree", "Jump", "check_document", "graph_of", "longest_path", "report_cycles"]
 

@@ -12,25 +12,25 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from diagtree._catalog import Catalog, CatalogEntry, read_catalog
+from diagtree._check.catalog import Catalog, CatalogEntry, read_catalog
 from diagtree._check.inline import inline_tree
-from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
-from diagtree._expr import ExpressionCache
-from diagtree._graph import FlatTree, check_document
-from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files, text_kind
-from diagtree._load.limits import Limits
-from diagtree._load.yaml import YamlLimits, load_yaml
-from diagtree._loader import read_document
-from diagtree._model import AskNode, Document, OutcomeNode
-from diagtree._policy import Policy, read_policy
-from diagtree._script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
-from diagtree._scripts import (
+from diagtree._check.model import AskNode, Document, OutcomeNode
+from diagtree._check.policy import Policy, read_policy
+from diagtree._check.script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
+from diagtree._check.scripts import (
     STANDARD_VARIABLES,
     ScriptBook,
     TemplateTooComplex,
     read_scripts,
 )
-from diagtree._versions import Versions, order_versions
+from diagtree._check.structure import FlatTree, check_document
+from diagtree._check.tree import read_document
+from diagtree._check.versions import Versions, order_versions
+from diagtree._errors import AuthoringError, Location, Problem, did_you_mean
+from diagtree._expr import ExpressionCache
+from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files, text_kind
+from diagtree._load.limits import Limits
+from diagtree._load.yaml import YamlLimits, load_yaml
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question

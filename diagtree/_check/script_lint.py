@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from diagtree._catalog import Catalog
 from diagtree._check import schema as _schema
+from diagtree._check.catalog import Catalog
+from diagtree._check.scripts import ScriptBook
 from diagtree._errors import Location, Problem
 from diagtree._load.fields import Fields
 from diagtree._load.yaml import Positions
-from diagtree._scripts import ScriptBook
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES
 
 __all__ = ["DEFAULT_RULES", "ScriptRules", "lint_scripts", "read_script_rules"]

@@ -31,10 +31,10 @@ from pathlib import Path
 from diagtree._check.scripts import STANDARD_VARIABLES, template_variables
 from diagtree._cli_validate import default_schema
 from diagtree._compile.library import Library, load_library
-from diagtree._engine import shipped_trees
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import SYMPTOMS
+from diagtree._walk.engine import shipped_trees
 
 #: the shipped files every generated forest carries as they are (all but the trees)
 FIXED_FILES = ("outcomes.yaml", "policy.yaml", "script_rules.yaml", "scripts")

@@ -20,7 +20,7 @@ from typing import Any
 
 import diagtree_adapters as ad
 from diagtree import Engine, parse_complaint
-from diagtree._fetch import FactStore
+from diagtree._walk.fetch import FactStore
 from diagtree._walk.walk import materialize, new_store, walk, walk_records
 from diagtree_adapters import demo
 

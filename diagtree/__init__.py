@@ -16,7 +16,6 @@ import logging as _logging
 import typing as _typing
 
 from diagtree._diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
-from diagtree._engine import Engine, shipped_trees
 from diagtree._errors import (
     AuthoringError,
     ComplaintError,
@@ -30,11 +29,12 @@ from diagtree._errors import (
 )
 from diagtree._load.data import read_yaml
 from diagtree._load.limits import Limits
-from diagtree._session import Pending, Session
-from diagtree._sources import Source
 from diagtree._vocab.complaint import Complaint, parse_complaint
 from diagtree._vocab.facts import UNKNOWN, FactSpec, FactType
 from diagtree._vocab.taxonomy import Question
+from diagtree._walk.engine import Engine, shipped_trees
+from diagtree._walk.session import Pending, Session
+from diagtree._walk.sources import Source
 
 __all__ = [
     "UNKNOWN",

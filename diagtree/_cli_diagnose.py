@@ -18,17 +18,17 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from diagtree._answers import parse_answer
 from diagtree._diagnosis import Diagnosis
-from diagtree._engine import Engine
 from diagtree._errors import AuthoringError, ComplaintError, format_problems
 from diagtree._load.limits import FILE_LIMITS
 from diagtree._load.yaml import load_yaml
 from diagtree._render_text import render_diagnosis
 from diagtree._scenarios import Case, load_cases
-from diagtree._sources import Source
 from diagtree._vocab.complaint import check_region
 from diagtree._vocab.taxonomy import STANDARD_QUESTIONS, Question
+from diagtree._walk.answers import parse_answer
+from diagtree._walk.engine import Engine
+from diagtree._walk.sources import Source
 
 __all__ = ["add_diagnose"]
 

@@ -21,12 +21,12 @@ from typing import Any
 from diagtree._check.model import Document
 from diagtree._cli_validate import default_schema, knowledge_root
 from diagtree._compile.library import load_library
-from diagtree._engine import shipped_name, shipped_trees
 from diagtree._errors import AuthoringError, did_you_mean, format_problems
 from diagtree._render_dot import render_dot
 from diagtree._render_graph import Overlay, TreeGraph, build_graph, make_overlay, read_results
 from diagtree._render_html import render_html
 from diagtree._render_mermaid import render_mermaid
+from diagtree._walk.engine import shipped_name, shipped_trees
 
 __all__ = ["add_render"]
 

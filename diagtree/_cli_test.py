@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from diagtree._coverage import CoverageReport, compute_coverage, format_text, to_json
-from diagtree._engine import Engine
 from diagtree._errors import AuthoringError, format_problems
 from diagtree._scenarios import load_cases, run_cases
-from diagtree._sources import Source
+from diagtree._walk.engine import Engine
+from diagtree._walk.sources import Source
 
 __all__ = ["add_test"]
 

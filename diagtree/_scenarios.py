@@ -19,8 +19,8 @@ from diagtree._errors import ComplaintError, Location, Problem, did_you_mean, fo
 from diagtree._load.files import knowledge_files
 from diagtree._load.limits import FILE_LIMITS
 from diagtree._load.yaml import Positions, load_yaml
-from diagtree._sources import Source
 from diagtree._vocab.complaint import parse_complaint
+from diagtree._walk.sources import Source
 
 __all__ = ["Case", "CaseResult", "load_cases", "run_cases"]
 
@@ -189,7 +189,7 @@ def run_case(case: Case, diagnose: Callable[..., Diagnosis], make_sources: Sourc
         where = case.location
         qid = exc.field.partition(".")[2]
         if exc.field.startswith("answers.") and case.positions is not None:
-            # the engine checks answers (`_answers`); the answer's own line says which
+            # the engine checks answers (`_walk.answers`); the answer's own line says which
             where = case.positions.key((*case.path, "answers", qid))
             return CaseResult(case, False, [],
                               error=f"{where}: answer rejected: {exc.field}: {exc.reason}")

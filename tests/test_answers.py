@@ -1,4 +1,4 @@
-"""Answers are checked once (`diagtree._answers`) at every entrance: `Engine.diagnose(answers=)`,
+"""Answers are checked once (`_walk.answers`) at every entrance: `Engine.diagnose(answers=)`,
 `Engine.session`, `Session.answer`, scenario files and the CLI's `--answer` — by the question's
 type and options, never coerced, with a `ComplaintError` naming ``answers.<id>``.
 (`Engine.resume` is in tests/test_session.py.)"""
@@ -13,10 +13,10 @@ import pytest
 
 import diagtree_adapters as ad
 from diagtree import ComplaintError, Engine
-from diagtree._answers import check_answers, parse_answer
 from diagtree._cli import main
 from diagtree._scenarios import load_cases, run_cases
 from diagtree._vocab.taxonomy import STANDARD_QUESTIONS
+from diagtree._walk.answers import check_answers, parse_answer
 from diagtree_adapters import demo
 
 from conftest import sources_for

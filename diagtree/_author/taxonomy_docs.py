@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from diagtree._check.catalog import Catalog, read_catalog
-from diagtree._engine import shipped_trees
 from diagtree._errors import Problem
 from diagtree._lint.rules.unreachable_cause import APPLIES
 from diagtree._load.yaml import load_yaml
@@ -36,6 +35,7 @@ from diagtree._vocab.taxonomy import (
     VOICE_SYMPTOMS,
     category_of,
 )
+from diagtree._walk.engine import shipped_trees
 
 __all__ = ["CAUSE_EVIDENCE", "DECIDING_QUESTIONS", "PRECEDENCE", "precedence_for",
            "render_taxonomy_docs", "ruling_pins"]

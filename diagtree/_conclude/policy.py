@@ -12,7 +12,6 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from diagtree._answers import UsedAnswers
 from diagtree._check.catalog import Catalog, CatalogEntry
 from diagtree._check.policy import Feedback, Policy
 from diagtree._check.scripts import localize
@@ -21,11 +20,12 @@ from diagtree._conclude.script import ScriptRenderer
 from diagtree._diagnosis import Diagnosis, Refund, TraceStep, build, json_value
 from diagtree._errors import ComplaintError
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
-from diagtree._fetch import FactStore
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.engine_facts import same_category_within
 from diagtree._vocab.facts import UNKNOWN
 from diagtree._vocab.taxonomy import GRADES, category_of
+from diagtree._walk.answers import UsedAnswers
+from diagtree._walk.fetch import FactStore
 
 __all__ = ["AppliedPolicy", "Concluder"]
 

@@ -19,18 +19,18 @@ import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from diagtree._answers import check_answers, valid_answers
 from diagtree._compile.library import Library
 from diagtree._compile.steps import CompiledTree, Step
 from diagtree._conclude.policy import Concluder
 from diagtree._diagnosis import Diagnosis, FactRead, TraceStep
-from diagtree._fetch import FactStore, SourceSet
 from diagtree._privacy import describe, mask_text
-from diagtree._sources import Source
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.engine_facts import complaint_facts
 from diagtree._vocab.facts import UNKNOWN
 from diagtree._vocab.taxonomy import NEEDS_INVESTIGATION, Question
+from diagtree._walk.answers import check_answers, valid_answers
+from diagtree._walk.fetch import FactStore, SourceSet
+from diagtree._walk.sources import Source
 
 __all__ = ["Runtime", "finish", "materialize", "new_store", "walk", "walk_records"]
 

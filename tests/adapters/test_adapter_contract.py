@@ -11,9 +11,9 @@ import yaml
 from adapter_support import CELL, complaint, sources, with_
 
 from diagtree._errors import SourceError
-from diagtree._sources import Source
 from diagtree._vocab.complaint import parse_complaint
 from diagtree._vocab.facts import FactSchema
+from diagtree._walk.sources import Source
 from diagtree_adapters import (
     BillingAdapter,
     CoverageAdapter,

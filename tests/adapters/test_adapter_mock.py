@@ -8,7 +8,7 @@ import pytest
 from adapter_support import complaint, sources
 
 from diagtree._errors import SourceError, SourceTimeout
-from diagtree._sources import Source
+from diagtree._walk.sources import Source
 from diagtree_adapters import (
     Failure,
     FaultInjector,

@@ -35,9 +35,9 @@ from typing import Any
 
 from diagtree._diagnosis import SourceCall, ms
 from diagtree._privacy import describe, mask_text, safe_repr, type_name
-from diagtree._sources import Source
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.facts import UNKNOWN, FactSpec, source_of
+from diagtree._walk.sources import Source
 
 __all__ = ["FactStore", "SourceSet"]
 

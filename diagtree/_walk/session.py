@@ -25,13 +25,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from diagtree._answers import UsedAnswers, check_answer
 from diagtree._check.model import AskNode, OutcomeNode
 from diagtree._check.structure import FlatTree
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import ComplaintError, SessionStateError, did_you_mean
 from diagtree._vocab.complaint import Complaint, parse_complaint
 from diagtree._vocab.taxonomy import LOCALES, Question
+from diagtree._walk.answers import UsedAnswers, check_answer
 from diagtree._walk.walk import Runtime, finish, new_store, walk_records
 
 if TYPE_CHECKING:

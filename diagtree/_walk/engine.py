@@ -23,7 +23,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from diagtree._answers import UsedAnswers, known_questions
 from diagtree._compile.library import Library, load_library
 from diagtree._compile.steps import CompiledTree
 from diagtree._conclude.policy import AppliedPolicy, Concluder
@@ -31,12 +30,13 @@ from diagtree._conclude.script import ScriptRenderer
 from diagtree._diagnosis import Diagnosis
 from diagtree._errors import AuthoringError, ConfigurationError, Location, Problem
 from diagtree._load.limits import Limits
-from diagtree._session import Session
-from diagtree._sources import Source
 from diagtree._vocab.complaint import Complaint, check_region, parse_complaint
 from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import LOCALES, Question
+from diagtree._walk.answers import UsedAnswers, known_questions
+from diagtree._walk.session import Session
+from diagtree._walk.sources import Source
 from diagtree._walk.walk import Runtime, finish, new_store
 
 __all__ = ["Engine", "shipped_name", "shipped_trees"]

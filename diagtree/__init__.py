@@ -15,7 +15,7 @@ The public API is what `__all__` lists; every other module is private (``_name``
 import logging as _logging
 import typing as _typing
 
-from diagtree._diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
+from diagtree._conclude.diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
 from diagtree._errors import (
     AuthoringError,
     ComplaintError,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from diagtree._diagnosis import Diagnosis
+from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._errors import AuthoringError, ComplaintError, format_problems
 from diagtree._load.limits import FILE_LIMITS
 from diagtree._load.yaml import load_yaml

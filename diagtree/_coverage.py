@@ -69,7 +69,7 @@ from diagtree._check.model import AskNode, CheckNode, Document, Edge, SwitchNode
 from diagtree._check.structure import FlatNode, FlatTree, Jump
 from diagtree._compile.branches import ON_UNKNOWN, normalize
 from diagtree._compile.library import Library
-from diagtree._diagnosis import Diagnosis
+from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._errors import Location
 from diagtree._expr.ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
 from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS

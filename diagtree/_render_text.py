@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from diagtree._diagnosis import Diagnosis
+from diagtree._conclude.diagnosis import Diagnosis
 
 __all__ = ["render_diagnosis"]
 

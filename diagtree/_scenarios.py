@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._check.schema import CASE, COMPLAINT, EXPECT, SCENARIO_FILE, SOURCE_NAMES
-from diagtree._diagnosis import Diagnosis
+from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._errors import ComplaintError, Location, Problem, did_you_mean, format_problems
 from diagtree._load.files import knowledge_files
 from diagtree._load.limits import FILE_LIMITS

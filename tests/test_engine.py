@@ -417,7 +417,7 @@ def test_an_internal_failure_still_gives_a_diagnosis(
 def test_frozen_records_built_in_one_step_equal_the_constructed_ones() -> None:
     import dataclasses
 
-    from diagtree._diagnosis import Refund, build
+    from diagtree._conclude.diagnosis import Refund, build
 
     fields = {"amount": 12.5, "currency": "CNY", "within_authority": True, "role": "frontline",
               "limit": 50.0}

@@ -3,8 +3,8 @@
 `__all__` must list exactly the public names a module holds (httpx's test): a name imported
 for internal use that leaks into `diagtree`'s namespace fails here, as does a name listed and
 missing. Every exported class and function says it is ``diagtree.X``, so that pickles (a
-multiprocessing batch, a cache) name ``diagtree.Diagnosis``, never ``diagtree._diagnosis``, and
-still load after the private modules move.
+multiprocessing batch, a cache) name ``diagtree.Diagnosis``, never
+``diagtree._conclude.diagnosis``, and still load after the private modules move.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from diagtree._check.catalog import Catalog, CatalogEntry
 from diagtree._check.policy import Feedback, Policy
 from diagtree._check.scripts import localize
 from diagtree._compile.steps import CompiledTree
+from diagtree._conclude.diagnosis import Diagnosis, Refund, TraceStep, build, json_value
 from diagtree._conclude.script import ScriptRenderer
-from diagtree._diagnosis import Diagnosis, Refund, TraceStep, build, json_value
 from diagtree._errors import ComplaintError
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
 from diagtree._vocab.complaint import Complaint

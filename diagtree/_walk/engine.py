@@ -25,9 +25,9 @@ from typing import Any
 
 from diagtree._compile.library import Library, load_library
 from diagtree._compile.steps import CompiledTree
+from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._conclude.policy import AppliedPolicy, Concluder
 from diagtree._conclude.script import ScriptRenderer
-from diagtree._diagnosis import Diagnosis
 from diagtree._errors import AuthoringError, ConfigurationError, Location, Problem
 from diagtree._load.limits import Limits
 from diagtree._vocab.complaint import Complaint, check_region, parse_complaint

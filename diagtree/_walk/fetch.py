@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from diagtree._diagnosis import SourceCall, ms
+from diagtree._conclude.diagnosis import SourceCall, ms
 from diagtree._privacy import describe, mask_text, safe_repr, type_name
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.facts import UNKNOWN, FactSpec, source_of

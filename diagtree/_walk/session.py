@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from diagtree._check.model import AskNode, OutcomeNode
 from diagtree._check.structure import FlatTree
-from diagtree._diagnosis import Diagnosis
+from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._errors import ComplaintError, SessionStateError, did_you_mean
 from diagtree._vocab.complaint import Complaint, parse_complaint
 from diagtree._vocab.taxonomy import LOCALES, Question

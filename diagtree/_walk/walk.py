@@ -21,8 +21,8 @@ from typing import Any
 
 from diagtree._compile.library import Library
 from diagtree._compile.steps import CompiledTree, Step
+from diagtree._conclude.diagnosis import Diagnosis, FactRead, TraceStep
 from diagtree._conclude.policy import Concluder
-from diagtree._diagnosis import Diagnosis, FactRead, TraceStep
 from diagtree._privacy import describe, mask_text
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.engine_facts import complaint_facts

@@ -23,7 +23,7 @@ from diagtree._errors import AuthoringError, ComplaintError, format_problems
 from diagtree._load.limits import FILE_LIMITS
 from diagtree._load.yaml import load_yaml
 from diagtree._render_text import render_diagnosis
-from diagtree._scenarios import Case, load_cases
+from diagtree._testing.scenarios import Case, load_cases
 from diagtree._vocab.complaint import check_region
 from diagtree._vocab.taxonomy import STANDARD_QUESTIONS, Question
 from diagtree._walk.answers import parse_answer

@@ -3,7 +3,7 @@
 Prints one block per failing case (expected vs actual, and the path the tree walked), then the
 plain line ``N passed, N failed`` as the last line of standard output; exits 1 when any failed.
 
-``--coverage`` also prints which nodes and branches the cases' walks took (`_coverage`), per
+``--coverage`` also prints which nodes and branches the cases' walks took (`_testing.coverage`), per
 tree and sub-tree and in total, and every branch never taken, before that last line;
 ``--coverage-format json`` prints it as JSON, ``--coverage-output FILE`` writes it to a file
 instead. ``--min-coverage N`` exits 1 when the total branch coverage is below N percent.
@@ -16,9 +16,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from diagtree._coverage import CoverageReport, compute_coverage, format_text, to_json
 from diagtree._errors import AuthoringError, format_problems
-from diagtree._scenarios import load_cases, run_cases
+from diagtree._testing.coverage import CoverageReport, compute_coverage, format_text, to_json
+from diagtree._testing.scenarios import load_cases, run_cases
 from diagtree._walk.engine import Engine
 from diagtree._walk.sources import Source
 

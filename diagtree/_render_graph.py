@@ -32,7 +32,7 @@ Results files (`read_results`; JSON) — any of:
    branches and the edges into a node). ``branches`` may also be a list of
    ``{"node", "branch", "count"}`` (or ``"hits"``/``"taken"``), and ``trees`` a list of
    objects with a ``"tree"`` id.
-2. the coverage report of ``diagtree test --coverage --coverage-format json`` (`_coverage`):
+2. the coverage report of ``diagtree test --coverage --coverage-format json`` (`_testing.coverage`):
    ``{"documents": [{"id", "node_list": [{"id", "hits", "branches": [{"label", "hits",
    "counted"}]}]}]}``, counted per document — a shared sub-tree once, merged over every tree
    that uses it, so each inlined copy of it shows the same counts. Only the branches it counts

@@ -14,7 +14,7 @@ import pytest
 import diagtree_adapters as ad
 from diagtree import ComplaintError, Engine
 from diagtree._cli import main
-from diagtree._scenarios import load_cases, run_cases
+from diagtree._testing.scenarios import load_cases, run_cases
 from diagtree._vocab.taxonomy import STANDARD_QUESTIONS
 from diagtree._walk.answers import check_answers, parse_answer
 from diagtree_adapters import demo

@@ -6,7 +6,7 @@ import pytest
 
 import diagtree_adapters as ad
 from diagtree import Engine, shipped_trees
-from diagtree._scenarios import load_cases
+from diagtree._testing.scenarios import load_cases
 from diagtree_adapters import demo
 
 

@@ -1,4 +1,4 @@
-"""`diagtree test --coverage` and `diagtree._coverage`: which nodes and branches the scenarios
+"""`diagtree test --coverage` and `_testing.coverage`: which nodes and branches the scenarios
 took, where the missed ones are written, the merge of shared sub-trees, which on_unknown
 branches count, `--min-coverage`, and the JSON form.
 
@@ -21,7 +21,7 @@ import pytest
 import diagtree_adapters as ad
 from diagtree import Engine, shipped_trees
 from diagtree._cli import main
-from diagtree._coverage import (
+from diagtree._testing.coverage import (
     BranchCoverage,
     CoverageReport,
     DocumentCoverage,
@@ -31,7 +31,7 @@ from diagtree._coverage import (
     to_dict,
     to_json,
 )
-from diagtree._scenarios import load_cases, run_cases
+from diagtree._testing.scenarios import load_cases, run_cases
 
 SUB = """\
 subtree: tiny_sub

@@ -22,7 +22,7 @@ import diagtree._walk.walk as walk_module
 import diagtree_adapters as ad
 from diagtree import ComplaintError, Engine, SourceError, parse_complaint, shipped_trees
 from diagtree._privacy import describe, mask_text, mask_value
-from diagtree._scenarios import Case, load_cases, run_case
+from diagtree._testing.scenarios import Case, load_cases, run_case
 from diagtree._vocab.complaint import Complaint
 from diagtree_adapters import RecordError
 

@@ -35,7 +35,7 @@ from diagtree._codes import (
 from diagtree._compile.library import load_library
 from diagtree._errors import AuthoringError, Problem, format_problems
 from diagtree._load.yaml import load_yaml
-from diagtree._scenarios import load_cases
+from diagtree._testing.scenarios import load_cases
 
 from tree_helpers import real_schemas
 

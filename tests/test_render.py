@@ -58,7 +58,7 @@ from diagtree._render_graph import (
 )
 from diagtree._render_html import render_html
 from diagtree._render_mermaid import mermaid_text, render_mermaid
-from diagtree._scenarios import load_cases, run_cases
+from diagtree._testing.scenarios import load_cases, run_cases
 from diagtree._vocab.facts import BOOL, FactType
 
 GOLDEN = Path(__file__).parent / "golden" / "render"
@@ -348,7 +348,7 @@ def test_coverage_report_of_diagtree_test_is_accepted(engine: Engine,
                                                       no_service: TreeGraph) -> None:
     """`diagtree test --coverage --coverage-format json` counts per document (a shared sub-tree
     once); its counts land on every inlined copy, and only the branches it counts are shown."""
-    from diagtree._coverage import compute_coverage, to_json
+    from diagtree._testing.coverage import compute_coverage, to_json
 
     diagnoses = [r.diagnosis for r in _scenario_results(engine) if r.diagnosis]
     report = compute_coverage(engine.library, diagnoses)

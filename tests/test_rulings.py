@@ -21,7 +21,7 @@ import yaml
 
 import diagtree_adapters as ad
 from diagtree import Diagnosis, Engine, shipped_trees
-from diagtree._scenarios import Case, load_cases, run_case
+from diagtree._testing.scenarios import Case, load_cases, run_case
 
 SCENARIOS = shipped_trees() / "scenarios"
 RULINGS = (*(str(n) for n in range(1, 29)), "formats")

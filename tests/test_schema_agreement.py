@@ -37,7 +37,7 @@ from diagtree._fmt import TOP_KEYS, FmtError, format_checked, format_text
 from diagtree._json_schema import build_schema
 from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files
 from diagtree._load.yaml import load_yaml
-from diagtree._scenarios import load_cases
+from diagtree._testing.scenarios import load_cases
 from diagtree._vocab.engine_facts import POLICY_FACTS
 
 ROOT = Path(__file__).resolve().parent.parent

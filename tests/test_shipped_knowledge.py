@@ -16,7 +16,7 @@ import yaml
 
 import diagtree_adapters as ad
 from diagtree import Engine, shipped_trees
-from diagtree._scenarios import load_cases, run_cases
+from diagtree._testing.scenarios import load_cases, run_cases
 from diagtree._vocab.taxonomy import CAUSES, SYMPTOMS
 
 from conftest import sources_for

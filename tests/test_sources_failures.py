@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import diagtree_adapters as ad
 from diagtree import Diagnosis, Engine, FactSpec, SourceError, shipped_trees
 from diagtree._conclude.diagnosis import json_value
-from diagtree._scenarios import load_cases
+from diagtree._testing.scenarios import load_cases
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.facts import STRING
 

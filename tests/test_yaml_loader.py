@@ -487,7 +487,7 @@ def test_load_yaml_never_raises_under_small_limits(text: str, max_bytes: int, ma
 def test_an_alias_bomb_in_a_scenario_file_is_refused_by_the_tree_file_limits(
         tmp_path: Path) -> None:
     from diagtree._load.limits import FILE_LIMITS, Limits
-    from diagtree._scenarios import load_cases
+    from diagtree._testing.scenarios import load_cases
 
     assert Limits().yaml() == FILE_LIMITS
     path = tmp_path / "cases.yaml"
@@ -499,7 +499,7 @@ def test_an_alias_bomb_in_a_scenario_file_is_refused_by_the_tree_file_limits(
 
 
 def test_a_scenario_file_larger_than_a_tree_file_is_refused(tmp_path: Path) -> None:
-    from diagtree._scenarios import load_cases
+    from diagtree._testing.scenarios import load_cases
 
     path = tmp_path / "cases.yaml"
     path.write_text("cases: []\n" + "#" * 600_000 + "\n", encoding="utf-8")

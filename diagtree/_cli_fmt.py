@@ -1,4 +1,4 @@
-"""`diagtree fmt PATH…`: rewrite tree and sub-tree files into the canonical layout (`_fmt`).
+"""`diagtree fmt PATH…`: rewrite tree and sub-tree files into the canonical layout (`_author.fmt`).
 
 Only files whose top-level key is `tree:` or `subtree:` are touched; other knowledge files
 (catalog, scripts, policy, scenarios) are left alone. Before writing, every file is verified
@@ -21,16 +21,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from diagtree._cli_validate import default_schema, knowledge_root
-from diagtree._compile.library import Library
-from diagtree._errors import AuthoringError, Problem, format_problems
-from diagtree._fmt import (
+from diagtree._author.fmt import (
     FmtError,
     NotLoadable,
     default_load,
     format_checked,
     library_differences,
 )
+from diagtree._cli_validate import default_schema, knowledge_root
+from diagtree._compile.library import Library
+from diagtree._errors import AuthoringError, Problem, format_problems
 from diagtree._load.files import file_kind, knowledge_files
 
 __all__ = ["add_fmt"]

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from diagtree._author.json_schema import DIALECTS, FILE_NAMES, KINDS, build_schema, dumps
 from diagtree._cli_validate import default_schema
-from diagtree._json_schema import DIALECTS, FILE_NAMES, KINDS, build_schema, dumps
 
 __all__ = ["add_schema"]
 

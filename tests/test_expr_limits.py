@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine
-from diagtree._codes import EXAMPLE_CONTEXT
+from diagtree._author.codes import EXAMPLE_CONTEXT
 from diagtree._errors import Location
 from diagtree._expr import compile_expression
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes

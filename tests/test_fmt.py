@@ -27,11 +27,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_tree_properties import tree_files
 
-from diagtree import _fmt
-from diagtree._cli_fmt import add_fmt
-from diagtree._compile.library import Library, load_library
-from diagtree._errors import AuthoringError
-from diagtree._fmt import (
+from diagtree._author import fmt as _fmt
+from diagtree._author.fmt import (
     FmtError,
     NotLoadable,
     comments_of,
@@ -40,6 +37,9 @@ from diagtree._fmt import (
     format_checked,
     format_text,
 )
+from diagtree._cli_fmt import add_fmt
+from diagtree._compile.library import Library, load_library
+from diagtree._errors import AuthoringError
 
 from tree_helpers import load, real_schemas, small_schemas, write
 

@@ -27,6 +27,15 @@ import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
 
 from diagtree import AuthoringError
+from diagtree._author.json_schema import (
+    DIALECTS,
+    FILE_NAMES,
+    KINDS,
+    SchemaDriftError,
+    build_schema,
+    build_schemas,
+    dumps,
+)
 from diagtree._check import catalog as _catalog
 from diagtree._check import policy as _policy
 from diagtree._check import schema as _schema
@@ -39,15 +48,6 @@ from diagtree._cli_validate import default_schema
 from diagtree._compile.library import load_library
 from diagtree._errors import Location
 from diagtree._expr import compile_expression
-from diagtree._json_schema import (
-    DIALECTS,
-    FILE_NAMES,
-    KINDS,
-    SchemaDriftError,
-    build_schema,
-    build_schemas,
-    dumps,
-)
 from diagtree._load.fields import Fields
 from diagtree._load.yaml import YamlLimits, load_yaml
 from diagtree._vocab.engine_facts import POLICY_FACTS

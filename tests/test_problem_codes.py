@@ -1,4 +1,4 @@
-"""The problem-code reference (`diagtree._codes`, ``docs/errors.md``) matches the code base.
+"""The problem-code reference (`diagtree._author.codes`, ``docs/errors.md``) matches the code base.
 
 1. An AST scan of ``diagtree/**/*.py`` (the lint package aside: its rules document their own
    codes) finds every code the code reports — the code argument of ``Problem(…)``, of any
@@ -23,7 +23,7 @@ import pytest
 
 import diagtree
 from diagtree import ComplaintError, Engine, SessionStateError, parse_complaint
-from diagtree._codes import (
+from diagtree._author.codes import (
     AREAS,
     CODES,
     EXAMPLE_CONTEXT,
@@ -138,7 +138,7 @@ def test_the_scan_on_a_made_up_module() -> None:
 
 def test_every_reported_code_is_documented() -> None:
     missing = {c: w for c, w in reported_codes().items() if c not in CODES}
-    assert not missing, ("codes reported but not in diagtree/_codes.py CODES (add a CodeDoc "
+    assert not missing, ("codes reported but not in diagtree/_author/codes.py CODES (add a CodeDoc "
                          f"for each): {missing}")
 
 

@@ -25,6 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from diagtree._author.fmt import TOP_KEYS, FmtError, format_checked, format_text
+from diagtree._author.json_schema import build_schema
 from diagtree._check import schema as S
 from diagtree._check.catalog import read_catalog
 from diagtree._check.policy import read_policy
@@ -33,8 +35,6 @@ from diagtree._check.scripts import ScriptBook, read_scripts
 from diagtree._check.tree import read_tree_file
 from diagtree._cli_validate import default_schema
 from diagtree._errors import Problem
-from diagtree._fmt import TOP_KEYS, FmtError, format_checked, format_text
-from diagtree._json_schema import build_schema
 from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files
 from diagtree._load.yaml import load_yaml
 from diagtree._testing.scenarios import load_cases

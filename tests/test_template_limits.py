@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 import diagtree._conclude.script as script_module
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine
+from diagtree._author.codes import EXAMPLE_CONTEXT
 from diagtree._check.scripts import (
     MAX_CALL_DEPTH,
     MAX_LOOP_ITEMS,
@@ -37,7 +38,6 @@ from diagtree._check.scripts import (
     read_scripts,
     render_template,
 )
-from diagtree._codes import EXAMPLE_CONTEXT
 from diagtree._errors import Problem
 from diagtree._load.yaml import Positions
 

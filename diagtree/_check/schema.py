@@ -5,9 +5,9 @@ Every reader takes its keys from here: the tree reader (`_check.tree`, unknown k
 `unknown_key`), the catalog, policy, scripts and script-rules readers, the scenario reader,
 ``diagtree fmt`` (the order it writes keys in) and the JSON Schema generator (each shape's
 ``properties`` and ``required``). Adding a key to a file or a node kind is one edit here (then
-the reader that uses its value, and its description in `_json_schema`, which says so when it is
-missing). ``tests/test_schema_agreement.py`` proves that the loader, fmt and the JSON Schema
-agree on every shipped file and on documents generated from these shapes.
+the reader that uses its value, and its description in `_author.json_schema`, which says so
+when it is missing). ``tests/test_schema_agreement.py`` proves that the loader, fmt and the
+JSON Schema agree on every shipped file and on documents generated from these shapes.
 
 A `Shape` is the keys of one mapping. The order is the canonical layout ``diagtree fmt``
 writes: for a tree file, ids and versions first, then what people read (title, symptoms, owner,

@@ -147,10 +147,10 @@ def _shaped(shape: Shape, properties: dict[str, Schema], description: str | None
     extra = [k for k in properties if k not in shape.keys]
     if missing or extra:
         raise SchemaDriftError(
-            f"{shape.name}: _check/schema.py has keys {missing} that diagtree/_json_schema.py "
-            f"does not describe, and the JSON Schema describes keys {extra} that the schema "
-            "does not have: describe each key of the shape, then regenerate the schemas "
-            "(DIAGTREE_UPDATE_GOLDEN=1 pytest tests/test_json_schema.py)")
+            f"{shape.name}: _check/schema.py has keys {missing} that "
+            f"diagtree/_author/json_schema.py does not describe, and the JSON Schema describes "
+            f"keys {extra} that the schema does not have: describe each key of the shape, then "
+            "regenerate the schemas (DIAGTREE_UPDATE_GOLDEN=1 pytest tests/test_json_schema.py)")
     return _closed({k: properties[k] for k in shape.keys}, shape.required, description, **more)
 
 
@@ -446,7 +446,7 @@ class _Builder:
                               examples=[["clear"]])
         raise SchemaDriftError(
             f"_check/schema.py allows `{key}` at the top of a {kind} file "
-            f"({_schema.FILES[kind].name}) but diagtree/_json_schema.py does not "
+            f"({_schema.FILES[kind].name}) but diagtree/_author/json_schema.py does not "
             "describe it: add it to _Builder._top_key, then regenerate the schemas "
             "(DIAGTREE_UPDATE_GOLDEN=1 pytest tests/test_json_schema.py)")
 
@@ -557,8 +557,9 @@ class _Builder:
                 return _described(_text(nullable=True), _FREE_TEXT)
         raise SchemaDriftError(
             f"_check/schema.py allows `{key}` in a `{kind}` node (_check.schema.NODES) but "
-            "diagtree/_json_schema.py does not describe it: add it to _Builder._node_key, then "
-            "regenerate the schemas (DIAGTREE_UPDATE_GOLDEN=1 pytest tests/test_json_schema.py)")
+            "diagtree/_author/json_schema.py does not describe it: add it to "
+            "_Builder._node_key, then regenerate the schemas "
+            "(DIAGTREE_UPDATE_GOLDEN=1 pytest tests/test_json_schema.py)")
 
     # -- the outcome catalog, scripts, policy, script rules ------------------------------------
     def _catalog_entry(self) -> Schema:

@@ -3,7 +3,7 @@
 TREE is a tree (or sub-tree) id from the knowledge folder (`--trees`, default the shipped one),
 or a tree file, loaded with the rest of its knowledge folder (the nearest folder above it that
 holds ``outcomes.yaml``) as `diagtree validate FILE` does. `--coverage`/`--paths` lay counts
-from a results file over the picture (the formats are in `_render_graph`'s docstring: counts
+from a results file over the picture (the formats are in `_render.graph`'s docstring: counts
 by tree, the JSON coverage report of `diagtree test --coverage`, or diagnoses).
 
 Exit codes: 0 written; 1 the knowledge files have errors; 2 bad usage or unreadable input.
@@ -22,10 +22,10 @@ from diagtree._check.model import Document
 from diagtree._cli_validate import default_schema, knowledge_root
 from diagtree._compile.library import load_library
 from diagtree._errors import AuthoringError, did_you_mean, format_problems
-from diagtree._render_dot import render_dot
-from diagtree._render_graph import Overlay, TreeGraph, build_graph, make_overlay, read_results
-from diagtree._render_html import render_html
-from diagtree._render_mermaid import render_mermaid
+from diagtree._render.dot import render_dot
+from diagtree._render.graph import Overlay, TreeGraph, build_graph, make_overlay, read_results
+from diagtree._render.html import render_html
+from diagtree._render.mermaid import render_mermaid
 from diagtree._walk.engine import shipped_name, shipped_trees
 
 __all__ = ["add_render"]

@@ -41,8 +41,8 @@ from diagtree._cli_render import add_render
 from diagtree._compile.library import Library, load_library
 from diagtree._errors import Location
 from diagtree._expr import Expression
-from diagtree._render_dot import dot_string, render_dot
-from diagtree._render_graph import (
+from diagtree._render.dot import dot_string, render_dot
+from diagtree._render.graph import (
     NO_MATCH,
     PALETTE,
     START,
@@ -56,8 +56,8 @@ from diagtree._render_graph import (
     read_results,
     wrap,
 )
-from diagtree._render_html import render_html
-from diagtree._render_mermaid import mermaid_text, render_mermaid
+from diagtree._render.html import render_html
+from diagtree._render.mermaid import mermaid_text, render_mermaid
 from diagtree._testing.scenarios import load_cases, run_cases
 from diagtree._vocab.facts import BOOL, FactType
 

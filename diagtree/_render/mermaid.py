@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from diagtree._render_graph import (
+from diagtree._render.graph import (
     COVERED,
     PALETTE,
     START,

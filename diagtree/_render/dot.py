@@ -11,7 +11,7 @@ the file:line, for SVG output.
 
 from __future__ import annotations
 
-from diagtree._render_graph import (
+from diagtree._render.graph import (
     COVERED,
     PALETTE,
     UNCOVERED,

@@ -28,7 +28,7 @@ from typing import Any
 
 import networkx as nx
 
-from diagtree._render_graph import (
+from diagtree._render.graph import (
     COVERED,
     PALETTE,
     START,

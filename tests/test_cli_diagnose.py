@@ -144,7 +144,7 @@ def test_a_real_process_reports_a_conflict_without_traceback(tmp_path: Path) -> 
     for argv, code, says in (
             (["--demo", "--type", "no_service"], 2, "--type cannot be used with --demo"),
             (["--complaint", str(listed)], 2, "list.json: the complaint: expected a mapping")):
-        done = subprocess.run([sys.executable, "-m", "diagtree._cli", "diagnose", *argv],
+        done = subprocess.run([sys.executable, "-m", "diagtree", "diagnose", *argv],
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == code, done.stderr
         assert says in done.stderr and "Traceback" not in done.stderr

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from diagtree import parse_complaint
-from diagtree._cli_demo_data import add_demo_data
+from diagtree._cli.demo_data import add_demo_data
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.taxonomy import LOCATED_SYMPTOMS, SYMPTOMS
 from diagtree_adapters import load_records, mock_sources

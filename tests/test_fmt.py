@@ -37,7 +37,7 @@ from diagtree._author.fmt import (
     format_checked,
     format_text,
 )
-from diagtree._cli_fmt import add_fmt
+from diagtree._cli.fmt import add_fmt
 from diagtree._compile.library import Library, load_library
 from diagtree._errors import AuthoringError
 

@@ -26,7 +26,6 @@ import pytest
 
 import diagtree_adapters as ad
 from diagtree import Engine, shipped_trees
-from diagtree import _cli_render as cli_render
 from diagtree._check.model import (
     CheckNode,
     Document,
@@ -37,7 +36,8 @@ from diagtree._check.model import (
     TableRow,
 )
 from diagtree._check.structure import Jump
-from diagtree._cli_render import add_render
+from diagtree._cli import render as cli_render
+from diagtree._cli.render import add_render
 from diagtree._compile.library import Library, load_library
 from diagtree._errors import Location
 from diagtree._expr import Expression

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from diagtree import __version__
-from diagtree._cli_validate import default_schema, knowledge_root
+from diagtree._cli.validate import default_schema, knowledge_root
 from diagtree._lint import FORMATS, adapter_fact_origins, all_rules, lint_paths, render
 
 __all__ = ["add_lint"]

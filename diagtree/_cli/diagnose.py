@@ -18,11 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from diagtree._cli.text import render_diagnosis
 from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._errors import AuthoringError, ComplaintError, format_problems
 from diagtree._load.limits import FILE_LIMITS
 from diagtree._load.yaml import load_yaml
-from diagtree._render_text import render_diagnosis
 from diagtree._testing.scenarios import Case, load_cases
 from diagtree._vocab.complaint import check_region
 from diagtree._vocab.taxonomy import STANDARD_QUESTIONS, Question

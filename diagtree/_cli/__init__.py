@@ -10,15 +10,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from diagtree._cli_demo_data import add_demo_data
-from diagtree._cli_diagnose import add_diagnose
-from diagtree._cli_diff import add_diff
-from diagtree._cli_fmt import add_fmt
-from diagtree._cli_lint import add_lint
-from diagtree._cli_render import add_render
-from diagtree._cli_schema import add_schema
-from diagtree._cli_test import add_test
-from diagtree._cli_validate import add_validate
+from diagtree._cli.demo_data import add_demo_data
+from diagtree._cli.diagnose import add_diagnose
+from diagtree._cli.diff import add_diff
+from diagtree._cli.fmt import add_fmt
+from diagtree._cli.lint import add_lint
+from diagtree._cli.render import add_render
+from diagtree._cli.schema import add_schema
+from diagtree._cli.test import add_test
+from diagtree._cli.validate import add_validate
 from diagtree._errors import DiagtreeError
 
 __all__ = ["main"]
@@ -52,7 +52,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # pragma: no cover - e.g. `diagtree … | head`
         return 0
     return code
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The branch vocabulary (`_compile.branches`) and the qualified-id walker (`_check.inline`):
+"""The branch vocabulary (`_check.branches`) and the qualified-id walker (`_check.inline`):
 the trace, coverage and the pictures name branches and place sub-tree nodes through them, so
 what they say must agree with the engine's own flat tree."""
 
@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from diagtree import Engine
+from diagtree._check import branches as br
+from diagtree._check.branches import Branch
 from diagtree._check.inline import follow, qualified_nodes
 from diagtree._check.model import ExitNode, UseNode
-from diagtree._compile import branches as br
-from diagtree._compile.branches import Branch
 
 from conftest import example_cases, fuzz, sources_for
 

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from diagtree._check.branches import exit_
 from diagtree._check.model import Document, Edge, ExitNode, Node, UseNode
 from diagtree._check.structure import (
     FlatNode,
@@ -29,7 +30,6 @@ from diagtree._check.structure import (
     longest_path,
     report_cycles,
 )
-from diagtree._compile.branches import exit_
 from diagtree._errors import Problem, did_you_mean
 
 __all__ = ["Placed", "Scope", "follow", "inline_tree", "qualified_nodes"]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Self
 
-from diagtree._compile.branches import Branch
+from diagtree._check.branches import Branch
 from diagtree._errors import Location
 from diagtree._expr import Expression
 from diagtree._vocab.taxonomy import Question

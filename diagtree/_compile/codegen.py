@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from diagtree._check.branches import ON_UNKNOWN
 from diagtree._check.model import AskNode, CheckNode, OutcomeNode, SwitchNode
 from diagtree._check.structure import Jump
-from diagtree._compile.branches import ON_UNKNOWN
 from diagtree._compile.fused import BOOL, EQ, HAS, IN, NE, NOT_BOOL, NOT_IN, ORD, leaf
 from diagtree._compile.steps import CompiledTree, Step
 from diagtree._expr.ast import FactRef

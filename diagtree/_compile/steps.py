@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from diagtree._check import branches as br
 from diagtree._check.model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
 from diagtree._check.structure import FlatTree
-from diagtree._compile import branches as br
 from diagtree._compile.fused import fused_decision
 from diagtree._expr import Expression
 from diagtree._expr.ast import FactRef

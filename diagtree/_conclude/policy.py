@@ -10,13 +10,20 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from diagtree._check.catalog import Catalog, CatalogEntry
 from diagtree._check.policy import Feedback, Policy
 from diagtree._check.scripts import localize
 from diagtree._compile.steps import CompiledTree
-from diagtree._conclude.diagnosis import Diagnosis, Refund, TraceStep, build, json_value
+from diagtree._conclude.diagnosis import (
+    Diagnosis,
+    Refund,
+    SourceCall,
+    TraceStep,
+    build,
+    json_value,
+)
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._errors import ComplaintError
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
@@ -24,10 +31,34 @@ from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.engine_facts import same_category_within
 from diagtree._vocab.facts import UNKNOWN
 from diagtree._vocab.taxonomy import GRADES, category_of
-from diagtree._walk.answers import UsedAnswers
-from diagtree._walk.fetch import FactStore
 
-__all__ = ["AppliedPolicy", "Concluder"]
+__all__ = ["AppliedPolicy", "Concluder", "WalkEnd"]
+
+
+class WalkEnd(dict[str, Any]):
+    """What concluding reads of a finished walk: its facts (which the policy's rules read, and
+    to which it adds the diagnosis facts), the complaint, the answers, the defaulted questions
+    and the source calls. The walk's `FactStore` is one; defined here so that the conclude
+    stage does not import the walk."""
+
+    __slots__ = ("answers", "calls", "complaint", "defaulted")
+
+    complaint: Complaint
+    answers: Mapping[str, Any]
+    defaulted: set[str]  # questions answered by their default
+    calls: list[SourceCall]
+
+    def unavailable(self) -> tuple[str, ...]:
+        """Sources that failed (each once, in the order they failed)."""
+        failed = [call.source for call in self.calls if not call.ok]
+        return tuple(dict.fromkeys(failed)) if failed else ()
+
+
+@runtime_checkable
+class _NotedAnswers(Protocol):
+    """Answers that noted which questions the walk looked up (the walk's `UsedAnswers`)."""
+
+    def in_use(self) -> dict[str, Any]: ...
 
 _MISSING: Any = object()  # "not there" where None is a value
 _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
@@ -44,7 +75,7 @@ class AppliedPolicy:
         self._feedback_after = {grade: _dt.timedelta(hours=f.within_hours)
                                 for grade, f in (policy.feedback.items() if policy else ())}
 
-    def grade(self, store: FactStore, cause: str, category: str,
+    def grade(self, store: WalkEnd, cause: str, category: str,
               notes: list[str]) -> tuple[str, list[str]]:
         """The grade of the diagnosis (the highest of the rules that match) and the reasons of
         those rules; a rule that reads an unavailable fact is noted, and does not match."""
@@ -114,7 +145,7 @@ class Concluder:
         # per cause, its catalog entry (looked up once)
         self._entries: dict[str, CatalogEntry | None] = {}
 
-    def conclude(self, store: FactStore, tree: CompiledTree | None, cause: str,
+    def conclude(self, store: WalkEnd, tree: CompiledTree | None, cause: str,
                  values: dict[str, Any], steps: list[TraceStep], notes: list[str],
                  locale: str | None, started: float, walk_ms: float) -> Diagnosis:
         complaint = store.complaint
@@ -176,12 +207,12 @@ def _timings(total_s: float, walk_ms: float, fetch_ms: float, render_s: float,
             ("fetch", int(fetch_ms * 1000) / 1000), ("render", int(render_s * 1_000_000) / 1000))
 
 
-def _used_answers(store: FactStore, tree: CompiledTree | None, steps: list[TraceStep]
+def _used_answers(store: WalkEnd, tree: CompiledTree | None, steps: list[TraceStep]
                   ) -> dict[str, Any]:
     """The answers the walk used (given or defaulted), in the order it asked: answers given to
     questions it never asked are left out."""
     given = store.answers
-    if isinstance(given, UsedAnswers):  # the walk noted them
+    if isinstance(given, _NotedAnswers):  # the walk noted them
         return given.in_use()
     if len(given) == len(store.defaulted):  # none given: only the defaults the walk took
         return dict(given)

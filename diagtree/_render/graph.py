@@ -49,6 +49,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagtree._check import branches as br
 from diagtree._check.catalog import Catalog
 from diagtree._check.inline import Scope, follow, qualified_nodes
 from diagtree._check.model import (
@@ -63,7 +64,6 @@ from diagtree._check.model import (
     TableNode,
     UseNode,
 )
-from diagtree._compile import branches as br
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, category_of
 
 __all__ = [

@@ -64,10 +64,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagtree._check.branches import ON_UNKNOWN, normalize
 from diagtree._check.inline import qualified_nodes
 from diagtree._check.model import AskNode, CheckNode, Document, Edge, SwitchNode, TableNode
 from diagtree._check.structure import FlatNode, FlatTree, Jump
-from diagtree._compile.branches import ON_UNKNOWN, normalize
 from diagtree._compile.library import Library
 from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._errors import Location

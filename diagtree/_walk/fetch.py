@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from diagtree._conclude.diagnosis import SourceCall, ms
+from diagtree._conclude.policy import WalkEnd
 from diagtree._privacy import describe, mask_text, safe_repr, type_name
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.facts import UNKNOWN, FactSpec, source_of
@@ -129,11 +130,10 @@ class SourceSet:
         return cls(named, timeouts, default_timeout_s, like)
 
 
-class FactStore(dict[str, Any]):
+class FactStore(WalkEnd):
     """Facts for one complaint; a missing key fetches its source once, then checks the value."""
 
-    __slots__ = ("answers", "calls", "complaint", "defaulted", "interactive", "raw", "sources",
-                 "tree")
+    __slots__ = ("interactive", "raw", "sources", "tree")
 
     def __init__(self, complaint: Complaint, initial: Mapping[str, Any],
                  sources: SourceSet, answers: Mapping[str, Any], interactive: bool) -> None:
@@ -236,9 +236,4 @@ class FactStore(dict[str, Any]):
         _log.warning("source %s unavailable for complaint %s (msisdn %s) after %.1f ms: %s",
                      source, mask_text(self.complaint.id), self.complaint.masked_msisdn(),
                      elapsed_ms, error)
-
-    def unavailable(self) -> tuple[str, ...]:
-        """Sources that failed (each once, in the order they failed)."""
-        failed = [call.source for call in self.calls if not call.ok]
-        return tuple(dict.fromkeys(failed)) if failed else ()
 

@@ -10,9 +10,12 @@ would hang far past any bound the test allows.
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -290,3 +293,14 @@ def test_how_each_source_is_asked() -> None:
     assert mode_of(Plain()) == THREAD
     slow_mock = ad.mock_sources(ad.records_from_mapping({}), latency_s={"hlr": 0.01})[0]
     assert mode_of(slow_mock) == THREAD  # a mock that waits stands for a network source
+
+
+def test_the_fetch_bench_prints_every_case_its_baseline_and_targets() -> None:
+    # not a timed test: the numbers are not checked, only that every measure is reported
+    bench = Path(__file__).resolve().parents[1] / "bench" / "fetch.py"
+    run = subprocess.run([sys.executable, str(bench), "--repeats", "1"],
+                         capture_output=True, text=True, timeout=300, check=True)
+    for label in ("three sources of 50 ms", "one of three hanging", "sequential baseline",
+                  "booked: fetch", "not asked again", "targets: three sources of 50 ms ≤ 65 ms",
+                  "one of three hanging ≤ 220 ms"):
+        assert label in run.stdout, (label, run.stdout)

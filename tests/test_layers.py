@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_errors",),
     ("_vocab",),
     ("_load",),
-    ("_expr",),
+    ("_expr", "_templates"),  # the condition and the script template languages
     ("_check",),           # 2. read and check every knowledge file
     ("_compile",),         # 3. checked trees → steps → generated walker
     ("_conclude",),        # 5. policy, script, the Diagnosis (reads a WalkEnd)

@@ -24,22 +24,20 @@ import diagtree._conclude.script as script_module
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine
 from diagtree._author.codes import EXAMPLE_CONTEXT
-from diagtree._check.scripts import (
+from diagtree._check.scripts import ScriptBook, read_scripts
+from diagtree._errors import Problem
+from diagtree._load.yaml import Positions
+from diagtree._templates.limits import (
     MAX_CALL_DEPTH,
     MAX_LOOP_ITEMS,
     MAX_NESTING,
     MAX_OUTPUT,
     MAX_PARTS,
     RENDER_BUDGET_S,
-    ScriptBook,
     TemplateLimitError,
     TemplateTooComplex,
-    compile_template,
-    read_scripts,
-    render_template,
 )
-from diagtree._errors import Problem
-from diagtree._load.yaml import Positions
+from diagtree._templates.render import compile_template, render_template
 
 from conftest import fuzz
 
@@ -333,7 +331,7 @@ def test_every_exception_of_a_render_is_caught_at_the_boundary(
 
 
 def test_a_time_at_the_edge_of_the_calendar_renders_in_its_own_offset() -> None:
-    from diagtree._check.scripts import localize
+    from diagtree._templates.render import localize
 
     edge = dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.UTC)
     shown = localize({"t": edge}, dt.timezone(dt.timedelta(hours=8)))["t"]

@@ -115,6 +115,19 @@ def test_a_script_nested_seventy_deep_is_refused_at_its_line_and_column(tmp_path
         assert text[:problem.location.col - 1].count("(") == MAX_NESTING
 
 
+@pytest.mark.parametrize("text", [
+    "{{ " + "9" * 5000 + " }}",  # jinja2's lexer: int() of more than 4,300 digits, ValueError
+    "{{ (1).attr ~ a }}",  # its optimizer folds the constant part: UndefinedError
+])
+def test_a_template_jinja2_itself_cannot_compile_is_a_problem_not_a_crash(
+        tmp_path: Path, text: str) -> None:
+    problems = _problems(tmp_path, text)
+    found = [p for p in problems if p.code == "script_syntax"]
+    assert len(found) == 2, problems  # once per locale
+    assert all(p.location.file.endswith("scripts.yaml") for p in found)
+    assert all("cannot be compiled" in p.message for p in found)
+
+
 def test_an_action_nested_seventy_deep_is_refused_at_load(tmp_path: Path) -> None:
     problems = _problems(tmp_path, "Sorry.",
                          action="{{ " + "(" * 70 + "1" + ")" * 70 + " }}")

@@ -43,6 +43,11 @@ def analyse_template(env: SandboxedEnvironment, text: str) -> Analysis:
             raise TemplateTooComplex(TOO_DEEP, 1) from None
     except jinja2.TemplateSyntaxError as exc:
         return Analysis(frozenset(), exc)
+    except Exception as exc:  # jinja2 failing on author text is the author's
+        # problem to fix, never a crash of the load: its lexer converts a literal of more than
+        # 4,300 digits (ValueError), its optimizer folds `(1).x ~ a` (UndefinedError) …
+        return Analysis(frozenset(), jinja2.TemplateSyntaxError(
+            f"the template cannot be compiled: {type(exc).__name__}: {str(exc)[:200]}", 1))
 
 
 #: what a template may be made of for `plain_variables` to read it: outputs, conditions and

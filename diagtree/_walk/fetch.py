@@ -313,8 +313,8 @@ class FactStore(WalkEnd):
         self.wait = True
         #: seconds spent waiting for sources (and deriving their facts inline)
         self.waited = 0.0
-        # per source read inline lazily: (index of its call, seconds booked to it)
-        self._booked: dict[str, tuple[int, float]] = {}
+        # per source read inline lazily: [index of its call, seconds booked to it]
+        self._booked: dict[str, list[Any]] = {}
 
     def prefetch(self, sources: Iterable[str]) -> None:
         """Start fetching each of `sources` that is asked ahead, at once."""
@@ -358,7 +358,11 @@ class FactStore(WalkEnd):
                 self._failed(source, exc, spent * 1000)
                 self[name] = UNKNOWN
                 return UNKNOWN
-            self._book(source, _clock() - start)
+            spent = _clock() - start
+            self.waited += spent
+            booked = self._booked.get(source)
+            if booked is not None:
+                booked[1] += spent
             if not ok:
                 self._wrong_type(source, name, value)
                 value = UNKNOWN
@@ -470,15 +474,8 @@ class FactStore(WalkEnd):
         self.waited += elapsed
         self.raw[source] = values
         self.calls.append(_tuple_new(SourceCall, (source, True, ms(elapsed * 1000), None)))
-        if type(values) is not dict:
-            self._booked[source] = (len(self.calls) - 1, elapsed)
-
-    def _book(self, source: str, spent: float) -> None:
-        """Time a source spent deriving facts on a read, after its fetch: the source's."""
-        self.waited += spent
-        booked = self._booked.get(source)
-        if booked is not None:
-            self._booked[source] = (booked[0], booked[1] + spent)
+        if type(values) is not dict:  # its reads may derive facts: their time is booked
+            self._booked[source] = [len(self.calls) - 1, elapsed]
 
     def fetch_ms(self) -> float:
         """The time the diagnosis waited for its sources, in ms; the time each spent deriving

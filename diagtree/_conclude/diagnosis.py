@@ -124,6 +124,10 @@ class Diagnosis:
     unavailable: tuple[str, ...]  # sources that failed
     notes: tuple[str, ...]
     timings_ms: tuple[tuple[str, float], ...]
+    # the agent's view (docs/integration.md): plain sentences in `locale`, and the causes whose
+    # evidence is also present but which lost on precedence (never changing `cause`)
+    explanation: str = ""
+    also_found: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -24,6 +24,7 @@ from diagtree._conclude.diagnosis import (
     build,
     json_value,
 )
+from diagtree._conclude.explain import Explainer, also_found
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._errors import ComplaintError
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
@@ -142,6 +143,7 @@ class Concluder:
         self.policy = policy
         self.scripts = scripts
         self.locale = locale
+        self.explainer = Explainer(scripts.book, catalog)
         # per cause, its catalog entry (looked up once)
         self._entries: dict[str, CatalogEntry | None] = {}
 
@@ -177,6 +179,9 @@ class Concluder:
                                                 "within_authority": refund.within_authority})
         render_start = time.perf_counter()
         script, actions = self.scripts.render(entry, loc, variables, notes)
+        also = also_found(store, cause)
+        explanation = self.explainer.explain(entry, cause, category, resolution, department,
+                                             loc, variables, also, notes)
         end = time.perf_counter()
         calls = store.calls
         fetch_ms = sum(c.latency_ms for c in calls) if calls else 0.0
@@ -194,7 +199,7 @@ class Concluder:
             "values": tuple([(k, json_value(v)) for k, v in values.items()]) if values else (),
             "answers": tuple(answers.items()),
             "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,
-            "notes": tuple(notes),
+            "notes": tuple(notes), "explanation": explanation, "also_found": also,
             "timings_ms": _timings(end - started, walk_ms, fetch_ms, end - render_start),
         })
 

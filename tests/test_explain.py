@@ -1,0 +1,185 @@
+"""The agent's view of a diagnosis (issue 11 item 2): plain sentences from the trace and the
+outcome, linted by the script rules of docs/taxonomy.md §6, and `also_found`, the causes whose
+evidence is also present but which lost on precedence (never changing the cause)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import pytest
+from scenario_runs import shipped_cases, shipped_engine, shipped_runs, sources_of
+
+from diagtree import Diagnosis, Engine, Source, shipped_trees
+from diagtree._check.script_lint import ScriptRules, read_script_rules
+from diagtree._conclude.explain import (
+    EVIDENCE,
+    explanation_problems,
+    lint_explanations,
+    sentences,
+)
+from diagtree._load.yaml import load_yaml
+from diagtree._vocab.precedence import precedence_for
+from diagtree._vocab.taxonomy import CAUSES, LOCALES
+
+
+@cache
+def _rules() -> ScriptRules:
+    path = shipped_trees() / "script_rules.yaml"
+    data, pos, problems = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    rules = read_script_rules(data, pos, problems)
+    assert not problems
+    return rules
+
+
+def _internal(d: Diagnosis) -> list[str]:
+    """The internal names a diagnosis's trace shows: fact names, node ids (those that are not
+    plain words), source names, its values' names (the rules add causes and departments)."""
+    facts = {f.name for step in d.trace for f in step.facts}
+    nodes = {step.node for step in d.trace if "_" in step.node or "/" in step.node}
+    values = {name for name, _ in d.values if "_" in name}
+    return sorted({*facts, *nodes, *values, "hlr", "odb", "msisdn", "imsi"})
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_shipped_scenario_explains_in_plain_words(locale: str) -> None:
+    runs = shipped_runs()
+    assert len(runs) > 100
+    bad = []
+    for run in runs:
+        d = run.diagnoses[locale]
+        assert d.explanation, d.complaint_id
+        problems = explanation_problems(d.explanation, locale, _rules(), _internal(d))
+        if problems:
+            bad.append(f"{run.case.id} {d.cause}: {problems}: {d.explanation}")
+    assert not bad, "\n".join(bad[:20])
+
+
+def test_every_shipped_cause_and_locale_passes_the_script_rules() -> None:
+    library = shipped_engine()._runtime.library
+    conclude = shipped_engine()._runtime.conclude
+    assert lint_explanations(conclude.catalog, conclude.scripts.book, _rules()) == []
+    # every shipped cause has its own explanation and clause in both locales
+    for cause in CAUSES:
+        entry = conclude.catalog.entries[cause]
+        assert {loc for loc, _ in entry.explanation} == set(LOCALES), cause
+        if not cause.startswith(("unknown.", "service.")):
+            assert {loc for loc, _ in entry.also_found} == set(LOCALES), cause
+    assert library is not None
+
+
+def test_the_lint_catches_a_code_a_promise_and_a_lecture() -> None:
+    rules = _rules()
+    ok = "The cell serving this address is down; repair is expected by 13:00. No fault was " \
+         "found on the customer's line."
+    assert sentences(ok) == 2
+    assert explanation_problems(ok, "en", rules) == []
+    assert explanation_problems("我们保证今天修好。客户的号码没有问题。", "zh-CN", rules) == [
+        "promises an outcome: '保证'"]
+    coded = "The HLR shows network.site_outage here. It goes to network_ops."
+    found = explanation_problems(coded, "en", rules, ["coverage.outage.active"])
+    assert "shows the internal name 'HLR'" in found
+    assert "shows the internal name 'network.site_outage'" in found
+    assert "shows the internal name 'network_ops'" in found
+    assert explanation_problems("coverage.outage.active is true. Yes.", "en", rules,
+                                ["coverage.outage.active"]) == [
+        "shows the internal name 'coverage.outage.active'"]
+    assert explanation_problems("One sentence only.", "en", rules) == [
+        "has 1 sentences, not two to four"]
+    assert sentences("The refund is CNY 12.40. 退款12.40元。") == 2
+
+
+def test_a_broken_explanation_template_is_reported(tmp_path: Any) -> None:
+
+
+    trees = tmp_path / "trees"
+    shutil.copytree(shipped_trees(), trees)
+    path = trees / "outcomes.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = 'en: "Unconditional call forwarding'
+    assert old in text
+    path.write_text(text.replace(old, 'en: "We guarantee {% if %} Unconditional call forwarding'),
+                    encoding="utf-8")
+    engine = Engine(trees, sources=sources_of({}, ()))
+    conclude = engine._runtime.conclude
+    found = lint_explanations(conclude.catalog, conclude.scripts.book, _rules())
+    assert any("subscriber.call_forwarding_active (en): the explanation does not compile" in p
+               for p in found), found
+    assert any("promises an outcome: 'guarantee'" in p for p in found), found
+
+
+def _case(case_id: str) -> Any:
+    return next(c for c in shipped_cases() if c.id == case_id)
+
+
+def _diagnose(case: Any, locale: str = "en", sources: Any = None) -> Diagnosis:
+    return shipped_engine().diagnose({"id": case.id, **case.complaint}, answers=case.answers,
+                              locale=locale,
+                              sources=sources_of(sources or case.sources, case.down))
+
+
+def test_the_site_is_down_and_the_account_is_also_in_arrears() -> None:
+    """The issue's example: no_service, a location event comes before barring (§8.1)."""
+    case = _case("ns-outage-beats-arrears")
+    d = _diagnose(case)
+    assert d.cause == "network.site_outage"
+    assert d.also_found == ("billing.suspended_arrears",)
+    assert "A mast serving the customer's location is down" in d.explanation
+    assert d.explanation.endswith("Also found: the account is in arrears.")
+    assert 2 <= sentences(d.explanation) <= 4
+    zh = _diagnose(case, locale="zh-CN")
+    assert zh.cause == d.cause and zh.also_found == d.also_found
+    assert zh.explanation.endswith("另外还发现：账户欠费。")
+    # JSON: a list of codes, and the sentences
+    data = json.loads(d.to_json())
+    assert data["also_found"] == ["billing.suspended_arrears"]
+    assert data["explanation"] == d.explanation
+    # the same outage on a line in good standing has nothing else to mention
+    healthy = _case("ns-healthy-needs-investigation").sources
+    alone = _diagnose(case, sources={**case.sources, "hlr": healthy["hlr"],
+                                     "billing": healthy["billing"]})
+    assert alone.cause == "network.site_outage" and alone.also_found == ()
+    assert "Also found" not in alone.explanation
+
+
+def test_also_found_never_calls_a_source_the_walk_did_not_need() -> None:
+    """A source the walk never asked is not asked for `also_found`: its facts are no
+    evidence. (The staff-conduct tree reads no source at all.)"""
+    calls: list[str] = []
+
+    class Counting:
+        def __init__(self, inner: Source) -> None:
+            self.inner = inner
+            self.name = inner.name
+
+        def fetch(self, complaint: Any, timeout: float) -> Mapping[str, Any]:
+            calls.append(self.name)
+            return self.inner.fetch(complaint, timeout)
+
+    engine = shipped_engine()
+    sources = [Counting(s) for s in sources_of(_case("ns-outage-beats-arrears").sources, ())]
+    d = engine.diagnose({"id": "S1", "type": "staff_conduct", "msisdn": "8613800000001",
+                         "reported_at": "2026-11-20T09:30:00+08:00"}, sources=sources)
+    assert d.cause == "service.staff_conduct" and d.also_found == ()
+    assert calls == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_also_found_lost_on_precedence_and_never_changes_the_cause(locale: str) -> None:
+    """Every cause also found applies to the symptom, comes after the cause in precedence
+    (any, for unknown.data_unavailable) and is not the cause; and its evidence is there."""
+    seen = 0
+    for run in shipped_runs():
+        d = run.diagnoses[locale]
+        assert d.cause == run.diagnoses["en"].cause  # the locale changes only the words
+        assert d.also_found == run.diagnoses["en"].also_found
+        order = precedence_for(d.symptom)
+        for cause in d.also_found:
+            seen += 1
+            assert cause != d.cause and cause in order and cause in EVIDENCE
+            if d.cause != "unknown.data_unavailable":
+                assert order.index(cause) > order.index(d.cause), (run.case.id, cause)
+    assert seen > 20  # the shipped scenarios have many lines with more than one anomaly

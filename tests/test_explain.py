@@ -4,7 +4,10 @@ evidence is also present but which lost on precedence (never changing the cause)
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
+import pickle
 import shutil
 from collections.abc import Mapping
 from functools import cache
@@ -183,3 +186,22 @@ def test_also_found_lost_on_precedence_and_never_changes_the_cause(locale: str) 
             if d.cause != "unknown.data_unavailable":
                 assert order.index(cause) > order.index(d.cause), (run.case.id, cause)
     assert seen > 20  # the shipped scenarios have many lines with more than one anomaly
+
+
+def test_the_agent_view_is_worked_out_on_first_use() -> None:
+    """Reading the other causes' evidence costs more than the rest of concluding: it is done
+    when first asked for, and a pickle or copy holds the result, never the means to it."""
+    case = _case("ns-outage-beats-arrears")
+    d = _diagnose(case)
+    assert "also_found" not in vars(d) and "explanation" not in vars(d)
+    restored = pickle.loads(pickle.dumps(d))  # noqa: S301 - our own bytes; it works it out
+    assert restored.also_found == ("billing.suspended_arrears",)
+    assert restored == d and restored.explanation == d.explanation
+    assert "_lazy_fields" not in vars(d) and "_lazy_fields" not in vars(restored)
+    fresh = _diagnose(case)
+    assert copy.deepcopy(fresh).also_found == d.also_found
+    assert json.loads(_diagnose(case).to_json())["also_found"] == ["billing.suspended_arrears"]
+    with pytest.raises(AttributeError, match="no_such_field"):
+        _ = d.no_such_field  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.explanation = "changed"  # type: ignore[misc]

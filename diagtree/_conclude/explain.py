@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import jinja2
 
@@ -41,8 +41,8 @@ from diagtree._vocab.taxonomy import CAUSES, DATA_UNAVAILABLE, DEPARTMENTS, base
 if TYPE_CHECKING:  # policy.py imports this module
     from diagtree._conclude.policy import WalkEnd
 
-__all__ = ["EVIDENCE", "Explainer", "also_found", "explanation_problems", "lint_explanations",
-           "sentences"]
+__all__ = ["EVIDENCE", "Evidence", "Explainer", "also_found", "also_found_facts",
+           "explanation_problems", "lint_explanations", "sentences"]
 
 Read = Callable[[str], Any]  # a fact's value; UNKNOWN when it cannot be read without a call
 Check = Callable[[str, Read, Mapping[str, Any]], bool]
@@ -161,9 +161,19 @@ _NOTHING_WRONG: Final = frozenset({"billing.charge_confirmed", "vas.confirmed_su
 _MISSING: Any = object()
 
 
-def _reader(store: WalkEnd) -> Read:
-    """Reads a fact the walk read, or one a source that already answered holds (the store
-    reads it from that answer: no call); anything else is UNKNOWN."""
+class Evidence(NamedTuple):
+    """What `also_found` reads, taken when the walk ends: the symptom, a fact reader, and the
+    customer's own answers (a session's store goes on changing; its answers are copied)."""
+
+    symptom: str
+    read: Read
+    answers: Mapping[str, Any]
+
+
+def also_found_facts(store: WalkEnd) -> Evidence:
+    """The evidence `also_found` may read: a fact the walk read, or one that a source which
+    already answered holds (the store reads it from that answer: no call); anything else is
+    UNKNOWN. Cheap: the facts are read only when `also_found` runs."""
     answered = {call.source for call in store.calls if call.ok}
 
     def read(name: str) -> Any:
@@ -176,12 +186,14 @@ def _reader(store: WalkEnd) -> Read:
             return store[name]
         except Exception:  # a plain WalkEnd, or an adapter failing to derive it: no evidence
             return UNKNOWN
-    return read
+    defaulted = store.defaulted
+    answers = {k: v for k, v in store.answers.items() if k not in defaulted}
+    return Evidence(store.complaint.type, read, answers)
 
 
-def also_found(store: WalkEnd, cause: str) -> tuple[str, ...]:
+def also_found(evidence: Evidence, cause: str) -> tuple[str, ...]:
     """The causes also evidenced, which lost to `cause` on precedence (module docstring)."""
-    symptom = store.complaint.type
+    symptom, read, answers = evidence
     order = precedence_for(symptom)
     base = base_cause(cause) or cause
     if base == DATA_UNAVAILABLE:
@@ -190,8 +202,6 @@ def also_found(store: WalkEnd, cause: str) -> tuple[str, ...]:
         candidates = order[order.index(base) + 1:]
     else:
         return ()
-    answers = {k: v for k, v in store.answers.items() if k not in store.defaulted}
-    read = _reader(store)
     found = []
     for candidate in candidates:
         check = EVIDENCE.get(candidate)

@@ -24,7 +24,7 @@ from diagtree._conclude.diagnosis import (
     build,
     json_value,
 )
-from diagtree._conclude.explain import Explainer, also_found
+from diagtree._conclude.explain import Explainer, also_found, also_found_facts
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._errors import ComplaintError
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
@@ -179,10 +179,16 @@ class Concluder:
                                                 "within_authority": refund.within_authority})
         render_start = time.perf_counter()
         script, actions = self.scripts.render(entry, loc, variables, notes)
-        also = also_found(store, cause)
-        explanation = self.explainer.explain(entry, cause, category, resolution, department,
-                                             loc, variables, also, notes)
         end = time.perf_counter()
+        explainer = self.explainer
+        facts = also_found_facts(store)
+
+        def agent_view() -> dict[str, Any]:  # on first use (Diagnosis.LAZY_FIELDS)
+            also = also_found(facts, cause)
+            return {"also_found": also,
+                    "explanation": explainer.explain(entry, cause, category, resolution,
+                                                     department, loc, variables, also, [])}
+
         calls = store.calls
         fetch_ms = sum(c.latency_ms for c in calls) if calls else 0.0
         return build(Diagnosis, {
@@ -199,9 +205,9 @@ class Concluder:
             "values": tuple([(k, json_value(v)) for k, v in values.items()]) if values else (),
             "answers": tuple(answers.items()),
             "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,
-            "notes": tuple(notes), "explanation": explanation, "also_found": also,
+            "notes": tuple(notes),
             "timings_ms": _timings(end - started, walk_ms, fetch_ms, end - render_start),
-        })
+        }, agent_view)
 
 
 def _timings(total_s: float, walk_ms: float, fetch_ms: float, render_s: float,

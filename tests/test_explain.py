@@ -25,6 +25,7 @@ from diagtree._conclude.explain import (
     sentences,
 )
 from diagtree._load.yaml import load_yaml
+from diagtree._vocab.facts import UNKNOWN
 from diagtree._vocab.precedence import precedence_for
 from diagtree._vocab.taxonomy import CAUSES, LOCALES
 
@@ -205,3 +206,37 @@ def test_the_agent_view_is_worked_out_on_first_use() -> None:
         _ = d.no_such_field  # type: ignore[attr-defined]
     with pytest.raises(dataclasses.FrozenInstanceError):
         d.explanation = "changed"  # type: ignore[misc]
+
+
+def test_the_evidence_agrees_with_the_demo_data_check() -> None:
+    """Two encodings of the taxonomy's evidence agree on every demo complaint, given every fact
+    of every source that is up: `EVIDENCE` here and the one the demo city is checked with
+    (tests/test_demo_data.py). Barring differs by design: also_found counts every reason on
+    record (the ODB entries' and billing's), the demo check only the one that decides."""
+    from test_demo_data import EVIDENCE as DEMO_EVIDENCE
+    from test_demo_data import _facts
+
+    from diagtree._vocab.precedence import APPLIES, BARRED
+    from diagtree_adapters.demo import demo_complaints
+
+    checked = 0
+    for item in demo_complaints():
+        complaint, facts = _facts(item)
+
+        def read(name: str, _facts: dict[str, Any] = facts) -> Any:
+            return _facts.get(name, UNKNOWN)
+        answers = item["answers"] or {}
+        for cause in APPLIES[complaint.type]:
+            if cause not in EVIDENCE or cause == "device.settings":
+                continue
+            try:
+                theirs = bool(DEMO_EVIDENCE[cause][1](complaint, facts, answers))
+            except (KeyError, TypeError):  # the demo check needs a fact a down source holds
+                continue
+            mine = EVIDENCE[cause](complaint.type, read, answers)
+            if cause in BARRED:
+                assert mine or not theirs, (complaint.id, cause)
+            else:
+                assert mine == theirs, (complaint.id, cause)
+            checked += 1
+    assert checked > 1000

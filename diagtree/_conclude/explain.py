@@ -33,7 +33,8 @@ import jinja2
 
 from diagtree._check.catalog import Catalog, CatalogEntry
 from diagtree._check.script_lint import ScriptRules
-from diagtree._check.scripts import ScriptBook, compile_template, render_template
+from diagtree._check.scripts import ScriptBook
+from diagtree._templates.render import compile_template, render_template
 from diagtree._vocab.facts import UNKNOWN, source_of
 from diagtree._vocab.precedence import precedence_for
 from diagtree._vocab.taxonomy import CAUSES, DATA_UNAVAILABLE, DEPARTMENTS, base_cause

@@ -9,6 +9,7 @@ import dataclasses
 import json
 import pickle
 import shutil
+import threading
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -240,3 +241,31 @@ def test_the_evidence_agrees_with_the_demo_data_check() -> None:
                 assert mine == theirs, (complaint.id, cause)
             checked += 1
     assert checked > 1000
+
+
+def test_threads_reading_the_agent_view_at_once_all_get_it() -> None:
+    case = _case("ns-outage-beats-arrears")
+    for _ in range(5):
+        d = _diagnose(case)
+        barrier = threading.Barrier(6)
+        seen: list[tuple[str, ...]] = []
+
+        def read(d: Diagnosis = d, barrier: threading.Barrier = barrier,
+                 seen: list[tuple[str, ...]] = seen) -> None:
+            barrier.wait()
+            seen.append(d.also_found)
+        threads = [threading.Thread(target=read) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert seen == [("billing.suspended_arrears",)] * 6
+
+
+def test_a_diagnosis_built_by_hand_needs_no_agent_view() -> None:
+    d = _diagnose(_case("ns-outage-beats-arrears"))
+    fields = {f.name: getattr(d, f.name) for f in dataclasses.fields(Diagnosis)
+              if f.name not in ("explanation", "also_found")}
+    by_hand = Diagnosis(**fields)
+    assert (by_hand.explanation, by_hand.also_found) == ("", ())
+    assert dataclasses.replace(d, notes=("x",)).also_found == d.also_found

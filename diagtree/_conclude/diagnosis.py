@@ -129,17 +129,20 @@ class Diagnosis:
     # evidence is also present but which lost on precedence (never changing `cause`). Both are
     # worked out on first use (`LAZY_FIELDS`): reading the other causes' evidence costs more
     # than the rest of concluding, and most callers of `Engine.diagnose` never look.
-    explanation: str
-    also_found: tuple[str, ...]
+    explanation: str = ""
+    also_found: tuple[str, ...] = ()
 
     def __getattr__(self, name: str) -> Any:
-        """A lazy field, worked out on first use (only called when it is not there yet)."""
+        """A lazy field, worked out on first use (only called when it is not there yet; two
+        threads may both work it out, to the same values)."""
         if name in LAZY_FIELDS:
-            values = self.__dict__.get(_LAZY)
+            fields = self.__dict__
+            values = fields.get(_LAZY)
             if values is not None:
-                self.__dict__.update(values())
-                self.__dict__.pop(_LAZY, None)
-                return self.__dict__[name]
+                fields.update(values())
+                fields.pop(_LAZY, None)
+            if name in fields:
+                return fields[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getstate__(self) -> dict[str, Any]:
@@ -171,6 +174,13 @@ class Diagnosis:
 #: the fields of a `Diagnosis` that `build` may leave to a function called on first use
 LAZY_FIELDS: frozenset[str] = frozenset({"explanation", "also_found"})
 _LAZY = "_lazy_fields"
+
+
+# the lazy fields' defaults serve the constructor only (`Diagnosis(...)` by hand): without a
+# class attribute, a diagnosis built lazily reaches `__getattr__` for them
+for _name in LAZY_FIELDS:
+    delattr(Diagnosis, _name)
+del _name
 
 
 def ms(milliseconds: float) -> float:

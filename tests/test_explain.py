@@ -9,9 +9,12 @@ import dataclasses
 import json
 import pickle
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -269,3 +272,12 @@ def test_a_diagnosis_built_by_hand_needs_no_agent_view() -> None:
     by_hand = Diagnosis(**fields)
     assert (by_hand.explanation, by_hand.also_found) == ("", ())
     assert dataclasses.replace(d, notes=("x",)).also_found == d.also_found
+
+
+def test_the_agent_view_bench_runs_and_prints_its_ratio() -> None:
+    """bench/explain.py (not a timed test: only that it reports both measures)."""
+    bench = Path(__file__).resolve().parents[1] / "bench" / "explain.py"
+    run = subprocess.run([sys.executable, str(bench), "--rounds", "1"], capture_output=True,
+                         text=True, timeout=300, check=True)
+    for label in ("diagnose ", "diagnose + agent view", "ratio", "interleaved"):
+        assert label in run.stdout, (label, run.stdout)

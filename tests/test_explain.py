@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from scenario_runs import shipped_cases, shipped_engine, shipped_runs, sources_of
 
-from diagtree import Diagnosis, Engine, Source, shipped_trees
+from diagtree import AuthoringError, Diagnosis, Engine, Source, shipped_trees
 from diagtree._check.script_lint import ScriptRules, read_script_rules
 from diagtree._conclude.explain import (
     EVIDENCE,
@@ -100,22 +100,48 @@ def test_the_lint_catches_a_code_a_promise_and_a_lecture() -> None:
     assert sentences("The refund is CNY 12.40. 退款12.40元。") == 2
 
 
-def test_a_broken_explanation_template_is_reported(tmp_path: Any) -> None:
-
-
+def _edited_trees(tmp_path: Path, old: str, new: str) -> Path:
     trees = tmp_path / "trees"
     shutil.copytree(shipped_trees(), trees)
     path = trees / "outcomes.yaml"
     text = path.read_text(encoding="utf-8")
-    old = 'en: "Unconditional call forwarding'
     assert old in text
-    path.write_text(text.replace(old, 'en: "We guarantee {% if %} Unconditional call forwarding'),
-                    encoding="utf-8")
-    engine = Engine(trees, sources=sources_of({}, ()))
-    conclude = engine._runtime.conclude
-    found = lint_explanations(conclude.catalog, conclude.scripts.book, _rules())
-    assert any("subscriber.call_forwarding_active (en): the explanation does not compile" in p
-               for p in found), found
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return trees
+
+
+def test_a_broken_explanation_stops_the_folder_loading(tmp_path: Path) -> None:
+    """`diagtree validate` and `Engine` report the catalog's explanation texts under the
+    scripts' codes, at the catalog entry."""
+    trees = _edited_trees(tmp_path, 'en: "Unconditional call forwarding',
+                          'en: "We guarantee {% if %} Unconditional call forwarding')
+    with pytest.raises(AuthoringError) as info:
+        Engine(trees, sources=sources_of({}, ()))
+    found = {(p.code, p.location.file.endswith("outcomes.yaml")) for p in info.value.problems}
+    assert ("script_syntax", True) in found
+    trees = _edited_trees(tmp_path / "2", 'en: "the account is in arrears"',
+                          'en: "the HLR shows billing.suspended_arrears, we promise"')
+    with pytest.raises(AuthoringError) as info:
+        Engine(trees, sources=sources_of({}, ()))
+    messages = [(p.code, p.message) for p in info.value.problems]
+    assert ("script_internal_term", "the also_found of 'billing.suspended_arrears' (en) shows "
+            "the internal name 'HLR'") in messages
+    assert ("script_internal_term", "the also_found of 'billing.suspended_arrears' (en) shows "
+            "the internal name 'billing.suspended_arrears'") in messages
+    assert ("script_forbidden_promise", "the also_found of 'billing.suspended_arrears' (en) "
+            "promises an outcome: 'promise'") in messages
+
+
+def test_the_lint_of_rendered_explanations_sees_a_bad_template() -> None:
+    conclude = shipped_engine()._runtime.conclude
+    catalog = conclude.catalog
+    entry = catalog.entries["subscriber.call_forwarding_active"]
+    broken = dataclasses.replace(entry, explanation=(("zh-CN", "{% if %}"),
+                                                     ("en", "We guarantee it.")))
+    edited = dataclasses.replace(catalog, entries={**catalog.entries, entry.cause: broken})
+    found = lint_explanations(edited, conclude.scripts.book, _rules())
+    assert any("subscriber.call_forwarding_active (zh-CN): the explanation does not compile"
+               in p for p in found), found
     assert any("promises an outcome: 'guarantee'" in p for p in found), found
 
 

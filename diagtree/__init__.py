@@ -29,6 +29,7 @@ from diagtree._errors import (
 )
 from diagtree._load.data import read_yaml
 from diagtree._load.limits import Limits
+from diagtree._tmf.tmf621 import TicketError, trouble_ticket
 from diagtree._vocab.complaint import Complaint, parse_complaint
 from diagtree._vocab.facts import UNKNOWN, FactSpec, FactType
 from diagtree._vocab.taxonomy import Question
@@ -61,10 +62,12 @@ __all__ = [
     "SourceCall",
     "SourceError",
     "SourceTimeout",
+    "TicketError",
     "TraceStep",
     "parse_complaint",
     "read_yaml",
     "shipped_trees",
+    "trouble_ticket",
 ]
 
 __version__ = "0.1.0"

@@ -33,6 +33,7 @@ from diagtree import (
     SessionStateError,
     SourceError,
     SourceTimeout,
+    TicketError,
     parse_complaint,
 )
 from diagtree_adapters import RecordError, mock_sources, records_from_mapping
@@ -140,6 +141,7 @@ ERRORS = [
     SourceError("hlr", "refused"),
     SourceTimeout("hlr", 0.5),
     ConfigurationError("locale", "locale must be one of ('zh-CN', 'en')"),
+    TicketError("diagnosis.resolution", "resolved on the call", "ticket_not_dispatched"),
     RecordError("records.yaml: hlr.subscribers row 2", "msisdn", "not an MSISDN"),
     RecordError("records.yaml", None, "holds no records"),
 ]

@@ -581,6 +581,17 @@ class _Builder:
                   "any_amount": _described({"type": ["boolean", "null"]},
                                            "true: ignore the authority limits.")},
                  description="The refund this outcome grants: which value holds the amount."),
+             "explanation": _shaped(
+                 _schema.LOCALIZED,
+                 {loc: _described(_text(), f"The {loc} sentences: a Jinja template (the "
+                                           "script's variables).") for loc in LOCALES},
+                 description="The agent's explanation of this finding: one or two plain "
+                             "sentences per locale (no internal names or codes)."),
+             "also_found": _shaped(
+                 _schema.LOCALIZED,
+                 {loc: _described(_text(), f"The {loc} sentence.") for loc in LOCALES},
+                 description="One plain sentence per locale saying this cause was also found "
+                             "when another came first (no variables)."),
              "note": _described(_text(nullable=True), _FREE_TEXT)},
             description="What a cause means for the agent: resolution, department, actions, "
                         "script.",

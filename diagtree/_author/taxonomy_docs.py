@@ -22,8 +22,9 @@ from typing import Any, Final
 
 from diagtree._check.catalog import Catalog, read_catalog
 from diagtree._errors import Problem
-from diagtree._lint.rules.unreachable_cause import APPLIES
 from diagtree._load.yaml import load_yaml
+from diagtree._vocab.precedence import BARRED as _BARRED
+from diagtree._vocab.precedence import PRECEDENCE, precedence_for
 from diagtree._vocab.taxonomy import (
     CATEGORIES,
     CAUSES,
@@ -175,39 +176,6 @@ CAUSE_EVIDENCE: Final[Mapping[str, tuple[str, str]]] = {
 #: only go into the trace and the script
 DECIDING_QUESTIONS: Final = ("airplane_mode", "mobile_data_enabled", "apn_manually_changed")
 
-_BARRED: Final = ("billing.suspended_arrears", "subscriber.barred_real_name",
-                  "subscriber.barred_other")
-
-#: the precedence of §3: (step, why, the causes in the order the step checks them)
-PRECEDENCE: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
-    ("`service.*`", "the symptom itself says so",
-     ("service.staff_conduct", "service.spam_reported")),
-    ("a reclaimed number", "a reclaimed number has no profile to register with",
-     ("subscriber.number_recycled",)),
-    ("line barred", "the line cannot work whatever the network does; the customer must act "
-     "first — except for `no_service`, where a location event (5) comes first: barring does "
-     "not take the signal away", _BARRED),
-    ("a platform fault", "an incident on a platform the symptom depends on",
-     ("support.platform_fault",)),
-    ("an event at the location now", "`network.site_outage`, then `network.planned_works`",
-     ("network.site_outage", "network.planned_works")),
-    ("the line's profile and capability", "no call can work on an LTE/NR-only site without "
-     "VoLTE", ("support.service_not_provisioned", "subscriber.roaming_not_enabled",
-               "subscriber.call_forwarding_active", "device.volte_unsupported")),
-    ("the quota", "a billing fact: revisit congestion only after a top-up",
-     ("product.quota_throttled",)),
-    ("radio conditions", "high load alone is not capacity when coverage is weak",
-     ("network.known_coverage_gap", "network.weak_coverage", "network.interference",
-      "network.congestion")),
-    ("the handset and SIM", "", ("device.nr_unsupported", "device.settings",
-                                 "device.sim_fault")),
-    ("the record the complaint is about (its `subject`)", "",
-     ("vas.unconfirmed_subscription", "vas.confirmed_subscription", "billing.rating_error",
-      "billing.charge_confirmed", "billing.payment_not_posted",
-      "billing.recharge_card_expired")),
-    ("no rule conclusive", "", ("unknown.needs_investigation",)),
-)
-
 #: ODB category -> the symptoms it bars as "line barred" (§3a); ``None``: every such symptom
 ODB_BARS: Final[Mapping[str, tuple[str, ...] | None]] = {
     "all": None,
@@ -223,16 +191,6 @@ _ODB_NOTE: Final[Mapping[str, str]] = {
                "`roaming_failure`",
     "premium_sms": "none of the symptoms here",
 }
-
-
-def precedence_for(symptom: str) -> list[str]:
-    """The causes that apply to `symptom`, in the order a diagnosis considers them (§3): the
-    precedence, with the location event before barring for ``no_service`` (§8.1)."""
-    applies = set(APPLIES.get(symptom, ())) | {"unknown.needs_investigation"}
-    steps = [causes for _step, _why, causes in PRECEDENCE]
-    if symptom == "no_service":  # 1, 2, 5, 3, 4, 6, … (§8.1)
-        steps.insert(2, steps.pop(4))
-    return [c for causes in steps for c in causes if c in applies]
 
 
 # -- the page ---------------------------------------------------------------------------------

@@ -8,6 +8,10 @@ outcomes:
     actions: ["Attach the complaint to incident {{ outage_cell }}"]
     script: network.site_outage    # defaults to the cause code
     refund: {amount: refund_amount, any_amount: false}   # optional
+    explanation:                   # optional: the agent's plain sentences (Jinja, per locale)
+      en: "The cell that serves this address is down{% if eta %}; repair is expected by …"
+      zh-CN: "…"
+    also_found: {en: "The line is also barred for arrears.", zh-CN: "…"}   # optional
 ```
 
 A finer cause (``network.site_outage.power``) uses its own entry when there is one, else the
@@ -23,7 +27,7 @@ from diagtree._check import schema as _schema
 from diagtree._errors import Problem, did_you_mean
 from diagtree._load.fields import Fields
 from diagtree._load.yaml import Positions
-from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, RESOLUTIONS, base_cause
+from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES, RESOLUTIONS, base_cause
 
 __all__ = ["Catalog", "CatalogEntry", "Refund", "read_catalog"]
 
@@ -46,6 +50,10 @@ class CatalogEntry:
     refund: Refund | None
     file: str
     line: int
+    # the agent's explanation of this finding, and the sentence saying it was also found
+    # (locale -> Jinja text; empty: the generic sentences of `_conclude.explain`)
+    explanation: tuple[tuple[str, str], ...] = ()
+    also_found: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,5 +99,18 @@ def read_catalog(data: Any, pos: Positions, problems: list[Problem]) -> Catalog:
         entries[cause] = CatalogEntry(
             cause=cause, resolution=resolution, department=department,
             actions=tuple(f.strings("actions")), script=f.string("script") or cause,
-            refund=refund, file=pos.file, line=outs.key_loc(cause).line)
+            refund=refund, file=pos.file, line=outs.key_loc(cause).line,
+            explanation=_localized(f, "explanation"), also_found=_localized(f, "also_found"))
     return Catalog(entries)
+
+
+def _localized(f: Fields, key: str) -> tuple[tuple[str, str], ...]:
+    """An optional text per locale (every locale required when the key is there)."""
+    if not f.has(key):
+        return ()
+    sub = f.child(key, f"`{key}`")
+    if not sub.ok:
+        return ()
+    sub.only(_schema.LOCALIZED.keys)
+    texts = [(loc, sub.string(loc, required=True)) for loc in LOCALES]
+    return tuple((loc, text) for loc, text in texts if text is not None)

@@ -16,7 +16,13 @@ from diagtree._check.catalog import Catalog, CatalogEntry, read_catalog
 from diagtree._check.inline import inline_tree
 from diagtree._check.model import AskNode, Document, OutcomeNode
 from diagtree._check.policy import Policy, read_policy
-from diagtree._check.script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
+from diagtree._check.script_lint import (
+    ScriptRules,
+    lint_explanation_texts,
+    lint_scripts,
+    merge_rules,
+    read_script_rules,
+)
 from diagtree._check.scripts import STANDARD_VARIABLES, ScriptBook, read_scripts
 from diagtree._check.structure import FlatTree, check_document
 from diagtree._check.tree import read_document
@@ -158,6 +164,7 @@ def check_library(paths: Iterable[str | Path], schema: FactSchema,
     lines: dict[str, list[str]] = {}
     lint_scripts(book, catalog, merge_rules(rules), problems,
                  lambda f: lines.setdefault(f, texts.get(f, "").splitlines()))
+    lint_explanation_texts(book, catalog, merge_rules(rules), problems)
     if require_policy and policy is None and policy_file is None and documents:
         problems.append(Problem(Location(str(files[0]) if files else "."), "missing_policy",
                                 "no policy file (a file with `policy:`) among the knowledge "

@@ -164,7 +164,8 @@ def node_keys() -> tuple[str, ...]:
 CATALOG_FILE: Final = _shape("an outcome catalog", ("outcomes", "version", "description"),
                              ("outcomes",))
 CATALOG_ENTRY: Final = _shape(
-    "a catalog entry", ("resolution", "department", "actions", "script", "refund", "note"),
+    "a catalog entry", ("resolution", "department", "actions", "script", "refund", "explanation",
+                        "also_found", "note"),
     ("resolution",))
 REFUND: Final = _shape("a refund", ("amount", "any_amount"), ("amount",))
 SCRIPTS_FILE: Final = _shape("a scripts file", ("scripts", "description"), ("scripts",))
@@ -223,7 +224,9 @@ PLACES: Final[Mapping[str, Mapping[tuple[str, ...], Shape]]] = {
     "tree": {(): TREE_FILE, **_TREE_PLACES},
     "subtree": {(): SUBTREE_FILE, **_TREE_PLACES},
     "outcomes": {(): CATALOG_FILE, ("outcomes", "*"): CATALOG_ENTRY,
-                 ("outcomes", "*", "refund"): REFUND},
+                 ("outcomes", "*", "refund"): REFUND,
+                 ("outcomes", "*", "explanation"): LOCALIZED,
+                 ("outcomes", "*", "also_found"): LOCALIZED},
     "scripts": {(): SCRIPTS_FILE, ("scripts", "*"): SCRIPT},
     "policy": {(): POLICY_FILE, ("policy",): POLICY, ("policy", "grades", "*"): GRADE_RULE,
                ("policy", "feedback"): FEEDBACK,

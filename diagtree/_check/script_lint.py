@@ -24,9 +24,11 @@ from diagtree._check.scripts import ScriptBook
 from diagtree._errors import Location, Problem
 from diagtree._load.fields import Fields
 from diagtree._load.yaml import Positions
+from diagtree._templates.limits import TemplateTooComplex
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES
 
-__all__ = ["DEFAULT_RULES", "ScriptRules", "lint_scripts", "read_script_rules"]
+__all__ = ["DEFAULT_RULES", "ScriptRules", "lint_explanation_texts", "lint_scripts",
+           "read_script_rules"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,39 @@ def lint_scripts(book: ScriptBook, catalog: Catalog, rules: ScriptRules,
                                         "case but never gives the feedback deadline",
                                         hint="say when: {{ feedback_due | datetime }}"))
         _same_variables(script.id, script.location, variables, problems)
+
+
+def lint_explanation_texts(book: ScriptBook, catalog: Catalog, rules: ScriptRules,
+                           problems: list[Problem]) -> None:
+    """The catalog's `explanation` and `also_found` texts (the agent's view) under the same
+    rules as the scripts: a valid template, no promised outcome, no internal name or code."""
+    departments = {d for d in DEPARTMENTS if "_" in d or any(c.isdigit() for c in d)}
+    terms = (*rules.internal, *sorted({*CAUSES, *catalog.entries, *departments}, key=len,
+                                      reverse=True))
+    for entry in catalog.entries.values():
+        where = Location(entry.file, entry.line, 1)
+        for key, texts in (("explanation", entry.explanation), ("also_found", entry.also_found)):
+            for locale, text in texts:
+                what = f"the {key} of {entry.cause!r} ({locale})"
+                exc = book.analyse(locale, text).error
+                if exc is not None:
+                    problems.append(Problem(where, "script_too_complex"
+                                            if isinstance(exc, TemplateTooComplex)
+                                            else "script_syntax",
+                                            f"{what} is not a valid template: {exc.message}"))
+                    continue
+                spoken = _blank_tags(text)
+                for term in rules.forbidden.get(locale, ()):
+                    if term.lower() in spoken.lower():
+                        problems.append(Problem(where, "script_forbidden_promise",
+                                                f"{what} promises an outcome: {term!r}",
+                                                hint="say what will be done and by when"))
+                for term in terms:
+                    if term in spoken and re.search(
+                            rf"(?<![\w.]){re.escape(term)}(?![\w])", spoken):
+                        problems.append(Problem(where, "script_internal_term",
+                                                f"{what} shows the internal name {term!r}",
+                                                hint="say it in plain words"))
 
 
 def _same_variables(script_id: str, where: Location, variables: Mapping[str, frozenset[str]],

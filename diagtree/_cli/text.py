@@ -25,6 +25,8 @@ def render_diagnosis(d: Diagnosis) -> str:
         f"Feedback    {d.feedback_kind} due {d.feedback_due}"
         + (f", then every {d.feedback_every_hours:g} h" if d.feedback_every_hours else ""),
     ]
+    if d.also_found:
+        lines.append(f"Also found  {', '.join(d.also_found)} (lost on precedence)")
     if d.refund is not None:
         r = d.refund
         limit = "any amount" if r.limit is None else f"limit {r.limit:g} {r.currency}"
@@ -34,6 +36,8 @@ def render_diagnosis(d: Diagnosis) -> str:
         lines.append("")
         lines.append("Agent actions")
         lines.extend(f"  - {a}" for a in d.actions)
+    if d.explanation:
+        lines += ["", f"Agent view ({d.locale})", "  " + d.explanation]
     lines += ["", f"Script ({d.locale})", *("  " + s for s in d.script.splitlines())]
     lines += ["", "Evidence path"]
     for i, step in enumerate(d.trace, 1):

@@ -12,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 from diagtree._privacy import mask_value
 
-__all__ = ["Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "build", "json_value",
-           "ms"]
+__all__ = ["LAZY_FIELDS", "Diagnosis", "FactRead", "Refund", "SourceCall", "TraceStep", "build",
+           "json_value", "ms"]
 
 R = TypeVar("R")
 
@@ -124,6 +125,31 @@ class Diagnosis:
     unavailable: tuple[str, ...]  # sources that failed
     notes: tuple[str, ...]
     timings_ms: tuple[tuple[str, float], ...]
+    # the agent's view (docs/integration.md): plain sentences in `locale`, and the causes whose
+    # evidence is also present but which lost on precedence (never changing `cause`). Both are
+    # worked out on first use (`LAZY_FIELDS`): reading the other causes' evidence costs more
+    # than the rest of concluding, and most callers of `Engine.diagnose` never look.
+    explanation: str = ""
+    also_found: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        """A lazy field, worked out on first use (only called when it is not there yet; two
+        threads may both work it out, to the same values)."""
+        if name in LAZY_FIELDS:
+            fields = self.__dict__
+            values = fields.get(_LAZY)
+            if values is not None:
+                fields.update(values())
+                fields.pop(_LAZY, None)
+            if name in fields:
+                return fields[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles and copies hold the lazy fields worked out, never the means to."""
+        for name in LAZY_FIELDS:
+            getattr(self, name)
+        return {k: v for k, v in self.__dict__.items() if k != _LAZY}
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -145,6 +171,18 @@ class Diagnosis:
         return masked
 
 
+#: the fields of a `Diagnosis` that `build` may leave to a function called on first use
+LAZY_FIELDS: frozenset[str] = frozenset({"explanation", "also_found"})
+_LAZY = "_lazy_fields"
+
+
+# the lazy fields' defaults serve the constructor only (`Diagnosis(...)` by hand): without a
+# class attribute, a diagnosis built lazily reaches `__getattr__` for them
+for _name in LAZY_FIELDS:
+    delattr(Diagnosis, _name)
+del _name
+
+
 def ms(milliseconds: float) -> float:
     """A duration in milliseconds to the microsecond (truncated): what the records show.
     (`round(x, 3)` goes through a decimal string: several times the cost, on every fetch.)"""
@@ -154,20 +192,25 @@ def ms(milliseconds: float) -> float:
 _FIELDS: dict[type, frozenset[str]] = {}
 
 
-def build(cls: type[R], fields: dict[str, Any]) -> R:
+def build(cls: type[R], fields: dict[str, Any],
+          lazy: Callable[[], dict[str, Any]] | None = None) -> R:
     """`cls(**fields)` for a frozen dataclass, in one step instead of one guarded
     ``object.__setattr__`` per field (25 of them for a `Diagnosis`: several microseconds on
-    every diagnosis). `fields` must name every field exactly once; anything else is a
+    every diagnosis). `fields` must name every field exactly once — except, with `lazy`, the
+    `LAZY_FIELDS` of a `Diagnosis`, which `lazy()` returns on first use; anything else is a
     `TypeError`, as the regular constructor would raise."""
     names = _FIELDS.get(cls)
     if names is None:
         names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-    if fields.keys() != names:
+    wanted = names - LAZY_FIELDS if lazy is not None and cls is Diagnosis else names
+    if fields.keys() != wanted:
         given = set(fields)
-        raise TypeError(f"{cls.__name__}: missing {sorted(names - given)}, "
-                        f"unexpected {sorted(given - names)}")
+        raise TypeError(f"{cls.__name__}: missing {sorted(wanted - given)}, "
+                        f"unexpected {sorted(given - wanted)}")
     obj = object.__new__(cls)
     obj.__dict__.update(fields)
+    if lazy is not None and cls is Diagnosis:
+        obj.__dict__[_LAZY] = lazy
     return obj
 
 

@@ -23,6 +23,7 @@ from diagtree._conclude.diagnosis import (
     build,
     json_value,
 )
+from diagtree._conclude.explain import Explainer, also_found, also_found_facts
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._errors import ComplaintError
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
@@ -148,6 +149,7 @@ class Concluder:
         self.policy = policy
         self.scripts = scripts
         self.locale = locale
+        self.explainer = Explainer(scripts.book, catalog)
         # per cause, its catalog entry (looked up once)
         self._entries: dict[str, CatalogEntry | None] = {}
 
@@ -185,6 +187,15 @@ class Concluder:
         script, actions = self.scripts.render(entry, loc, variables, notes)
         end = time.perf_counter()
         fetch_ms = store.fetch_ms()  # (books late derivations to their calls first)
+        explainer = self.explainer
+        facts = also_found_facts(store)
+
+        def agent_view() -> dict[str, Any]:  # on first use (Diagnosis.LAZY_FIELDS)
+            also = also_found(facts, cause)
+            return {"also_found": also,
+                    "explanation": explainer.explain(entry, cause, category, resolution,
+                                                     department, loc, variables, also, [])}
+
         calls = store.calls
         return build(Diagnosis, {
             "complaint_id": complaint.id, "symptom": complaint.type,
@@ -202,7 +213,7 @@ class Concluder:
             "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,
             "notes": tuple(notes),
             "timings_ms": _timings(end - started, walk_ms, fetch_ms, end - render_start),
-        })
+        }, agent_view)
 
 
 def _timings(total_s: float, walk_ms: float, fetch_ms: float, render_s: float,

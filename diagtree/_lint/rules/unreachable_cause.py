@@ -38,51 +38,16 @@ Passes:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from diagtree._check.model import OutcomeNode
 from diagtree._compile.steps import CompiledTree
 from diagtree._errors import Problem
 from diagtree._lint._context import LintContext
+from diagtree._vocab.precedence import APPLIES
 from diagtree._vocab.taxonomy import base_cause
 
 ID = "unreachable-cause"
 SEVERITY = "warning"
-
-_BARRED: Final = ("billing.suspended_arrears", "subscriber.barred_real_name",
-                  "subscriber.barred_other")
-_EVENT: Final = ("network.site_outage", "network.planned_works")
-_RADIO: Final = ("network.known_coverage_gap", "network.weak_coverage", "network.interference")
-_GAP_WEAK: Final = ("network.known_coverage_gap", "network.weak_coverage")
-
-#: docs/taxonomy.md §3 "Which causes apply to which symptom" (unknown.* apply to every symptom)
-APPLIES: Final[dict[str, tuple[str, ...]]] = {
-    "no_service": ("subscriber.number_recycled", *_BARRED, "support.service_not_provisioned",
-                   *_EVENT, *_GAP_WEAK, "device.settings", "device.sim_fault"),
-    "weak_signal": (*_EVENT, *_RADIO),
-    "call_drop": (*_EVENT, *_RADIO, "device.volte_unsupported"),
-    "cannot_call_out": (*_BARRED, "support.platform_fault", *_EVENT,
-                        "support.service_not_provisioned", *_GAP_WEAK,
-                        "device.volte_unsupported", "device.settings", "device.sim_fault"),
-    "cannot_receive_calls": (*_BARRED, *_EVENT, "subscriber.call_forwarding_active",
-                             *_GAP_WEAK, "device.volte_unsupported", "device.settings"),
-    "slow_data": ("support.platform_fault", *_EVENT, "product.quota_throttled", *_RADIO,
-                  "network.congestion", "device.nr_unsupported"),
-    "no_data": (*_BARRED, "support.platform_fault", *_EVENT, "support.service_not_provisioned",
-                *_GAP_WEAK, "device.settings"),
-    "sms_failure": (*_BARRED, "support.platform_fault", *_EVENT,
-                    "support.service_not_provisioned", *_GAP_WEAK),
-    "bill_dispute": ("vas.unconfirmed_subscription", "vas.confirmed_subscription",
-                     "billing.rating_error", "billing.charge_confirmed"),
-    "unknown_vas_charge": ("vas.unconfirmed_subscription", "vas.confirmed_subscription"),
-    "service_suspended": ("subscriber.number_recycled", *_BARRED),
-    "roaming_failure": (*_BARRED, "subscriber.roaming_not_enabled"),
-    "recharge_issue": ("billing.payment_not_posted", "billing.recharge_card_expired"),
-    "number_recycled": ("subscriber.number_recycled",),
-    "staff_conduct": ("service.staff_conduct",),
-    "spam_harassment": ("service.spam_reported",),
-}
-
 
 def reachable_causes(tree: CompiledTree) -> set[str]:
     """The taxonomy causes of every outcome a walk of the tree can reach."""

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_compile",),         # 3. checked trees → steps → generated walker
     ("_conclude",),        # 5. policy, script, the Diagnosis (reads a WalkEnd)
     ("_walk",),            # 4. the walk, which ends by concluding
+    ("_decisions",),       # the decision log and its replay (public: DecisionLog)
     ("__init__",),         # the public API
     ("_lint", "_render"),  # tools on top of the stages
     ("_testing",),

@@ -35,7 +35,7 @@ from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import LOCALES, Question
 from diagtree._walk.answers import UsedAnswers, known_questions
-from diagtree._walk.session import Session
+from diagtree._walk.session import DecisionSink, Session
 from diagtree._walk.sources import Source
 from diagtree._walk.walk import Runtime, finish, new_store
 
@@ -61,8 +61,10 @@ class Engine:
     def __init__(self, trees: str | Path | Iterable[str | Path] | None = None, *,
                  sources: Iterable[Source], timeouts: Mapping[str, float] | None = None,
                  default_timeout_s: float = 2.0, locale: str = "zh-CN",
-                 limits: Limits | None = None, default_region: str | None = None) -> None:
+                 limits: Limits | None = None, default_region: str | None = None,
+                 decision_log: DecisionSink | None = None) -> None:
         region = check_region(default_region)
+        self._decision_log = decision_log  # (`diagtree.DecisionLog`: see _decisions.log)
         named: dict[str, Source] = {}
         for source in sources:
             if source.name in named:
@@ -143,14 +145,24 @@ class Engine:
         store = new_store(runtime, parsed, answers, interactive=False, sources=sources)
         if not trace and store.answers:  # no trace to tell the answers used: note them
             store.answers = UsedAnswers(store.answers)
-        return finish(runtime, store, locale, trace, started)
+        diagnosis = finish(runtime, store, locale, trace, started)
+        if self._decision_log is not None:
+            self._decision_log.record_diagnosis(diagnosis, parsed, answers=answers, facts=store)
+        return diagnosis
 
     def session(self, complaint: Complaint | Mapping[str, Any], *,
                 answers: Mapping[str, Any] | None = None, locale: str | None = None) -> Session:
         """An interactive diagnosis that pauses at each question to the customer."""
-        return Session(self._runtime, complaint, answers, locale)
+        return self._logged(Session(self._runtime, complaint, answers, locale), "start")
 
     def resume(self, state: Mapping[str, Any]) -> Session:
         """Rebuild a session from `Session.state()`; a malformed state raises
         `SessionStateError` naming the field (``state.version``, ``state.answers.<id>``…)."""
-        return Session.from_state(self._runtime, state)
+        return self._logged(Session.from_state(self._runtime, state), "resume")
+
+    def _logged(self, session: Session, op: str) -> Session:
+        """`session`, which records its steps in the engine's decision log (if any)."""
+        if self._decision_log is not None:
+            session._decision_log = self._decision_log
+            self._decision_log.record_step(session, op)
+        return session

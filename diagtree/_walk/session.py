@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from diagtree._check.model import AskNode, OutcomeNode
 from diagtree._check.structure import FlatTree
@@ -37,7 +37,7 @@ from diagtree._walk.walk import Runtime, finish, new_store, walk_records
 if TYPE_CHECKING:
     from diagtree._compile.steps import Step
 
-__all__ = ["STATE_KEYS", "STATE_VERSION", "Pending", "Session"]
+__all__ = ["STATE_KEYS", "STATE_VERSION", "DecisionSink", "Pending", "Session"]
 
 #: the version of `Session.state()` this diagtree writes and reads
 STATE_VERSION: Final = 1
@@ -70,11 +70,26 @@ class Pending:
         }
 
 
+class DecisionSink(Protocol):
+    """Where an engine and its sessions record decisions (`_decisions.log.DecisionLog`)."""
+
+    def record_diagnosis(self, diagnosis: Diagnosis, complaint: Complaint, *,
+                         answers: Mapping[str, Any] | None = ...,
+                         facts: Mapping[Any, Any] | None = ..., session: Session | None = ...,
+                         ) -> str | None: ...
+
+    def record_step(self, session: Session, op: str, *, question: str | None = ...,
+                    value: bool | str | None = ..., step_ms: float | None = ...,
+                    ) -> str | None: ...
+
+
 class Session:
     """An interactive diagnosis of one complaint."""
 
     #: the version of `state()` (see `state_schema()`)
     STATE_VERSION: Final = STATE_VERSION
+    #: the decision log of the engine that made it (None: not logged)
+    _decision_log: DecisionSink | None = None
 
     def __init__(self, runtime: Runtime, complaint: Complaint | Mapping[str, Any],
                  answers: Mapping[str, Any] | None = None, locale: str | None = None) -> None:
@@ -157,6 +172,7 @@ class Session:
         `question_id` is the question being asked or one answered before: then the answer is
         changed and the walk starts again, keeping the answers it still reaches. An answer of
         the wrong type, or to another question, raises `ComplaintError` and changes nothing."""
+        started = time.perf_counter()
         question = check_answer(question_id, value, self._runtime.questions)
         waiting = self._question
         if (waiting is None or question.id != waiting.id) and question.id not in self._answers:
@@ -165,15 +181,23 @@ class Session:
                                  f"(expected {wanted}) nor one answered before")
         self._answers[question.id] = value
         self._advance()
+        if self._decision_log is not None:
+            self._decision_log.record_step(self, "answer", question=question.id, value=value,
+                                           step_ms=(time.perf_counter() - started) * 1000)
         return self._question
 
     def back(self) -> Question:
         """Take back the last answer the walk used: the walk returns to that question, which
         is returned. Raises `ComplaintError` when no answer was used yet."""
+        started = time.perf_counter()
         if not self._path:
             raise ComplaintError("answers", "no answer to take back")
-        del self._answers[self._path[-1]]
+        taken = self._path[-1]
+        del self._answers[taken]
         self._advance()
+        if self._decision_log is not None:
+            self._decision_log.record_step(self, "back", question=taken,
+                                           step_ms=(time.perf_counter() - started) * 1000)
         assert self._question is not None
         return self._question
 
@@ -210,12 +234,16 @@ class Session:
         store.interactive = False
         self._answers.used.clear()
         try:
-            return finish(self._runtime, store, self.locale, True, self._started)
+            diagnosis = finish(self._runtime, store, self.locale, True, self._started)
         finally:
             store.interactive = True
             for qid in store.defaulted:
                 self._answers.pop(qid, None)
             store.defaulted.clear()
+        if self._decision_log is not None:
+            self._decision_log.record_diagnosis(diagnosis, self.complaint, answers=self.answers,
+                                                facts=store, session=self)
+        return diagnosis
 
     def state(self) -> dict[str, Any]:
         """JSON-ready state to resume this session elsewhere (`Engine.resume`)."""

@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from diagtree import DecisionLog, Engine, shipped_trees
 from diagtree._cli import main
 from diagtree._decisions.log import read_log
 from diagtree._decisions.record import record_schema
-from diagtree._decisions.verify import verify_log
+from diagtree._decisions.verify import Verifier, verify_log
 from diagtree_adapters import demo, mock_sources, records_from_mapping
 
 from conftest import fuzz
@@ -236,6 +237,26 @@ def test_rotation_keeps_every_record(tmp_path_factory: Any, count: int, max_byte
         assert file.read_bytes().endswith(b"\n")
 
 
+def test_threads_sharing_one_log_never_mix_lines(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    log = DecisionLog(path, fsync=False, strict=True, max_bytes=3000, keep=None)
+
+    def write(tag: str) -> None:
+        for i in range(60):
+            assert log.append({"format": "diagtree.decision", "version": 1,
+                               "id": f"{tag}{i:04d}", "pad": "y" * (i % 13)}) is not None
+
+    threads = [threading.Thread(target=write, args=(f"t{n}-",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    entries = list(log.read())
+    assert [e for e in entries if e.record is None] == []
+    assert sorted(e.record["id"] for e in entries if e.record is not None) == sorted(
+        f"t{n}-{i:04d}" for n in range(4) for i in range(60))
+
+
 def test_rotation_keeps_only_the_newest_files_when_told(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
     ids = _write(path, 30, max_bytes=200, keep=2)
@@ -318,6 +339,27 @@ def _edited_trees(tmp: Path, old: str, new: str) -> Path:
     assert old in text
     tree.write_text(text.replace(old, new), encoding="utf-8")
     return trees
+
+
+@pytest.fixture(scope="module")
+def verifier() -> Verifier:
+    return Verifier(None, declared())
+
+
+@fuzz(10)
+@given(case=st.sampled_from(CASES))
+def test_every_logged_decision_replays_the_same_on_the_same_trees(
+        logging_engines: dict[bool, tuple[Engine, Path]], verifier: Verifier,
+        case: dict[str, Any]) -> None:
+    engine, path = logging_engines[True]
+    since = _size(path)
+    engine.diagnose(case["complaint"], answers=case.get("answers") or {},
+                    sources=sources_down(tuple(case.get("down") or ())))
+    with open(path, "rb") as f:
+        first = f.read(since).count(b"\n") + 1
+    (entry,) = [e for e in read_log(path) if e.line >= first]
+    verdict = verifier.verdict(entry)
+    assert (verdict.status, verdict.changes, verdict.missing) == ("same", (), ()), verdict
 
 
 def test_verify_reports_no_change_on_the_same_trees(logged: Path) -> None:

@@ -144,13 +144,15 @@ class DecisionLog:
     def _session_id(self, session: object | None, given: str | None) -> str | None:
         if given is not None:
             if session is not None:
-                self._sessions[session] = given
+                with self._lock:
+                    self._sessions[session] = given
             return given
         if session is None:
             return None
-        found = self._sessions.get(session)
-        if found is None:
-            found = self._sessions[session] = os.urandom(16).hex()
+        with self._lock:
+            found = self._sessions.get(session)
+            if found is None:
+                found = self._sessions[session] = os.urandom(16).hex()
         return found
 
     # -- writing -------------------------------------------------------------------------------
@@ -173,6 +175,9 @@ class DecisionLog:
     def _write(self, line: bytes) -> None:
         with self._lock:
             if self._pid != os.getpid():  # forked: the lock's open file is the parent's
+                for fd in (self._fd, self._lock_fd):
+                    if fd is not None:
+                        os.close(fd)  # (the parent's lock holds while the parent's fd is open)
                 self._fd = self._lock_fd = None
                 self._pid = os.getpid()
             if self._lock_fd is None:

@@ -229,9 +229,11 @@ class Report:
                 out.append("    replayed from masked facts: " + ", ".join(v.masked))
         for file, line, reason in self.skipped:
             out.append(f"SKIPPED    {file}:{line}  {reason}")
-        out.append(f"{len(self.verdicts)} decisions replayed: {self.count('same')} same, "
-                   f"{self.count('changed')} changed, {self.count('incomplete')} incomplete; "
-                   f"{len(self.skipped)} lines skipped")
+        count, skipped = len(self.verdicts), len(self.skipped)
+        out.append(f"{count} decision{'' if count == 1 else 's'} replayed: "
+                   f"{self.count('same')} same, {self.count('changed')} changed, "
+                   f"{self.count('incomplete')} incomplete; {skipped} "
+                   f"line{'' if skipped == 1 else 's'} skipped")
         return "\n".join(out)
 
 

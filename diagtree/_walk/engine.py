@@ -56,7 +56,8 @@ class Engine:
     """Loads and compiles a knowledge folder once; diagnoses many complaints.
 
     What it loaded is read-only: `library`, `schema` (the facts a tree may read), `questions`
-    (those an answer may be given to), `locale`, `default_region`."""
+    (those an answer may be given to), `locale`, `default_region`. With `decision_log` (a
+    `diagtree.DecisionLog`) every diagnosis and session step is appended to it."""
 
     def __init__(self, trees: str | Path | Iterable[str | Path] | None = None, *,
                  sources: Iterable[Source], timeouts: Mapping[str, float] | None = None,

@@ -166,8 +166,8 @@ class DecisionLog:
             if self.strict:
                 raise
             self.failures += 1
-            _log.error("decision log %s: a record was not written: %s", self.path,
-                       mask_text(describe(exc)))
+            _log.log(logging.ERROR, "decision log %s: a record was not written: %s",
+                     self.path, mask_text(describe(exc)))
             return None
         found = record.get("id")
         return found if isinstance(found, str) else None

@@ -5,6 +5,7 @@ no full MSISDN or IMSI reaches the file; a replay finds a changed tree and nothi
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import multiprocessing
@@ -153,6 +154,34 @@ def test_session_steps_are_logged_and_tied_together(tmp_path: Path, sources: lis
     assert resumed.question == session.question
     report = verify_log([path], None, declared())
     assert report.count("same") == 6 and not report.failed, report.text()
+
+
+def test_the_async_api_logs_the_same_steps(tmp_path: Path, sources: list[Any]) -> None:
+    path = tmp_path / "d.jsonl"
+    engine = Engine(sources=sources, decision_log=DecisionLog(path, fsync=False))
+    complaint = {"id": "A1", "type": "no_data", "msisdn": "8613800000001",
+                 "reported_at": "2026-11-20T09:30:00+08:00",
+                 "location": {"lat": 28.2282, "lon": 112.9388}}
+
+    async def run() -> str:
+        await engine.adiagnose(complaint)
+        session = await engine.asession(complaint)
+        first = session.question
+        assert first is not None
+        await session.aanswer(first.id, first.options[0] if first.options else False)
+        await session.aback()
+        resumed = await engine.aresume(session.state())
+        return (await resumed.adiagnosis()).cause
+
+    cause = asyncio.run(run())
+    records = lines(path)
+    assert [(r["kind"], r["step"] and r["step"]["op"]) for r in records] == [
+        ("diagnosis", None), ("session_step", "start"), ("session_step", "answer"),
+        ("session_step", "back"), ("session_step", "resume"), ("diagnosis", "diagnosis")]
+    assert records[-1]["diagnosis"]["cause"] == cause
+    assert records[0]["facts"] and records[0]["diagnosis"]["cause"]
+    report = verify_log([path], None, declared())
+    assert report.count("same") == 6, report.text()
 
 
 # -- crash safety ----------------------------------------------------------------------------------

@@ -44,7 +44,8 @@ from diagtree._vocab.facts import FactSpec, FactType
 from diagtree._walk.engine import Engine
 from diagtree._walk.sources import Source
 
-__all__ = ["DECISION_FIELDS", "Report", "Verdict", "verify_lines", "verify_log"]
+__all__ = ["DECISION_FIELDS", "NotInTheRecord", "Report", "Verdict", "Verifier", "verify_lines",
+           "verify_log"]
 
 #: the fields of a diagnosis that make the decision (compared when the record holds them)
 DECISION_FIELDS: Final = ("cause", "category", "resolution", "department", "grade",
@@ -55,8 +56,20 @@ DECISION_FIELDS: Final = ("cause", "category", "resolution", "department", "grad
 PLACEHOLDER_MSISDN: Final = "8613800000000"
 
 
-class _NotRecorded(LookupError):
-    """The current tree reads a fact that the record does not hold."""
+class NotInTheRecord(LookupError):
+    """The current tree reads a fact that the record does not hold (its message: the fact).
+    The store takes the source as failed and records ``NotInTheRecord: <fact>`` in its calls,
+    which is how the replay finds the facts it lacked (a source's facts may be read ahead of
+    the walk: only a read the walk makes counts)."""
+
+
+_MISSING_PREFIX: Final = NotInTheRecord.__name__ + ": "
+
+
+def _missing(calls: Iterable[Any]) -> set[str]:
+    """The facts a replay's walk read that the record lacks, from its source calls."""
+    return {call.error[len(_MISSING_PREFIX):] for call in calls
+            if not call.ok and call.error and call.error.startswith(_MISSING_PREFIX)}
 
 
 class _Unavailable:
@@ -104,8 +117,7 @@ class _Facts(Mapping[str, Any]):
         if name in replay.unknown:
             return _UNAVAILABLE
         if name in replay.specs:
-            replay.missing.add(name)
-            raise _NotRecorded(name)
+            raise NotInTheRecord(name)
         raise KeyError(name)
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -148,7 +160,6 @@ class _Replay:
         self.facts: dict[str, Any] = {}
         self.unknown: set[str] = set()
         self.failed: dict[str, str] = {}
-        self.missing: set[str] = set()
 
     def load(self, record: Mapping[str, Any]) -> None:
         self.facts = dict(record.get("facts") or {})
@@ -158,7 +169,6 @@ class _Replay:
         self.failed = {str(c.get("source")): str(c.get("error") or "unavailable")
                        for c in calls if isinstance(c, dict) and not c.get("ok")
                        and c.get("source") not in ok}
-        self.missing = set()
 
 
 @dataclass(frozen=True)
@@ -287,6 +297,7 @@ class Verifier:
             session = self.engine.session(complaint, answers=answers,
                                           locale=_locale(record))
             pending = session.pending
+            missing = _missing(session._store.calls)  # (a session's facts read so far)
             before = {"pending": _question_of(record.get("pending"))}
             after = {"pending": None if pending is None else pending.question.id}
             tree = self.engine.tree_for(complaint.type, complaint.reported_at)
@@ -295,6 +306,7 @@ class Verifier:
         else:
             diagnosis = self.engine.diagnose(complaint, answers=answers,
                                              locale=_locale(record))
+            missing = _missing(diagnosis.sources)
             logged = record.get("diagnosis") or {}
             replayed = mask(diagnosis.to_dict())
             names = [n for n in DECISION_FIELDS if n in logged]
@@ -303,13 +315,13 @@ class Verifier:
             now = {"id": diagnosis.tree_id, "version": diagnosis.tree_version,
                    "sha256": diagnosis.tree_sha256}
         changes = tuple((n, before[n], after[n]) for n in before if before[n] != after[n])
-        missing = tuple(sorted(self.replay.missing))
+        lacking = tuple(sorted(missing))
         read_masked = tuple(sorted(n for n in record.get("masked_facts") or ()
                                    if n in self.replay.facts))
-        status = "incomplete" if missing else "changed" if changes else "same"
+        status = "incomplete" if lacking else "changed" if changes else "same"
         complaint_data = record.get("complaint") or {}
         return Verdict(entry.file, entry.line, str(record.get("id")), kind,
-                       str(complaint_data.get("id")), status, changes, missing,
+                       str(complaint_data.get("id")), status, changes, lacking,
                        read_masked if changes else (), _tree_name(record.get("tree")),
                        _tree_name(now))
 

@@ -16,6 +16,7 @@ import logging as _logging
 import typing as _typing
 
 from diagtree._conclude.diagnosis import Diagnosis, FactRead, Refund, SourceCall, TraceStep
+from diagtree._decisions.log import DecisionLog
 from diagtree._errors import (
     AuthoringError,
     ComplaintError,
@@ -44,6 +45,7 @@ __all__ = [
     "Complaint",
     "ComplaintError",
     "ConfigurationError",
+    "DecisionLog",
     "Diagnosis",
     "DiagtreeError",
     "Engine",

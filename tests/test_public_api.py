@@ -195,3 +195,11 @@ def test_read_yaml_reads_safely_and_raises_authoring_errors() -> None:
     with pytest.raises(AuthoringError) as caught:
         diagtree.read_yaml("a: " + "[" * 100 + "]" * 100)
     assert caught.value.problems[0].code == "file_too_complex"
+
+
+def test_a_decision_log_names_the_option_it_refuses(tmp_path: Any) -> None:
+    assert diagtree.DecisionLog.__module__ == "diagtree"
+    for option, value in (("max_bytes", 0), ("keep", -1), ("mask", "yes")):
+        with pytest.raises(ConfigurationError) as caught:
+            diagtree.DecisionLog(tmp_path / "d.jsonl", **{option: value})
+        assert caught.value.field == option

@@ -15,6 +15,7 @@ from diagtree._cli.diagnose import add_diagnose
 from diagtree._cli.diff import add_diff
 from diagtree._cli.fmt import add_fmt
 from diagtree._cli.lint import add_lint
+from diagtree._cli.log import add_log
 from diagtree._cli.render import add_render
 from diagtree._cli.schema import add_schema
 from diagtree._cli.test import add_test
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_diff(sub)
     add_schema(sub)
     add_fmt(sub)
+    add_log(sub)
     return parser
 
 

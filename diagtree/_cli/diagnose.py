@@ -20,6 +20,7 @@ from typing import Any
 
 from diagtree._cli.text import render_diagnosis
 from diagtree._conclude.diagnosis import Diagnosis
+from diagtree._decisions.log import DecisionLog
 from diagtree._errors import AuthoringError, ComplaintError, format_problems
 from diagtree._load.limits import FILE_LIMITS
 from diagtree._load.yaml import load_yaml
@@ -79,6 +80,9 @@ def add_diagnose(sub: Any) -> None:
     run.add_argument("--locale", choices=("zh-CN", "en"), default="zh-CN")
     run.add_argument("--role", choices=("agent", "supervisor"), help="the requesting role")
     run.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
+    run.add_argument("--log", metavar="FILE",
+                     help="also append the decision to this JSON-lines decision log (MSISDNs "
+                          "and IMSIs masked; `diagtree log verify FILE` replays it)")
     p.set_defaults(run=run_diagnose, check=functools.partial(_check_combination, p))
 
 
@@ -227,7 +231,8 @@ def run_diagnose(args: argparse.Namespace) -> int:
     @functools.cache
     def engine() -> Engine:  # loaded once the inputs are read (a bad file fails fast)
         return Engine(args.trees, sources=ad.mock_sources(ad.records_from_mapping({})),
-                      default_region=args.region)
+                      default_region=args.region,
+                      decision_log=DecisionLog(args.log, strict=True) if args.log else None)
 
     try:
         complaint, sources, answers = _inputs(args, lambda: set(engine().library.by_symptom),
@@ -243,6 +248,9 @@ def run_diagnose(args: argparse.Namespace) -> int:
                                                sources=sources)
     except ComplaintError as exc:
         print(f"diagtree diagnose: complaint rejected: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the decision log cannot be written
+        print(f"diagtree diagnose: --log {args.log}: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print(diagnosis.to_json(indent=2))

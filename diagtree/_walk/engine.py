@@ -43,7 +43,7 @@ from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import LOCALES, Question
 from diagtree._walk.answers import UsedAnswers, known_questions
 from diagtree._walk.fetch import settle, settle_async
-from diagtree._walk.session import Session
+from diagtree._walk.session import DecisionSink, Session
 from diagtree._walk.sources import AnySource
 from diagtree._walk.walk import Runtime, finish, new_store
 
@@ -64,13 +64,16 @@ class Engine:
     """Loads and compiles a knowledge folder once; diagnoses many complaints.
 
     What it loaded is read-only: `library`, `schema` (the facts a tree may read), `questions`
-    (those an answer may be given to), `locale`, `default_region`."""
+    (those an answer may be given to), `locale`, `default_region`. With `decision_log` (a
+    `diagtree.DecisionLog`) every diagnosis and session step is appended to it."""
 
     def __init__(self, trees: str | Path | Iterable[str | Path] | None = None, *,
                  sources: Iterable[AnySource], timeouts: Mapping[str, float] | None = None,
                  default_timeout_s: float = 2.0, locale: str = "zh-CN",
-                 limits: Limits | None = None, default_region: str | None = None) -> None:
+                 limits: Limits | None = None, default_region: str | None = None,
+                 decision_log: DecisionSink | None = None) -> None:
         region = check_region(default_region)
+        self._decision_log = decision_log  # (`diagtree.DecisionLog`: see _decisions.log)
         named: dict[str, AnySource] = {}
         for source in sources:
             if source.name in named:
@@ -155,7 +158,11 @@ class Engine:
         if not trace and store.answers:  # no trace to tell the answers used: note them
             store.answers = UsedAnswers(store.answers)
         try:
-            return settle(store, lambda: finish(runtime, store, locale, trace, started))
+            diagnosis = settle(store, lambda: finish(runtime, store, locale, trace, started))
+            if self._decision_log is not None:
+                self._decision_log.record_diagnosis(diagnosis, parsed, answers=answers,
+                                                    facts=store)
+            return diagnosis
         finally:
             store.release()
 
@@ -173,15 +180,19 @@ class Engine:
         if not trace and store.answers:
             store.answers = UsedAnswers(store.answers)
         try:
-            return await settle_async(
+            diagnosis = await settle_async(
                 store, lambda: finish(runtime, store, locale, trace, started))
+            if self._decision_log is not None:
+                self._decision_log.record_diagnosis(diagnosis, parsed, answers=answers,
+                                                    facts=store)
+            return diagnosis
         finally:
             store.release()
 
     def session(self, complaint: Complaint | Mapping[str, Any], *,
                 answers: Mapping[str, Any] | None = None, locale: str | None = None) -> Session:
         """An interactive diagnosis that pauses at each question to the customer."""
-        return Session(self._runtime, complaint, answers, locale)
+        return self._logged(Session(self._runtime, complaint, answers, locale), "start")
 
     async def asession(self, complaint: Complaint | Mapping[str, Any], *,
                        answers: Mapping[str, Any] | None = None, locale: str | None = None,
@@ -191,15 +202,22 @@ class Engine:
         session = Session(self._runtime, complaint, answers, locale,
                           loop=asyncio.get_running_loop())
         await session.astart()
-        return session
+        return self._logged(session, "start")
 
     def resume(self, state: Mapping[str, Any]) -> Session:
         """Rebuild a session from `Session.state()`; a malformed state raises
         `SessionStateError` naming the field (``state.version``, ``state.answers.<id>``…)."""
-        return Session.from_state(self._runtime, state)
+        return self._logged(Session.from_state(self._runtime, state), "resume")
 
     async def aresume(self, state: Mapping[str, Any]) -> Session:
         """`resume`, awaited (the same checks of `state`)."""
         session = Session.from_state(self._runtime, state, loop=asyncio.get_running_loop())
         await session.astart()
+        return self._logged(session, "resume")
+
+    def _logged(self, session: Session, op: str) -> Session:
+        """`session`, which records its steps in the engine's decision log (if any)."""
+        if self._decision_log is not None:
+            session._decision_log = self._decision_log
+            self._decision_log.record_step(session, op)
         return session

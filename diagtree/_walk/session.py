@@ -28,7 +28,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from diagtree._check.model import AskNode, OutcomeNode
 from diagtree._check.structure import FlatTree
@@ -43,7 +43,7 @@ from diagtree._walk.walk import Runtime, finish, new_store, walk_records
 if TYPE_CHECKING:
     from diagtree._compile.steps import Step
 
-__all__ = ["STATE_KEYS", "STATE_VERSION", "Pending", "Session"]
+__all__ = ["STATE_KEYS", "STATE_VERSION", "DecisionSink", "Pending", "Session"]
 
 #: the version of `Session.state()` this diagtree writes and reads
 STATE_VERSION: Final = 1
@@ -76,11 +76,26 @@ class Pending:
         }
 
 
+class DecisionSink(Protocol):
+    """Where an engine and its sessions record decisions (`_decisions.log.DecisionLog`)."""
+
+    def record_diagnosis(self, diagnosis: Diagnosis, complaint: Complaint, *,
+                         answers: Mapping[str, Any] | None = ...,
+                         facts: Mapping[Any, Any] | None = ..., session: Session | None = ...,
+                         ) -> str | None: ...
+
+    def record_step(self, session: Session, op: str, *, question: str | None = ...,
+                    value: bool | str | None = ..., step_ms: float | None = ...,
+                    ) -> str | None: ...
+
+
 class Session:
     """An interactive diagnosis of one complaint."""
 
     #: the version of `state()` (see `state_schema()`)
     STATE_VERSION: Final = STATE_VERSION
+    #: the decision log of the engine that made it (None: not logged)
+    _decision_log: DecisionSink | None = None
 
     def __init__(self, runtime: Runtime, complaint: Complaint | Mapping[str, Any],
                  answers: Mapping[str, Any] | None = None, locale: str | None = None, *,
@@ -171,17 +186,21 @@ class Session:
         `question_id` is the question being asked or one answered before: then the answer is
         changed and the walk starts again, keeping the answers it still reaches. An answer of
         the wrong type, or to another question, raises `ComplaintError` and changes nothing."""
-        self._record(question_id, value)
+        started = time.perf_counter()
+        qid = self._record(question_id, value)
         settle(self._store, self._advance)
+        self._logged("answer", qid, value, started)
         return self._question
 
     async def aanswer(self, question_id: str, value: bool | str) -> Question | None:
         """`answer`, awaited: the same checks and the same next question."""
-        self._record(question_id, value)
+        started = time.perf_counter()
+        qid = self._record(question_id, value)
         await settle_async(self._store, self._advance)
+        self._logged("answer", qid, value, started)
         return self._question
 
-    def _record(self, question_id: str, value: bool | str) -> None:
+    def _record(self, question_id: str, value: bool | str) -> str:
         question = check_answer(question_id, value, self._runtime.questions)
         waiting = self._question
         if (waiting is None or question.id != waiting.id) and question.id not in self._answers:
@@ -189,26 +208,40 @@ class Session:
             raise ComplaintError(f"answers.{question.id}", f"not the question being asked "
                                  f"(expected {wanted}) nor one answered before")
         self._answers[question.id] = value
+        return question.id
 
     def back(self) -> Question:
         """Take back the last answer the walk used: the walk returns to that question, which
         is returned. Raises `ComplaintError` when no answer was used yet."""
-        self._take_back()
+        started = time.perf_counter()
+        taken = self._take_back()
         settle(self._store, self._advance)
+        self._logged("back", taken, None, started)
         assert self._question is not None
         return self._question
 
     async def aback(self) -> Question:
         """`back`, awaited."""
-        self._take_back()
+        started = time.perf_counter()
+        taken = self._take_back()
         await settle_async(self._store, self._advance)
+        self._logged("back", taken, None, started)
         assert self._question is not None
         return self._question
 
-    def _take_back(self) -> None:
+    def _take_back(self) -> str:
         if not self._path:
             raise ComplaintError("answers", "no answer to take back")
-        del self._answers[self._path[-1]]
+        taken = self._path[-1]
+        del self._answers[taken]
+        return taken
+
+    def _logged(self, op: str, question: str, value: bool | str | None,
+                started: float) -> None:
+        """Record a step in the decision log of the engine that made the session (if any)."""
+        if self._decision_log is not None:
+            self._decision_log.record_step(self, op, question=question, value=value,
+                                           step_ms=(time.perf_counter() - started) * 1000)
 
     def _advance(self) -> None:
         store = self._store
@@ -239,11 +272,17 @@ class Session:
     def diagnosis(self) -> Diagnosis:
         """The diagnosis; unanswered questions (if any are left) take their defaults. The
         session stays as it was (it can still be corrected)."""
-        return settle(self._store, self._conclude)
+        return self._logged_diagnosis(settle(self._store, self._conclude))
 
     async def adiagnosis(self) -> Diagnosis:
         """`diagnosis`, awaited."""
-        return await settle_async(self._store, self._conclude)
+        return self._logged_diagnosis(await settle_async(self._store, self._conclude))
+
+    def _logged_diagnosis(self, diagnosis: Diagnosis) -> Diagnosis:
+        if self._decision_log is not None:
+            self._decision_log.record_diagnosis(diagnosis, self.complaint, answers=self.answers,
+                                                facts=self._store, session=self)
+        return diagnosis
 
     def _conclude(self) -> Diagnosis:
         store = self._store

@@ -17,6 +17,7 @@ from diagtree._cli.fmt import add_fmt
 from diagtree._cli.lint import add_lint
 from diagtree._cli.render import add_render
 from diagtree._cli.schema import add_schema
+from diagtree._cli.serve import add_serve
 from diagtree._cli.test import add_test
 from diagtree._cli.validate import add_validate
 from diagtree._errors import DiagtreeError
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_diff(sub)
     add_schema(sub)
     add_fmt(sub)
+    add_serve(sub)
     return parser
 
 

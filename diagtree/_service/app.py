@@ -69,6 +69,7 @@ __all__ = ["MaskingFilter", "Service", "app_from_env", "create_app"]
 log = logging.getLogger("diagtree.service")
 T = TypeVar("T")
 _CAS_ATTEMPTS = 50
+_UNION_TAGS = frozenset({"bool", "str", "int", "float", "function-after[...]"})
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {MEDIA_TYPE: {}}}
     for code in (400, 401, 403, 404, 409, 413, 422, 429)}
@@ -393,8 +394,13 @@ def create_app(config: ServiceConfig, *, store: SessionStore | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                   "reason": mask_text(str(e.get("msg", "")))} for e in exc.errors()]
+        errors = []
+        for e in exc.errors():
+            # the request's own path: no `body` root, no union members (`bool`, `str`…)
+            parts = [str(p) for p in e.get("loc", ()) if p != "body" and p not in _UNION_TAGS]
+            field = ".".join(parts)
+            if all(x["field"] != field for x in errors):
+                errors.append({"field": field, "reason": mask_text(str(e.get("msg", "")))})
         first = errors[0] if errors else {"field": "body", "reason": "invalid"}
         return JSONResponse(problem_body(422, "request_invalid",
                                          f"{first['field']}: {first['reason']}",

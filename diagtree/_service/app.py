@@ -394,7 +394,7 @@ def create_app(config: ServiceConfig, *, store: SessionStore | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = []
+        errors: list[dict[str, str]] = []
         for e in exc.errors():
             # the request's own path: no `body` root, no union members (`bool`, `str`…)
             parts = [str(p) for p in e.get("loc", ()) if p != "body" and p not in _UNION_TAGS]

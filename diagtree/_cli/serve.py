@@ -59,5 +59,8 @@ def run_serve(args: argparse.Namespace) -> int:
          "trees": os.path.abspath(args.trees) if args.trees else None})
     uvicorn.run("diagtree._service.app:app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, proxy_headers=False,
+                # longer than a client's idle pool: a kept-alive connection is not closed
+                # under a client that is just reusing it (a load balancer's usual 60 s + 15)
+                timeout_keep_alive=75,
                 server_header=False)
     return 0

@@ -28,9 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from diagtree._check.scripts import STANDARD_VARIABLES, template_variables
-from diagtree._cli.validate import default_schema
+from diagtree._check.scripts import STANDARD_VARIABLES
+from diagtree._cli.common import default_schema
 from diagtree._compile.library import Library, load_library
+from diagtree._templates.analysis import template_variables
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import SYMPTOMS

@@ -77,7 +77,7 @@ def test_bundled_rendering_equals_rendering_one_by_one() -> None:
 
 
 def test_a_bundles_parts_cannot_see_each_other() -> None:
-    from diagtree._check.scripts import compile_bundle
+    from diagtree._templates.render import compile_bundle
     env = Engine(sources=ad.mock_sources(demo.demo_records())).library.scripts.env("zh-CN")
     # what the script sets stays in the script: the action reads the diagnosis's own x
     scoped = compile_bundle(env, "{% set x = 1 %}{{ x }}", ["{{ x }}", "{% set x = 3 %}{{ x }}",

@@ -43,8 +43,8 @@ from diagtree._check import script_lint as _script_lint
 from diagtree._check import scripts as _scripts
 from diagtree._check import tree as _loader
 from diagtree._check.schema import FILES, NODE_KINDS, NODES, Shape
+from diagtree._cli.common import default_schema
 from diagtree._cli.schema import add_schema
-from diagtree._cli.validate import default_schema
 from diagtree._compile.library import load_library
 from diagtree._errors import Location
 from diagtree._expr import compile_expression

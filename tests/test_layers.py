@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_errors",),
     ("_vocab",),
     ("_load",),
-    ("_expr",),
+    ("_expr", "_templates"),  # the condition and the script template languages
     ("_check",),           # 2. read and check every knowledge file
     ("_compile",),         # 3. checked trees → steps → generated walker
     ("_conclude",),        # 5. policy, script, the Diagnosis (reads a WalkEnd)
@@ -84,3 +84,14 @@ def test_the_stages_are_folders_that_say_their_place() -> None:
         init = PACKAGE / f"_{stage}" / "__init__.py"
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
         assert doc.startswith(f"Stage {number}, {stage}:"), (init, doc)
+
+
+def test_the_architecture_page_names_every_unit() -> None:
+    """docs/architecture.md is where a newcomer learns what each folder holds: a new one must
+    be described there."""
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for unit in RANK:
+        if unit in ("__init__", "__main__", "testing"):
+            continue
+        kind = "/" if (PACKAGE / unit).is_dir() else ".py"
+        assert f"`{unit}{kind}`" in page, f"docs/architecture.md does not describe {unit}{kind}"

@@ -19,9 +19,10 @@ from test_template_limits import template_texts
 import diagtree._check.library as library_module
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine, shipped_trees
-from diagtree._check.scripts import LazyTemplates, ScriptBook, read_scripts, render_template
+from diagtree._check.scripts import ScriptBook, read_scripts
 from diagtree._errors import Problem
 from diagtree._load.yaml import Positions
+from diagtree._templates.render import LazyTemplates, render_template
 from diagtree_adapters import demo
 
 from conftest import fuzz

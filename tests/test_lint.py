@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from diagtree import shipped_trees
+from diagtree._cli.common import default_schema
 from diagtree._cli.lint import add_lint
-from diagtree._cli.validate import default_schema
 from diagtree._errors import Location, Problem
 from diagtree._expr import compile_expression
 from diagtree._lint import (

@@ -19,12 +19,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_expr import SCHEMA, facts
 
-from diagtree._check.scripts import Analysis, ScriptBook, analyse_template, plain_variables
+from diagtree._check.scripts import ScriptBook
 from diagtree._check.structure import _longest, _predecessors, _reach, is_acyclic
 from diagtree._errors import Location
 from diagtree._expr import ExpressionCache, compile_expression
 from diagtree._load import yaml as _yaml
 from diagtree._load.files import knowledge_files
+from diagtree._templates.analysis import Analysis, analyse_template, plain_variables
 from diagtree._vocab.facts import BOOL, FactType
 from diagtree._walk.engine import shipped_trees
 

@@ -33,7 +33,7 @@ from diagtree._check.policy import read_policy
 from diagtree._check.script_lint import read_script_rules
 from diagtree._check.scripts import ScriptBook, read_scripts
 from diagtree._check.tree import read_tree_file
-from diagtree._cli.validate import default_schema
+from diagtree._cli.common import default_schema
 from diagtree._errors import Problem
 from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files
 from diagtree._load.yaml import load_yaml

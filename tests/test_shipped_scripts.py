@@ -21,15 +21,10 @@ import pytest
 from jinja2 import meta
 
 from diagtree._check.catalog import Catalog, read_catalog
-from diagtree._check.scripts import (
-    ScriptBook,
-    compile_bundle,
-    localize,
-    read_scripts,
-    render_template,
-)
+from diagtree._check.scripts import ScriptBook, read_scripts
 from diagtree._errors import Problem
 from diagtree._load.yaml import load_yaml
+from diagtree._templates.render import compile_bundle, localize, render_template
 from diagtree._vocab.taxonomy import CAUSES, DEPARTMENTS, LOCALES, RESOLUTIONS
 
 TREES = Path(__file__).resolve().parents[1] / "trees"

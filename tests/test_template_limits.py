@@ -24,22 +24,20 @@ import diagtree._conclude.script as script_module
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine
 from diagtree._author.codes import EXAMPLE_CONTEXT
-from diagtree._check.scripts import (
+from diagtree._check.scripts import ScriptBook, read_scripts
+from diagtree._errors import Problem
+from diagtree._load.yaml import Positions
+from diagtree._templates.limits import (
     MAX_CALL_DEPTH,
     MAX_LOOP_ITEMS,
     MAX_NESTING,
     MAX_OUTPUT,
     MAX_PARTS,
     RENDER_BUDGET_S,
-    ScriptBook,
     TemplateLimitError,
     TemplateTooComplex,
-    compile_template,
-    read_scripts,
-    render_template,
 )
-from diagtree._errors import Problem
-from diagtree._load.yaml import Positions
+from diagtree._templates.render import compile_template, render_template
 
 from conftest import fuzz
 
@@ -115,6 +113,19 @@ def test_a_script_nested_seventy_deep_is_refused_at_its_line_and_column(tmp_path
         # the column is the bracket that goes one level too deep
         assert text[problem.location.col - 1] == "("
         assert text[:problem.location.col - 1].count("(") == MAX_NESTING
+
+
+@pytest.mark.parametrize("text", [
+    "{{ " + "9" * 5000 + " }}",  # jinja2's lexer: int() of more than 4,300 digits, ValueError
+    "{{ (1).attr ~ a }}",  # its optimizer folds the constant part: UndefinedError
+])
+def test_a_template_jinja2_itself_cannot_compile_is_a_problem_not_a_crash(
+        tmp_path: Path, text: str) -> None:
+    problems = _problems(tmp_path, text)
+    found = [p for p in problems if p.code == "script_syntax"]
+    assert len(found) == 2, problems  # once per locale
+    assert all(p.location.file.endswith("scripts.yaml") for p in found)
+    assert all("cannot be compiled" in p.message for p in found)
 
 
 def test_an_action_nested_seventy_deep_is_refused_at_load(tmp_path: Path) -> None:
@@ -333,7 +344,7 @@ def test_every_exception_of_a_render_is_caught_at_the_boundary(
 
 
 def test_a_time_at_the_edge_of_the_calendar_renders_in_its_own_offset() -> None:
-    from diagtree._check.scripts import localize
+    from diagtree._templates.render import localize
 
     edge = dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.UTC)
     shown = localize({"t": edge}, dt.timezone(dt.timedelta(hours=8)))["t"]

@@ -60,7 +60,7 @@ def small_schemas() -> tuple[FactSchema, FactSchema]:
 @cache
 def real_schemas() -> tuple[FactSchema, FactSchema]:
     """The shipped adapters' facts plus the complaint facts, and the policy schema."""
-    from diagtree._cli.validate import default_schema
+    from diagtree._cli.common import default_schema
     from diagtree._vocab.engine_facts import POLICY_FACTS
 
     schema = default_schema()

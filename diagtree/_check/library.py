@@ -17,12 +17,7 @@ from diagtree._check.inline import inline_tree
 from diagtree._check.model import AskNode, Document, OutcomeNode
 from diagtree._check.policy import Policy, read_policy
 from diagtree._check.script_lint import ScriptRules, lint_scripts, merge_rules, read_script_rules
-from diagtree._check.scripts import (
-    STANDARD_VARIABLES,
-    ScriptBook,
-    TemplateTooComplex,
-    read_scripts,
-)
+from diagtree._check.scripts import STANDARD_VARIABLES, ScriptBook, read_scripts
 from diagtree._check.structure import FlatTree, check_document
 from diagtree._check.tree import read_document
 from diagtree._check.versions import Versions, order_versions
@@ -31,6 +26,7 @@ from diagtree._expr import ExpressionCache
 from diagtree._load.files import FILE_KINDS, file_kind, knowledge_files, text_kind
 from diagtree._load.limits import Limits
 from diagtree._load.yaml import YamlLimits, load_yaml
+from diagtree._templates.limits import TemplateTooComplex
 from diagtree._vocab.engine_facts import POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question

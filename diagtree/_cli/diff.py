@@ -10,7 +10,7 @@ from typing import Any
 from diagtree._author.diff import diff_documents
 from diagtree._check.model import Document
 from diagtree._check.tree import read_tree_file
-from diagtree._cli.validate import default_schema
+from diagtree._cli.common import default_schema
 from diagtree._errors import Problem, format_problems
 
 __all__ = ["add_diff"]

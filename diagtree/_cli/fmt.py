@@ -28,7 +28,7 @@ from diagtree._author.fmt import (
     format_checked,
     library_differences,
 )
-from diagtree._cli.validate import default_schema, knowledge_root
+from diagtree._cli.common import default_schema, knowledge_root
 from diagtree._compile.library import Library
 from diagtree._errors import AuthoringError, Problem, format_problems
 from diagtree._load.files import file_kind, knowledge_files

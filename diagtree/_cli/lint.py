@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from diagtree import __version__
-from diagtree._cli.validate import default_schema, knowledge_root
+from diagtree._cli.common import default_schema, existing_paths, with_context
 from diagtree._lint import FORMATS, adapter_fact_origins, all_rules, lint_paths, render
 
 __all__ = ["add_lint"]
@@ -36,17 +36,12 @@ def add_lint(sub: Any) -> None:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.paths]
-    for p in paths:
-        if not p.exists():
-            print(f"diagtree lint: {p}: no such file or folder", file=sys.stderr)
-            return 2
+    paths = existing_paths("lint", args.paths)
+    if paths is None:
+        return 2
     # a single file is linted in the context of its knowledge folder, like `validate`
     named = {p.resolve() for p in paths if p.is_file()}
-    context = {r for p in paths if p.is_file() and (r := knowledge_root(p)) is not None}
-    load = _dedupe([*paths, *(c for c in sorted(context)
-                              if not any(p.is_dir() and c.is_relative_to(p.resolve())
-                                         for p in paths))])
+    load = with_context(paths)
     folders = [p.resolve() for p in paths if p.is_dir()]
 
     def within(file: str) -> bool:
@@ -72,17 +67,3 @@ def run_lint(args: argparse.Namespace) -> int:
         status += " (--show-info lists them)"
     print(f"lint: {status}", file=sys.stderr)
     return result.exit_code(strict=args.strict)
-
-
-def _dedupe(paths: list[Path]) -> list[Path]:
-    """Files and folders to load, each file once (a file inside a folder given is dropped)."""
-    folders = [p.resolve() for p in paths if p.is_dir()]
-    out: list[Path] = []
-    seen: set[Path] = set()
-    for p in paths:
-        r = p.resolve()
-        if r in seen or (p.is_file() and any(r.is_relative_to(f) for f in folders)):
-            continue
-        seen.add(r)
-        out.append(p)
-    return out

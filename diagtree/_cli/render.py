@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._check.model import Document
-from diagtree._cli.validate import default_schema, knowledge_root
+from diagtree._cli.common import default_schema, knowledge_root
 from diagtree._compile.library import load_library
 from diagtree._errors import AuthoringError, did_you_mean, format_problems
 from diagtree._render.dot import render_dot

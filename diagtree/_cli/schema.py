@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from diagtree._author.json_schema import DIALECTS, FILE_NAMES, KINDS, build_schema, dumps
-from diagtree._cli.validate import default_schema
+from diagtree._cli.common import default_schema
 
 __all__ = ["add_schema"]
 

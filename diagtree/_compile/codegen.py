@@ -16,6 +16,7 @@ and compare).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +28,7 @@ from diagtree._compile.steps import CompiledTree, Step
 from diagtree._expr.ast import FactRef
 from diagtree._vocab.facts import UNKNOWN
 
-__all__ = ["attach_fast_walker", "fast_walker"]
+__all__ = ["fast_walker", "with_fast_walker"]
 
 _ORDER_OPS = {"<", "<=", ">", ">="}
 
@@ -287,6 +288,7 @@ def fast_walker(tree: CompiledTree) -> Callable[[Any], Step]:
         return _Continue(tree.start)
 
 
-def attach_fast_walker(tree: CompiledTree) -> CompiledTree:
-    object.__setattr__(tree, "fast", fast_walker(tree))
-    return tree
+def with_fast_walker(tree: CompiledTree) -> CompiledTree:
+    """`tree` finished: the same steps, with its generated walker (a new frozen tree; the
+    steps are shared, and the generated code reads only them)."""
+    return dataclasses.replace(tree, fast=fast_walker(tree))

@@ -22,7 +22,7 @@ from diagtree._check.policy import Policy
 from diagtree._check.scripts import ScriptBook
 from diagtree._check.structure import FlatTree
 from diagtree._check.versions import Versions
-from diagtree._compile.codegen import attach_fast_walker
+from diagtree._compile.codegen import with_fast_walker
 from diagtree._compile.steps import CompiledTree, compile_tree
 from diagtree._errors import Problem
 from diagtree._load.limits import Limits
@@ -33,7 +33,7 @@ __all__ = ["History", "Library", "compile_library", "load_library"]
 
 def compile_flat(flat: FlatTree) -> CompiledTree:
     """One inlined tree compiled to its steps, with its generated walker attached."""
-    return attach_fast_walker(compile_tree(flat))
+    return with_fast_walker(compile_tree(flat))
 
 
 @dataclass

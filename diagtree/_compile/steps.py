@@ -69,7 +69,8 @@ class CompiledTree:
     steps: dict[str, Step]
     unavailable: Step
     undecided: Step
-    #: the untraced walk as generated code (`_compile.codegen`); None until attached
+    #: the untraced walk as generated code (`_compile.codegen.with_fast_walker`); None in a tree
+    #: not finished yet
     fast: Callable[[Any], Step] | None = None
 
     @property

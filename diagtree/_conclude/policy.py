@@ -14,7 +14,6 @@ from typing import Any, Protocol, runtime_checkable
 
 from diagtree._check.catalog import Catalog, CatalogEntry
 from diagtree._check.policy import Feedback, Policy
-from diagtree._check.scripts import localize
 from diagtree._compile.steps import CompiledTree
 from diagtree._conclude.diagnosis import (
     Diagnosis,
@@ -27,6 +26,7 @@ from diagtree._conclude.diagnosis import (
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._errors import ComplaintError
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
+from diagtree._templates.render import localize
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.engine_facts import same_category_within
 from diagtree._vocab.facts import UNKNOWN

@@ -13,8 +13,9 @@ from typing import Any
 import jinja2
 
 from diagtree._check.catalog import CatalogEntry
-from diagtree._check.scripts import ScriptBook, compile_bundle, compile_template, render_template
+from diagtree._check.scripts import ScriptBook
 from diagtree._privacy import describe, mask_text
+from diagtree._templates.render import compile_bundle, compile_template, render_template
 
 __all__ = ["ScriptRenderer"]
 

@@ -2,10 +2,11 @@
 
 Each session is a demo complaint (D-0046) walked in three answering steps: answer the first
 question, answer the second (the diagnosis), take it back and answer it again the other way;
-then its state is read back and checked (its own complaint id, the expected cause, its version):
-no session lost, none crossed with another. Prints p50/p99 latency per endpoint and the count
-of 5xx. `run_load` is what tests/test_service_load.py runs (bounded); run this file for the
-numbers:
+then its state is read back and checked (its own complaint id, its answers, its version):
+no session lost, none crossed with another. Then one session takes 30 concurrent answers:
+its version must grow by exactly 30 (no step lost to a race between the workers). Prints
+p50/p99 latency per endpoint and the count of 5xx. `run_load` is what
+tests/test_service_load.py runs (bounded); run this file for the numbers:
 
     python bench/service_load.py [--sessions 200] [--workers 2]
 """
@@ -65,6 +66,27 @@ async def _session(client: httpx.AsyncClient, i: int, complaint: dict[str, Any],
         errors.append(f"session {own['id']} lost or crossed: {str(got)[:300]}")
 
 
+async def _hammer(client: httpx.AsyncClient, complaint: dict[str, Any], steps: int,
+                  errors: list[str]) -> None:
+    """`steps` concurrent answers to one session (both workers take some): each must be
+    applied exactly once — the version ends at 1 + steps (no step lost to a race)."""
+    sid = (await client.post("/sessions", json={"complaint": {**complaint, "id": "L-hot"}}
+                             )).json()["id"]
+    first = await client.post(f"/sessions/{sid}/answers",
+                              json={"question": "airplane_mode", "value": False})
+    replies = await asyncio.gather(*(
+        client.post(f"/sessions/{sid}/answers",
+                    json={"question": "airplane_mode", "value": i % 2 == 0})
+        for i in range(steps)))
+    bad = [r.status_code for r in (first, *replies) if r.status_code != 200]
+    if bad:
+        errors.append(f"one session stepped concurrently: statuses {bad[:10]}")
+    final = (await client.get(f"/sessions/{sid}")).json()
+    if final.get("version") != 2 + steps:
+        errors.append(f"one session stepped concurrently: version {final.get('version')}, "
+                      f"expected {2 + steps} (a step lost)")
+
+
 async def _drive(url: str, sessions: int) -> tuple[dict[str, list[float]], list[str]]:
     complaint = next(c["complaint"] for c in demo_complaints()
                      if c["complaint"]["id"] == CASE)
@@ -75,6 +97,7 @@ async def _drive(url: str, sessions: int) -> tuple[dict[str, list[float]], list[
                                  timeout=60, limits=limits) as client:
         await asyncio.gather(*(_session(client, i, complaint, timings, errors)
                                for i in range(sessions)))
+        await _hammer(client, complaint, 30, errors)
     return timings, errors
 
 
@@ -89,7 +112,7 @@ def run_load(folder: Path, sessions: int = 200, workers: int = 2
              ) -> tuple[dict[str, list[float]], list[str], float]:
     """Start `diagtree serve` with `workers` processes on one SQLite store and drive
     `sessions` concurrent sessions; (timings by endpoint, errors, seconds)."""
-    write_config(folder, max_open_sessions=sessions + 10)
+    write_config(folder, max_open_sessions=sessions + 10)  # + the hot session
     with serve(folder, workers=workers) as server:
         started = time.perf_counter()
         timings, errors = asyncio.run(_drive(server.url, sessions))

@@ -100,6 +100,10 @@ class SQLiteStore:
         self.path = str(path)
         self._busy = busy_timeout_ms
         self._local = threading.local()
+        # one writer at a time within this process: SQLite's busy handler sleeps in steps of
+        # up to 100 ms, so threads of one worker queue here instead (other workers still
+        # wait on the busy timeout)
+        self._write = threading.Lock()
         with self._db() as db:
             db.executescript(_SCHEMA)
 
@@ -120,6 +124,10 @@ class SQLiteStore:
                 json.dumps(record.view), int(record.open), record.created, record.updated)
 
     def create(self, record: SessionRecord, max_open: int, ttl_s: float) -> bool:
+        with self._write:
+            return self._create(record, max_open, ttl_s)
+
+    def _create(self, record: SessionRecord, max_open: int, ttl_s: float) -> bool:
         db = self._db()
         db.execute("BEGIN IMMEDIATE")  # the count and the insert under one write lock
         try:
@@ -147,14 +155,15 @@ class SQLiteStore:
         return SessionRecord(**data)
 
     def update(self, record: SessionRecord, expected_version: int) -> bool:
-        cur = self._db().execute(
-            "UPDATE sessions SET version = ?, tree_id = ?, tree_version = ?, tree_sha256 = ?, "
-            "knowledge = ?, state = ?, view = ?, open = ?, updated = ? "
-            "WHERE id = ? AND version = ?",
-            (record.version, record.tree_id, record.tree_version, record.tree_sha256,
-             record.knowledge, json.dumps(record.state), json.dumps(record.view),
-             int(record.open), record.updated, record.id, expected_version))
-        return cur.rowcount == 1
+        with self._write:
+            cur = self._db().execute(
+                "UPDATE sessions SET version = ?, tree_id = ?, tree_version = ?, "
+                "tree_sha256 = ?, knowledge = ?, state = ?, view = ?, open = ?, updated = ? "
+                "WHERE id = ? AND version = ?",
+                (record.version, record.tree_id, record.tree_version, record.tree_sha256,
+                 record.knowledge, json.dumps(record.state), json.dumps(record.view),
+                 int(record.open), record.updated, record.id, expected_version))
+            return cur.rowcount == 1
 
     def put_knowledge(self, digest: str, files: dict[str, str]) -> None:
         self._db().execute("INSERT OR IGNORE INTO knowledge (digest, files) VALUES (?, ?)",

@@ -339,7 +339,11 @@ def _step(service: Service, caller: Caller, session_id: str, expected: int | Non
             raise ProblemError(409, "version_conflict", f"the session is at version "
                                f"{record.version}, not {expected}", "expected_version",
                                version=record.version)
-        knowledge, session, tree, dropped = _resolve(service, record, on_change)
+        try:
+            knowledge, session, tree, dropped = _resolve(service, record, on_change)
+        except ComplaintError as exc:  # a stored state the trees in force cannot read
+            raise ProblemError(409, "session_unreadable", f"the session cannot be resumed on "
+                               f"the trees in force: {exc}", "on_tree_change") from None
         try:
             act(session)
         except ComplaintError as exc:
@@ -415,7 +419,8 @@ def create_app(config: ServiceConfig, *, store: SessionStore | None = None,
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
-        log.error("internal error on %s: %s", request.url.path, type(exc).__name__)
+        log.log(logging.ERROR, "internal error on %s: %s", request.url.path,
+                type(exc).__name__)
         return JSONResponse(problem_body(500, "internal_error", "the service failed; the "
                                          "request changed nothing"), 500,
                             media_type=MEDIA_TYPE)

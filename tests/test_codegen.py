@@ -6,6 +6,7 @@ import pytest
 
 import diagtree_adapters as ad
 from diagtree import Engine, shipped_trees
+from diagtree._compile.codegen import GeneratedWalker
 from diagtree._testing.scenarios import load_cases
 from diagtree_adapters import demo
 
@@ -23,6 +24,29 @@ def test_every_shipped_scenario_walks_the_same_without_trace(engine: Engine) -> 
         traced = engine.diagnose(complaint, answers=case.answers, sources=sources)
         fast = engine.diagnose(complaint, answers=case.answers, sources=sources, trace=False)
         assert (fast.cause, fast.answers) == (traced.cause, traced.answers), case.id
+
+
+def test_a_tree_generates_its_walker_on_its_first_untraced_walk_only() -> None:
+    """Loading does not generate code; the first untraced diagnosis of a tree does, once, and a
+    traced one never needs it."""
+    engine = Engine(sources=ad.mock_sources(demo.demo_records()))
+    case = next(c for c in demo.demo_complaints() if not c["down"])
+    tree = engine.tree_for(case["complaint"]["type"])
+    assert tree is not None and tree.fast is not None
+    assert not _generated(tree.fast)  # loaded: nothing generated
+    engine.diagnose(case["complaint"], answers=case["answers"])  # traced
+    assert not _generated(tree.fast)
+    engine.diagnose(case["complaint"], answers=case["answers"], trace=False)
+    assert _generated(tree.fast)
+    walker = tree.fast.walk
+    engine.diagnose(case["complaint"], answers=case["answers"], trace=False)
+    assert tree.fast.walk is walker  # generated once
+    others = [t for t in engine.library.trees.values() if t is not tree]
+    assert others and not any(_generated(t.fast) for t in others if t.fast is not None)
+
+
+def _generated(fast: object) -> bool:
+    return getattr(getattr(fast, "walk", None), "__func__", None) is not GeneratedWalker._first
 
 
 def test_every_demo_complaint_walks_the_same_without_trace() -> None:

@@ -156,13 +156,17 @@ def _blocks(depth: int) -> st.SearchStrategy[str]:
 
 
 def _outcome(analyse: Callable[[], Analysis]) -> tuple[Any, ...]:
-    """What an analysis gives: its variables and error, or what it raises (jinja2's optimizer
-    may raise while compiling `{{ (1).x }}`, and loading has always let that through)."""
+    """What an analysis gives: its variables and error. jinja2's optimizer may raise while
+    compiling (`{{ (1).x ~ a }}`): the reference raises, `analyse_template` refuses the text as
+    one that cannot be compiled, naming the exception — the same outcome."""
     try:
         found = analyse()
     except Exception as exc:
-        return ("raises", type(exc), str(exc))
+        return ("cannot be compiled", f"{type(exc).__name__}: {str(exc)[:200]}")
     error = found.error
+    prefix = "the template cannot be compiled: "
+    if error is not None and error.message and error.message.startswith(prefix):
+        return ("cannot be compiled", error.message.removeprefix(prefix))
     return (found.variables, None if error is None else (type(error), error.message,
                                                          error.lineno))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from diagtree._check import branches as br
 from diagtree._check.model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
@@ -29,7 +29,7 @@ from diagtree._expr.ast import FactRef
 from diagtree._vocab.facts import UNKNOWN, source_of
 from diagtree._vocab.taxonomy import DATA_UNAVAILABLE, NEEDS_INVESTIGATION, Question
 
-__all__ = ["CompiledTree", "Step", "compile_tree"]
+__all__ = ["CompiledTree", "FastWalk", "Step", "compile_tree"]
 
 Run = Callable[[Any], "Step"]
 #: a traced step returns (branch label, next step, the condition text that decided)
@@ -62,6 +62,12 @@ class Step:
         return f"<Step {self.id} {self.kind}>"
 
 
+class FastWalk(Protocol):
+    """A tree's untraced walk: `walk(facts) -> end step` (`_compile.codegen.GeneratedWalker`)."""
+
+    walk: Callable[[Any], Step]
+
+
 @dataclass(frozen=True)
 class CompiledTree:
     flat: FlatTree
@@ -69,9 +75,9 @@ class CompiledTree:
     steps: dict[str, Step]
     unavailable: Step
     undecided: Step
-    #: the untraced walk as generated code (`_compile.codegen.with_fast_walker`); None in a tree
-    #: not finished yet
-    fast: Callable[[Any], Step] | None = None
+    #: the untraced walk as generated code, `fast.walk(facts) -> end step`
+    #: (`_compile.codegen.with_fast_walker`); None in a tree not finished yet
+    fast: FastWalk | None = None
 
     @property
     def id(self) -> str:

@@ -107,7 +107,7 @@ def new_store(runtime: Runtime, complaint: Complaint, answers: Mapping[str, Any]
 def walk(store: FactStore, trace: bool) -> tuple[Step, list[TraceStep]]:
     """Walk the complaint's tree; with `trace`, also return the evidence of every step."""
     if not trace:  # the hot path: straight into the generated walker
-        return store.tree.fast(store), []
+        return store.tree.fast.walk(store), []
     end, records = walk_records(store, trace)
     return end, materialize(store, records, end)
 
@@ -120,7 +120,7 @@ def walk_records(store: FactStore, trace: bool) -> tuple[Step, list[Any]]:
     one diagnosis every fact and answer is fixed once read, so the second asking is the
     same decision, reading the same facts from the store, with nothing fetched."""
     if not trace:
-        return store.tree.fast(store), []
+        return store.tree.fast.walk(store), []
     step = store.tree.start
     run = step.run
     visited = []

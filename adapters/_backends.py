@@ -8,6 +8,12 @@ the exact great-circle test. A backend that cannot answer raises (`SourceError`,
 `SourceTimeout`, or anything else); the engine makes the source's facts unavailable.
 
 `RecordStore` (``_store.py``) implements all three over in-memory `SourceRecords`.
+
+Timeouts: an adapter over any backend but a `RecordStore` is ``blocking`` (`blocks`): the
+engine asks it on a fetch thread, ahead of the walk, derives all its facts there and gives it up
+at its timeout, whatever the backend does — a backend that hangs cannot stall a diagnosis. An
+adapter over a `RecordStore` (memory only, microseconds) is asked inline; pass
+``blocking=True`` or ``False`` to an adapter to choose.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-__all__ = ["BillingBackend", "CoverageBackend", "HlrBackend"]
+from ._store import RecordStore
+
+__all__ = ["BillingBackend", "CoverageBackend", "HlrBackend", "blocks"]
 
 Record = Mapping[str, Any]
 
@@ -78,3 +86,9 @@ class CoverageBackend(Protocol):
     def measurements_near(self, lat: float, lon: float, radius_m: float) -> Sequence[Record]:
         """Candidate samples: at least every measurement within `radius_m` of the point."""
         ...
+
+
+def blocks(backend: object) -> bool:
+    """Whether an adapter over `backend` should be run on a fetch thread with its timeout
+    enforced: yes, unless the backend is diagtree's in-memory `RecordStore` (or a subclass)."""
+    return not isinstance(backend, RecordStore)

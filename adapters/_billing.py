@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from diagtree import Complaint, FactSpec, FactType
 
-from ._backends import BillingBackend
+from ._backends import BillingBackend, blocks
 from ._lazy import FactGroups, Facts
 from ._schema import SERVICES
 from ._times import local_date
@@ -133,10 +133,12 @@ class BillingAdapter:
     """The ``billing`` source: account, plan, customer and the complaint's subject records."""
 
     name = "billing"
-    blocking = False
 
-    def __init__(self, backend: BillingBackend) -> None:
+    def __init__(self, backend: BillingBackend, *, blocking: bool | None = None) -> None:
         self.backend = backend
+        #: whether the engine runs its fetch on a fetch thread and enforces its timeout: by
+        #: default, unless `backend` is the in-memory `RecordStore` (see `blocks`)
+        self.blocking = blocks(backend) if blocking is None else blocking
 
     def facts(self) -> Sequence[FactSpec]:
         return BILLING_FACTS

@@ -29,7 +29,7 @@ from typing import Any, Final
 
 from diagtree import Complaint, FactSpec, FactType
 
-from ._backends import CoverageBackend
+from ._backends import CoverageBackend, blocks
 from ._geo import EPSILON_M, Origin
 from ._lazy import FactGroups, Facts
 from ._schema import AFFECTS
@@ -124,10 +124,12 @@ class CoverageAdapter:
     """The ``coverage`` source: cells, alarms, works, gaps and measurements near the location."""
 
     name = "coverage"
-    blocking = False
 
-    def __init__(self, backend: CoverageBackend) -> None:
+    def __init__(self, backend: CoverageBackend, *, blocking: bool | None = None) -> None:
         self.backend = backend
+        #: whether the engine runs its fetch on a fetch thread and enforces its timeout: by
+        #: default, unless `backend` is the in-memory `RecordStore` (see `blocks`)
+        self.blocking = blocks(backend) if blocking is None else blocking
 
     def facts(self) -> Sequence[FactSpec]:
         return COVERAGE_FACTS

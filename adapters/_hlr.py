@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from diagtree import Complaint, FactSpec, FactType
 
-from ._backends import HlrBackend
+from ._backends import HlrBackend, blocks
 from ._lazy import FactGroups, Facts
 from ._schema import BAR_REASONS, ODB_CATEGORIES, RATS, SERVICES
 from ._values import choice, day, flag, sub, text, when
@@ -98,10 +98,12 @@ class HlrAdapter:
     """The ``hlr`` source: subscriber profile, barring, registration and device facts."""
 
     name = "hlr"
-    blocking = False
 
-    def __init__(self, backend: HlrBackend) -> None:
+    def __init__(self, backend: HlrBackend, *, blocking: bool | None = None) -> None:
         self.backend = backend
+        #: whether the engine runs its fetch on a fetch thread and enforces its timeout: by
+        #: default, unless `backend` is the in-memory `RecordStore` (see `blocks`)
+        self.blocking = blocks(backend) if blocking is None else blocking
 
     def facts(self) -> Sequence[FactSpec]:
         return HLR_FACTS

@@ -102,7 +102,9 @@ class FaultInjector:
             raise ValueError(f"latency_s must be ≥ 0, got {latency_s!r}")
         self.source = source
         self.name = source.name
-        self.blocking = False
+        # a source that waits (`latency_s`) is asked on a fetch thread, ahead of the walk,
+        # like the network source it stands for; otherwise as the wrapped source is
+        self.blocking = bool(latency_s) or getattr(source, "blocking", True) is not False
         self.down = down
         self.latency_s = latency_s
         self.failure = as_failure(fail)

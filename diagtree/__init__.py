@@ -34,10 +34,11 @@ from diagtree._vocab.facts import UNKNOWN, FactSpec, FactType
 from diagtree._vocab.taxonomy import Question
 from diagtree._walk.engine import Engine, shipped_trees
 from diagtree._walk.session import Pending, Session
-from diagtree._walk.sources import Source
+from diagtree._walk.sources import AsyncSource, Source
 
 __all__ = [
     "UNKNOWN",
+    "AsyncSource",
     "AuthoringError",
     "Complaint",
     "ComplaintError",

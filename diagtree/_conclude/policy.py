@@ -53,6 +53,12 @@ class WalkEnd(dict[str, Any]):
         failed = [call.source for call in self.calls if not call.ok]
         return tuple(dict.fromkeys(failed)) if failed else ()
 
+    def fetch_ms(self) -> float:
+        """The diagnosis's time spent on its sources, in ms (the ``fetch`` timing): here the
+        sum of the calls' latencies; the walk's `FactStore` gives the time it waited."""
+        calls = self.calls
+        return sum(c.latency_ms for c in calls) if calls else 0.0
+
 
 @runtime_checkable
 class _NotedAnswers(Protocol):
@@ -178,8 +184,8 @@ class Concluder:
         render_start = time.perf_counter()
         script, actions = self.scripts.render(entry, loc, variables, notes)
         end = time.perf_counter()
+        fetch_ms = store.fetch_ms()  # (books late derivations to their calls first)
         calls = store.calls
-        fetch_ms = sum(c.latency_ms for c in calls) if calls else 0.0
         return build(Diagnosis, {
             "complaint_id": complaint.id, "symptom": complaint.type,
             "tree_id": tree.id if tree else None,

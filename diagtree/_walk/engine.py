@@ -8,6 +8,12 @@ diagnosis = engine.diagnose({"id": "T1", "type": "no_service", ...})
 `diagnose` never raises for anything a source does (failure is data); it raises
 `ComplaintError` only for a malformed complaint, before any source is asked.
 
+The async API is the same code (`_walk.fetch.settle_async`): ``await engine.adiagnose(...)``,
+``await engine.asession(...)`` and ``await engine.aresume(state)``, then the session's
+``aanswer``, ``aback`` and ``adiagnosis``. It never blocks the event loop on a source: async
+sources run on the caller's loop, synchronous ones on the fetch threads, and a walk that needs
+a fact not yet fetched awaits it. Sync and async give the same diagnosis.
+
 The engine only builds the pieces once and runs them: the walk's `Runtime` and its steps
 (`_walk.walk`), the policy (`_conclude.policy`) and the script (`_conclude.script`). A `Session`
 holds the same `Runtime`, never the engine.
@@ -15,6 +21,7 @@ holds the same `Runtime`, never the engine.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -35,8 +42,9 @@ from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import LOCALES, Question
 from diagtree._walk.answers import UsedAnswers, known_questions
+from diagtree._walk.fetch import settle, settle_async
 from diagtree._walk.session import Session
-from diagtree._walk.sources import Source
+from diagtree._walk.sources import AnySource
 from diagtree._walk.walk import Runtime, finish, new_store
 
 __all__ = ["Engine", "shipped_name", "shipped_trees"]
@@ -59,11 +67,11 @@ class Engine:
     (those an answer may be given to), `locale`, `default_region`."""
 
     def __init__(self, trees: str | Path | Iterable[str | Path] | None = None, *,
-                 sources: Iterable[Source], timeouts: Mapping[str, float] | None = None,
+                 sources: Iterable[AnySource], timeouts: Mapping[str, float] | None = None,
                  default_timeout_s: float = 2.0, locale: str = "zh-CN",
                  limits: Limits | None = None, default_region: str | None = None) -> None:
         region = check_region(default_region)
-        named: dict[str, Source] = {}
+        named: dict[str, AnySource] = {}
         for source in sources:
             if source.name in named:
                 raise ConfigurationError("sources", f"two sources are named {source.name!r}")
@@ -134,8 +142,11 @@ class Engine:
 
     def diagnose(self, complaint: Complaint | Mapping[str, Any], *,
                  answers: Mapping[str, Any] | None = None, locale: str | None = None,
-                 trace: bool = True, sources: Iterable[Source] | None = None) -> Diagnosis:
-        """Diagnose one complaint. `sources` replaces the engine's sources for this call."""
+                 trace: bool = True, sources: Iterable[AnySource] | None = None) -> Diagnosis:
+        """Diagnose one complaint. `sources` replaces the engine's sources for this call.
+
+        Every source the complaint's tree can read is asked at once; the walk waits for one
+        only when it reads one of its facts, at most until its timeout."""
         started = time.perf_counter()
         runtime = self._runtime
         parsed = complaint if isinstance(complaint, Complaint) \
@@ -143,14 +154,52 @@ class Engine:
         store = new_store(runtime, parsed, answers, interactive=False, sources=sources)
         if not trace and store.answers:  # no trace to tell the answers used: note them
             store.answers = UsedAnswers(store.answers)
-        return finish(runtime, store, locale, trace, started)
+        try:
+            return settle(store, lambda: finish(runtime, store, locale, trace, started))
+        finally:
+            store.release()
+
+    async def adiagnose(self, complaint: Complaint | Mapping[str, Any], *,
+                        answers: Mapping[str, Any] | None = None, locale: str | None = None,
+                        trace: bool = True, sources: Iterable[AnySource] | None = None,
+                        ) -> Diagnosis:
+        """`diagnose`, awaited: the same diagnosis, without blocking the event loop."""
+        started = time.perf_counter()
+        runtime = self._runtime
+        parsed = complaint if isinstance(complaint, Complaint) \
+            else parse_complaint(complaint, default_region=runtime.default_region)
+        store = new_store(runtime, parsed, answers, interactive=False, sources=sources,
+                          loop=asyncio.get_running_loop())
+        if not trace and store.answers:
+            store.answers = UsedAnswers(store.answers)
+        try:
+            return await settle_async(
+                store, lambda: finish(runtime, store, locale, trace, started))
+        finally:
+            store.release()
 
     def session(self, complaint: Complaint | Mapping[str, Any], *,
                 answers: Mapping[str, Any] | None = None, locale: str | None = None) -> Session:
         """An interactive diagnosis that pauses at each question to the customer."""
         return Session(self._runtime, complaint, answers, locale)
 
+    async def asession(self, complaint: Complaint | Mapping[str, Any], *,
+                       answers: Mapping[str, Any] | None = None, locale: str | None = None,
+                       ) -> Session:
+        """`session`, awaited: the session walked to its first question without blocking
+        the event loop (then use its async steps, `Session.aanswer`…)."""
+        session = Session(self._runtime, complaint, answers, locale,
+                          loop=asyncio.get_running_loop())
+        await session.astart()
+        return session
+
     def resume(self, state: Mapping[str, Any]) -> Session:
         """Rebuild a session from `Session.state()`; a malformed state raises
         `SessionStateError` naming the field (``state.version``, ``state.answers.<id>``…)."""
         return Session.from_state(self._runtime, state)
+
+    async def aresume(self, state: Mapping[str, Any]) -> Session:
+        """`resume`, awaited (the same checks of `state`)."""
+        session = Session.from_state(self._runtime, state, loop=asyncio.get_running_loop())
+        await session.astart()
+        return session

@@ -13,6 +13,10 @@ the last answer back; either walks again from the start (the walk is determinist
 facts are already fetched) and keeps the answers the new walk still reaches or may still reach.
 `pending` says why the waiting question is asked: its node and where each answer leads.
 
+The same steps, awaited, for an async caller (`Engine.asession`, `Engine.aresume`): `aanswer`,
+`aback` and `adiagnosis` never block the event loop on a source (`_walk.fetch.settle_async`).
+A session's sources are asked once, when it starts; one session takes one step at a time.
+
 Its `state()` is a versioned JSON document (`STATE_VERSION`, schema `Session.state_schema()`,
 committed as ``schema/diagtree-session-state.schema.json``); `Engine.resume(state)` checks it
 (`SessionStateError` naming the field) and rebuilds the session in another process.
@@ -20,6 +24,7 @@ committed as ``schema/diagtree-session-state.schema.json``); `Engine.resume(stat
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +37,7 @@ from diagtree._errors import ComplaintError, SessionStateError, did_you_mean
 from diagtree._vocab.complaint import Complaint, parse_complaint
 from diagtree._vocab.taxonomy import LOCALES, Question
 from diagtree._walk.answers import UsedAnswers, check_answer
+from diagtree._walk.fetch import settle, settle_async
 from diagtree._walk.walk import Runtime, finish, new_store, walk_records
 
 if TYPE_CHECKING:
@@ -77,7 +83,8 @@ class Session:
     STATE_VERSION: Final = STATE_VERSION
 
     def __init__(self, runtime: Runtime, complaint: Complaint | Mapping[str, Any],
-                 answers: Mapping[str, Any] | None = None, locale: str | None = None) -> None:
+                 answers: Mapping[str, Any] | None = None, locale: str | None = None, *,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._started = time.perf_counter()
         self._runtime = runtime
         if locale is not None and locale not in LOCALES:
@@ -88,15 +95,21 @@ class Session:
             else parse_complaint(complaint, default_region=runtime.default_region)
         self.locale = locale
         self._store = new_store(runtime, self.complaint, {} if answers is None else answers,
-                                interactive=True)
+                                interactive=True, loop=loop)
         self._answers = self._store.answers = UsedAnswers(self._store.answers)
         self._question: Question | None = None
         self._pending: Pending | None = None
         self._path: tuple[str, ...] = ()  # the questions answered on the way, in walk order
-        self._advance()
+        if loop is None:  # (an async session walks in `astart`)
+            settle(self._store, self._advance)
+
+    async def astart(self) -> None:
+        """Walk to the first question without blocking the event loop (`Engine.asession`)."""
+        await settle_async(self._store, self._advance)
 
     @classmethod
-    def from_state(cls, runtime: Runtime, state: object) -> Session:
+    def from_state(cls, runtime: Runtime, state: object, *,
+                   loop: asyncio.AbstractEventLoop | None = None) -> Session:
         """The session `state` (from `state()`) describes; `SessionStateError` when it is
         malformed (naming the field)."""
         if not isinstance(state, Mapping):
@@ -127,7 +140,8 @@ class Session:
         except ComplaintError as exc:
             raise SessionStateError(f"state.complaint.{exc.field}", exc.reason) from None
         try:
-            session = cls(runtime, parsed, {} if answers is None else answers, locale)
+            session = cls(runtime, parsed, {} if answers is None else answers, locale,
+                          loop=loop)
         except ComplaintError as exc:
             raise SessionStateError(f"state.{exc.field}", exc.reason) from None
         session.raw = dict(complaint)
@@ -157,6 +171,17 @@ class Session:
         `question_id` is the question being asked or one answered before: then the answer is
         changed and the walk starts again, keeping the answers it still reaches. An answer of
         the wrong type, or to another question, raises `ComplaintError` and changes nothing."""
+        self._record(question_id, value)
+        settle(self._store, self._advance)
+        return self._question
+
+    async def aanswer(self, question_id: str, value: bool | str) -> Question | None:
+        """`answer`, awaited: the same checks and the same next question."""
+        self._record(question_id, value)
+        await settle_async(self._store, self._advance)
+        return self._question
+
+    def _record(self, question_id: str, value: bool | str) -> None:
         question = check_answer(question_id, value, self._runtime.questions)
         waiting = self._question
         if (waiting is None or question.id != waiting.id) and question.id not in self._answers:
@@ -164,18 +189,26 @@ class Session:
             raise ComplaintError(f"answers.{question.id}", f"not the question being asked "
                                  f"(expected {wanted}) nor one answered before")
         self._answers[question.id] = value
-        self._advance()
-        return self._question
 
     def back(self) -> Question:
         """Take back the last answer the walk used: the walk returns to that question, which
         is returned. Raises `ComplaintError` when no answer was used yet."""
+        self._take_back()
+        settle(self._store, self._advance)
+        assert self._question is not None
+        return self._question
+
+    async def aback(self) -> Question:
+        """`back`, awaited."""
+        self._take_back()
+        await settle_async(self._store, self._advance)
+        assert self._question is not None
+        return self._question
+
+    def _take_back(self) -> None:
         if not self._path:
             raise ComplaintError("answers", "no answer to take back")
         del self._answers[self._path[-1]]
-        self._advance()
-        assert self._question is not None
-        return self._question
 
     def _advance(self) -> None:
         store = self._store
@@ -206,6 +239,13 @@ class Session:
     def diagnosis(self) -> Diagnosis:
         """The diagnosis; unanswered questions (if any are left) take their defaults. The
         session stays as it was (it can still be corrected)."""
+        return settle(self._store, self._conclude)
+
+    async def adiagnosis(self) -> Diagnosis:
+        """`diagnosis`, awaited."""
+        return await settle_async(self._store, self._conclude)
+
+    def _conclude(self) -> Diagnosis:
         store = self._store
         store.interactive = False
         self._answers.used.clear()

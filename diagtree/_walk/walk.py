@@ -11,6 +11,7 @@ reaches into the other). The steps are free functions over it:
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import logging
 import threading
@@ -26,11 +27,11 @@ from diagtree._conclude.policy import Concluder
 from diagtree._privacy import describe, mask_text
 from diagtree._vocab.complaint import Complaint
 from diagtree._vocab.engine_facts import complaint_facts
-from diagtree._vocab.facts import UNKNOWN
+from diagtree._vocab.facts import UNKNOWN, source_of
 from diagtree._vocab.taxonomy import NEEDS_INVESTIGATION, Question
 from diagtree._walk.answers import check_answers, valid_answers
 from diagtree._walk.fetch import FactStore, SourceSet
-from diagtree._walk.sources import Source
+from diagtree._walk.sources import AnySource
 
 __all__ = ["Runtime", "finish", "materialize", "new_store", "walk", "walk_records"]
 
@@ -46,7 +47,7 @@ class Runtime:
     numbers, and the `Concluder` of its walks."""
 
     def __init__(self, library: Library, questions: dict[str, Question],
-                 sources: Mapping[str, Source], timeouts: Mapping[str, float],
+                 sources: Mapping[str, AnySource], timeouts: Mapping[str, float],
                  default_timeout_s: float, default_region: str | None,
                  conclude: Concluder) -> None:
         self.library = library
@@ -59,15 +60,39 @@ class Runtime:
         self.default_region = default_region
         self.conclude = conclude
         # per-call `sources=`: by the ids of the sources, the sources (kept alive) and their set
-        self._source_sets: dict[tuple[int, ...], tuple[tuple[Source, ...], SourceSet]] = {}
+        self._source_sets: dict[tuple[int, ...], tuple[tuple[AnySource, ...], SourceSet]] = {}
         self._source_sets_lock = threading.Lock()
+        # per compiled tree (by id, kept with it): the sources it can read on its way
+        self._tree_sources: dict[int, tuple[CompiledTree, tuple[str, ...]]] = {}
+        policy = library.policy
+        self._policy_sources = tuple(dict.fromkeys(
+            source_of(name) for rule in (policy.rules if policy else ())
+            for name in rule.when.facts))
 
     def tree_for(self, symptom: str, at: _dt.datetime | None = None) -> CompiledTree | None:
         """The tree for a symptom: the latest, or the versions in force at time `at` (on its
         calendar date in its own UTC offset)."""
         return self.library.tree_for(symptom, at.date() if at is not None else None)
 
-    def source_set_of(self, sources: Iterable[Source]) -> SourceSet:
+    def sources_of(self, tree: CompiledTree) -> tuple[str, ...]:
+        """The sources `tree` can read on its way, in the order its nodes are written: those
+        of the facts its steps and its outcomes' values read, then those the grading policy
+        reads. Worked out once per compiled tree (a tree is compiled once and kept)."""
+        kept = self._tree_sources.get(id(tree))
+        if kept is not None and kept[0] is tree:
+            return kept[1]
+        names: dict[str, None] = {}
+        for step in tree.steps.values():
+            for _, source in step.reads:
+                names[source] = None
+            for _, expr in step.values:
+                names.update(dict.fromkeys(source_of(name) for name in expr.facts))
+        names.update(dict.fromkeys(self._policy_sources))
+        found = tuple(names)
+        self._tree_sources[id(tree)] = (tree, found)  # trees live as long as the library
+        return found
+
+    def source_set_of(self, sources: Iterable[AnySource]) -> SourceSet:
         """The sources of one call, as a `SourceSet`; the last few are kept (built once, a
         set checks every fact each source declares).
 
@@ -91,16 +116,21 @@ class Runtime:
 
 
 def new_store(runtime: Runtime, complaint: Complaint, answers: Mapping[str, Any] | None, *,
-              interactive: bool, sources: Iterable[Source] | None = None) -> FactStore:
+              interactive: bool, sources: Iterable[AnySource] | None = None,
+              loop: asyncio.AbstractEventLoop | None = None) -> FactStore:
     """The fact store of one diagnosis; `answers` are checked against the questions
-    (`ComplaintError` naming ``answers.<id>``)."""
+    (`ComplaintError` naming ``answers.<id>``). Every source its tree can read is asked at
+    once (its async sources on `loop`, when given)."""
     source_set = runtime.source_set if sources is None else runtime.source_set_of(sources)
     if answers is None or (type(answers) is dict and not answers):
         checked = _NO_ANSWERS  # the hot path: nothing to check
     else:
         checked = check_answers(answers, runtime.questions, valid=runtime.valid_answers)
     store = FactStore(complaint, complaint_facts(complaint), source_set, checked, interactive)
-    store.tree = runtime.tree_for(complaint.type, complaint.reported_at)
+    tree = store.tree = runtime.tree_for(complaint.type, complaint.reported_at)
+    if tree is not None:
+        store.loop = loop
+        store.prefetch(runtime.sources_of(tree))
     return store
 
 
@@ -174,6 +204,7 @@ def finish(runtime: Runtime, store: FactStore, locale: str | None, trace: bool,
     tree = store.tree
     notes: list[str] = []
     steps: list[TraceStep] = []
+    waited = store.waited
     walk_start = time.perf_counter()
     if tree is None:
         cause = NEEDS_INVESTIGATION
@@ -204,7 +235,8 @@ def finish(runtime: Runtime, store: FactStore, locale: str | None, trace: bool,
                          + (", ".join(store.unavailable()) or "unknown"))
         elif end is tree.undecided and not failed:
             notes.append("a switch had no case for the value it read")
-    walk_ms = (time.perf_counter() - walk_start) * 1000
+    # the walk's own time: not what it waited for sources (their time is the `fetch` timing)
+    walk_ms = (time.perf_counter() - walk_start - (store.waited - waited)) * 1000
     return runtime.conclude.conclude(store, tree, cause, values, steps, notes, locale,
                                      started, walk_ms)
 

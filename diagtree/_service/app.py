@@ -11,8 +11,10 @@
 - ``GET /demo/complaints`` (with ``data: demo``), ``GET /console`` (the agent console);
 - ``GET /healthz``, ``GET /readyz``, ``GET /openapi.json``.
 
-The library is synchronous: each diagnosis or step runs in the threadpool (`_run`). When the
-engine's async API lands (``await engine.adiagnose(...)``), `_run` is the one seam to change.
+``POST /diagnoses`` awaits the engine's async API (``engine.adiagnose``). A session step is a
+read–resume–step–compare-and-set on the (synchronous) store, so it runs whole in the
+threadpool (`_run`); a store with an async client would await ``engine.aresume`` and
+``Session.aanswer`` there instead.
 """
 
 from __future__ import annotations
@@ -76,8 +78,7 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 
 async def _run(fn: Callable[[], T]) -> T:
-    """Run a call of the (synchronous) library off the event loop. The seam for the async
-    engine: ``await engine.adiagnose(...)`` replaces this for diagnoses once it exists."""
+    """Run a synchronous step (the store and the session) off the event loop."""
     return await run_in_threadpool(fn)
 
 
@@ -439,18 +440,15 @@ def create_app(config: ServiceConfig, *, store: SessionStore | None = None,
         complaint = _with_role(body.complaint, caller)
         knowledge = service.knowledge
 
-        def run() -> DiagnosisResponse:
-            try:
-                diagnosis = knowledge.engine.diagnose(complaint, answers=body.answers,
-                                                      locale=body.locale)
-            except ComplaintError as exc:
-                raise complaint_problem(exc) from None
-            tree = knowledge.engine.tree_for(diagnosis.symptom)
-            ref = TreeRef(id=diagnosis.tree_id, version=diagnosis.tree_version,
-                          sha256=tree.flat.sha256 if tree is not None else None)
-            return DiagnosisResponse(diagnosis=diagnosis.to_dict(), tree=ref)
-
-        return await _run(run)
+        try:  # the async engine: sources asked in parallel, the event loop never blocked
+            diagnosis = await knowledge.engine.adiagnose(complaint, answers=body.answers,
+                                                         locale=body.locale)
+        except ComplaintError as exc:
+            raise complaint_problem(exc) from None
+        tree = knowledge.engine.tree_for(diagnosis.symptom)
+        ref = TreeRef(id=diagnosis.tree_id, version=diagnosis.tree_version,
+                      sha256=tree.flat.sha256 if tree is not None else None)
+        return DiagnosisResponse(diagnosis=diagnosis.to_dict(), tree=ref)
 
     # -- sessions -----------------------------------------------------------------------------
     @app.post("/sessions", response_model=SessionView, status_code=201, tags=["sessions"])

@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_testing",),
     ("testing",),
     ("_author",),
+    ("_service",),         # the HTTP service (a tool: it wraps the public API)
     ("_cli",),
     ("__main__",),
 )

@@ -18,6 +18,7 @@ from diagtree._cli.lint import add_lint
 from diagtree._cli.log import add_log
 from diagtree._cli.render import add_render
 from diagtree._cli.schema import add_schema
+from diagtree._cli.serve import add_serve
 from diagtree._cli.test import add_test
 from diagtree._cli.validate import add_validate
 from diagtree._errors import DiagtreeError
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_schema(sub)
     add_fmt(sub)
     add_log(sub)
+    add_serve(sub)
     return parser
 
 

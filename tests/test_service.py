@@ -25,7 +25,7 @@ from service_server import (
     write_config,
 )
 
-from diagtree import Engine, shipped_trees
+from diagtree import DecisionLog, Engine, shipped_trees
 from diagtree_adapters import mock_sources
 from diagtree_adapters.demo import demo_complaints, demo_records
 
@@ -303,6 +303,33 @@ def test_a_session_survives_a_restart(tmp_path: Path) -> None:
         assert done["diagnosis"]["cause"] == "device.sim_fault" and done["version"] == 3
         # a concluded session no longer counts as open: room for one more
         assert c.post("/sessions", json={"complaint": _complaint()}).status_code == 201
+
+
+def test_the_service_appends_every_diagnosis_and_step_to_its_decision_log(tmp_path: Path
+                                                                          ) -> None:
+    write_config(tmp_path, decision_log="decisions.jsonl")
+    complaint = _complaint()
+    with serve(tmp_path) as running, running.client() as c:
+        sid = c.post("/sessions", json={"complaint": complaint}).json()["id"]
+        c.post(f"/sessions/{sid}/answers", json={"question": "airplane_mode", "value": False})
+        done = c.post(f"/sessions/{sid}/answers", json={"question": "sim_works_in_other_phone",
+                                                        "value": True}).json()
+        assert done["diagnosis"]["cause"] == "device.sim_fault"
+        other = next(d for d in demo_complaints() if not d["down"]
+                     and d["complaint"]["id"] != complaint["id"])
+        one = c.post("/diagnoses", json={"complaint": other["complaint"],
+                                         "answers": other["answers"]}).json()
+    log = tmp_path / "decisions.jsonl"
+    raw = log.read_bytes()
+    records = [json.loads(line) for line in raw.splitlines()]
+    kinds = [r["kind"] for r in records]
+    assert "diagnosis" in kinds and "session_step" in kinds, kinds
+    assert {r["complaint"]["id"] for r in records} >= {complaint["id"],
+                                                        one["diagnosis"]["complaint_id"]}
+    for number in (complaint["msisdn"], other["complaint"]["msisdn"]):
+        assert number.encode() not in raw  # masked
+    report = DecisionLog(log).verify(sources=mock_sources(demo_records()))
+    assert report.verdicts and not report.failed and not report.skipped, report.to_dict()
 
 
 def test_a_changed_tree_is_continued_or_restarted_as_the_caller_chooses(tmp_path: Path

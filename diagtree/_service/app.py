@@ -40,6 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from diagtree._decisions.log import DecisionLog
 from diagtree._errors import ComplaintError, DiagtreeError
 from diagtree._privacy import mask_text
 from diagtree._render.dot import render_dot
@@ -163,7 +164,8 @@ class Service:
         self.config = config
         self.store: SessionStore = store or SQLiteStore(config.store)
         self.sources = sources if sources is not None else _sources(config.data)
-        self._make = engine_factory(self.sources, config.locale, config.default_region)
+        log = None if config.decision_log is None else DecisionLog(config.decision_log)
+        self._make = engine_factory(self.sources, config.locale, config.default_region, log)
         self._lock = threading.Lock()
         self._pinned: dict[str, Knowledge] = {}
         self.knowledge = self._load()

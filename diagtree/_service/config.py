@@ -12,7 +12,7 @@ default_region: null       # accept national-format MSISDNs of this region (e.g.
 max_body_bytes: 65536      # a larger request body gets 413
 max_open_sessions: 50      # open sessions (a question waiting) per caller; more gets 429
 session_ttl_s: 86400       # a session untouched this long no longer counts as open
-decision_log: null         # reserved: the decision log (issue 11 item 6) plugs in here
+decision_log: null         # a file: every diagnosis and step appended (docs/decision-log.md)
 ```
 """
 
@@ -46,7 +46,7 @@ class ServiceConfig:
     max_body_bytes: int = 65536
     max_open_sessions: int = 50
     session_ttl_s: float = 86400.0
-    decision_log: str | None = None
+    decision_log: Path | None = None
 
     def with_overrides(self, **changes: Any) -> ServiceConfig:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -104,10 +104,7 @@ def config_from_mapping(data: object, base: Path) -> ServiceConfig:
 
     store = path("store", "sessions.sqlite3")
     assert store is not None
-    decision_log = text("decision_log", None)
-    if decision_log is not None:  # the seam for issue 11 item 6
-        raise ConfigurationError("decision_log", "the decision log is not available in this "
-                                 "version yet; leave it null")
+    decision_log = path("decision_log", None)
     data_setting = text("data", "demo")
     if data_setting not in (None, "demo"):
         data_setting = str(base / data_setting)
@@ -116,4 +113,4 @@ def config_from_mapping(data: object, base: Path) -> ServiceConfig:
         locale=text("locale", "zh-CN") or "zh-CN", default_region=text("default_region", None),
         max_body_bytes=number("max_body_bytes", 65536),
         max_open_sessions=number("max_open_sessions", 50),
-        session_ttl_s=number("session_ttl_s", 86400.0, float), decision_log=None)
+        session_ttl_s=number("session_ttl_s", 86400.0, float), decision_log=decision_log)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from diagtree._compile.steps import CompiledTree
+from diagtree._decisions.log import DecisionLog
 from diagtree._walk.engine import Engine
 from diagtree._walk.sources import Source
 
@@ -73,8 +74,9 @@ class Knowledge:
         return [seen[k] for k in sorted(seen)]
 
 
-def engine_factory(sources: Sequence[Source], locale: str, default_region: str | None
-                   ) -> Callable[[Path], Engine]:
+def engine_factory(sources: Sequence[Source], locale: str, default_region: str | None,
+                   decision_log: DecisionLog | None = None) -> Callable[[Path], Engine]:
     def make(root: Path) -> Engine:
-        return Engine(root, sources=sources, locale=locale, default_region=default_region)
+        return Engine(root, sources=sources, locale=locale, default_region=default_region,
+                      decision_log=decision_log)
     return make

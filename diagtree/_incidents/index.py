@@ -55,8 +55,6 @@ class IncidentIndex:
     to, else the shipped rule: network causes by cell, platform faults by platform, 20 distinct
     customers within 24 h, warning at 20 / 50 / 200)."""
 
-    __module__ = "diagtree"
-
     def __init__(self, policy: Policy | IncidentRule | None = None, *,
                  keep_closed: int = 1000) -> None:
         if keep_closed < 0:

@@ -38,6 +38,8 @@ from diagtree._vocab.complaint import Complaint, parse_complaint
 if TYPE_CHECKING:
     import pandas as pd
 
+_UNSEEN: Any = object()
+
 __all__ = ["IncidentIndex", "key_of"]
 
 
@@ -64,6 +66,7 @@ class IncidentIndex:
         self._policy = policy if isinstance(policy, Policy) else None
         self._rule = policy.incidents if isinstance(policy, Policy) \
             else policy or DEFAULT_INCIDENTS
+        self._kinds: dict[str, str | None] = {}  # cause -> what it is grouped by (cached)
         self._open: dict[Key, Episode] = {}
         self._where: dict[str, Key] = {}  # complaint id -> the key of its open episode
         self._closed: deque[Incident] = deque(maxlen=keep_closed)
@@ -90,6 +93,7 @@ class IncidentIndex:
         with self._lock:
             if not self._given and policy is not None:
                 self._policy, self._rule = policy, policy.incidents
+                self._kinds = {}
 
     # -- feeding -----------------------------------------------------------------------------
     def observe(self, end: WalkEnd, cause: str, steps: list[TraceStep]) -> int:
@@ -97,7 +101,10 @@ class IncidentIndex:
         its trace and then its sources say (`place_of_walk`); the distinct customers of its
         episode within the window ending at it, this one included (0: a cause not grouped,
         or no place)."""
-        if self._rule.grouping(cause) is None:  # most causes: nothing to look up
+        kind = self._kinds.get(cause, _UNSEEN)
+        if kind is _UNSEEN:
+            kind = self._kinds[cause] = self._rule.grouping(cause)
+        if kind is None:  # most causes: nothing to look up
             self._add(end.complaint, cause, Place(None, None))
             return 0
         return self._add(end.complaint, cause, place_of_walk(steps, end))

@@ -50,6 +50,12 @@ CSV layout (UTF-8, a header row, one record per row):
   ``billing/recharge_cards.csv``  ``recharge_cards`` of the account
   ==============================  ===========================================
 
+OpenCelliD exports: in ``coverage/``, a ``.csv`` or ``.csv.gz`` file whose name starts with
+``opencellid`` or ``cell_towers`` (``coverage/opencellid_460.csv``, ``coverage/cell_towers.csv.gz``)
+is read by `read_opencellid` (the export's own 14 columns, header row or not; ``_opencellid.py``)
+and its cells appended to the ``cells`` table (after ``cells.csv``, files in name order); a
+cell id given twice across them is a `RecordError`.
+
 Errors name the file, the line (CSV: the line number of the row, header = line 1) or row, and
 the field: ``data/coverage/cells.csv line 7: field 'range_m': expected a number, got 'far'``.
 """
@@ -65,6 +71,7 @@ from typing import Any, Final
 
 from diagtree import AuthoringError, Limits, read_yaml
 
+from ._opencellid import is_opencellid_file, read_opencellid
 from ._records import SourceRecords, records_from_mapping, source_tables, table_records
 from ._schema import SHAPES, RecordError, Shape, normalize
 
@@ -249,8 +256,13 @@ def _read_folder(folder: Path, source: str
     rows: dict[str, tuple[list[Any], Path, list[str] | None]] = {}
     read: list[str] = []
     passed: list[str] = []
+    exports: list[tuple[Path, tuple[dict[str, Any], ...]]] = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
+            continue
+        if source == "coverage" and path.is_file() and is_opencellid_file(path):
+            read.append(path.name)
+            exports.append((path, read_opencellid(path)))
             continue
         if path.suffix not in (".csv", *_STRUCTURED) or not path.is_file():
             passed.append(_shown(path))
@@ -277,7 +289,26 @@ def _read_folder(folder: Path, source: str
             names = [f"row {i}" for i in range(len(data))] if lines is None else lines
             out[table] = table_records(data, source, table, origin=str(path),
                                        text=lines is not None, row_names=names)
+    if exports:
+        out["cells"] = _with_exports(out.get("cells", ()), exports)
     return out, (read, passed)
+
+
+def _with_exports(cells: tuple[Mapping[str, Any], ...],
+                  exports: list[tuple[Path, tuple[dict[str, Any], ...]]],
+                  ) -> tuple[Mapping[str, Any], ...]:
+    """The cells table followed by the OpenCelliD exports' cells, in file-name order; a cell
+    id given twice (in two files) is a RecordError naming the second file."""
+    seen = {str(c["cell_id"]) for c in cells}
+    out = list(cells)
+    for path, records in exports:
+        for record in records:
+            if record["cell_id"] in seen:
+                raise RecordError(str(path), "cell", f"cell id {record['cell_id']!r} is given "
+                                  "twice (in cells.csv or another OpenCelliD export)")
+            seen.add(record["cell_id"])
+        out.extend(records)
+    return tuple(out)
 
 
 def _read_csv(path: Path) -> tuple[list[Any], Path, list[str]]:

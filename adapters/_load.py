@@ -15,8 +15,8 @@ A path with no record file it recognises (an empty folder, a folder holding only
 ``records.yaml``, a file that names no source) is refused with a `RecordError` naming what it
 ignored and the layout it expects. Files beside recognised ones that are not part of the layout
 are named in an `IgnoredFilesWarning` (never skipped silently); only hidden files (``.name``)
-and the ``complaints.yaml`` that ``diagtree demo-data`` writes beside its records are passed
-over without one.
+and the ``complaints.yaml`` (with ``--month``: ``complaints.parquet`` or ``.csv``) that
+``diagtree demo-data`` writes beside its records are passed over without one.
 
 YAML and JSON files are read under the limits of a tree file (`FILE_LIMITS`, `Limits().yaml()`:
 size, values, alias uses, depth), so a hostile file (an alias bomb) is refused at once; YAML is
@@ -95,7 +95,7 @@ CHILD_TABLES: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
 _STRUCTURED: Final = (".yaml", ".yml", ".json")
 _NULLS: Final = frozenset({"", "null", "none", "~"})
 #: beside the records, a demo data folder holds its complaints (`diagtree demo-data`)
-_COMPLAINTS: Final = frozenset({"complaints.yaml"})
+_COMPLAINTS: Final = frozenset({"complaints.yaml", "complaints.parquet", "complaints.csv"})
 #: what a data path may be, for messages
 LAYOUT: Final = (
     "a data folder holds hlr.yaml, billing.yaml, coverage.yaml (or .yml/.json), or folders "

@@ -71,6 +71,7 @@ from typing import Any, Final
 
 from diagtree import AuthoringError, Limits, read_yaml
 
+from ._csvfast import RawTable, fast_tables
 from ._opencellid import is_opencellid_file, read_opencellid
 from ._records import SourceRecords, records_from_mapping, source_tables, table_records
 from ._schema import SHAPES, RecordError, Shape, normalize
@@ -254,6 +255,7 @@ def _read_folder(folder: Path, source: str
     children = CHILD_TABLES[source]
     known = {*shapes, *children}
     rows: dict[str, tuple[list[Any], Path, list[str] | None]] = {}
+    raw: dict[str, RawTable] = {}  # the CSV tables, for the fast path (`_csvfast`)
     read: list[str] = []
     passed: list[str] = []
     exports: list[tuple[Path, tuple[dict[str, Any], ...]]] = []
@@ -276,19 +278,25 @@ def _read_folder(folder: Path, source: str
                               f"({rows[table][1].name} and {path.name})")
         read.append(path.name)
         if path.suffix == ".csv":
-            rows[table] = _read_csv(path)
+            raw[table] = _read_csv(path)
+            rows[table] = ([], path, [])  # the row path's records, made when it is taken
         else:
             data = _read_structured(path)
             if not isinstance(data, list):
                 raise RecordError(str(path), None, "expected a list of records")
             rows[table] = (data, path, None)
-    _attach_children(rows, source)
     out: dict[str, tuple[Mapping[str, Any], ...]] = {}
-    for table, (data, path, lines) in rows.items():
-        if table in shapes:
-            names = [f"row {i}" for i in range(len(data))] if lines is None else lines
-            out[table] = table_records(data, source, table, origin=str(path),
-                                       text=lines is not None, row_names=names)
+    fast = fast_tables(raw, source, children) if len(raw) == len(rows) else None
+    if fast is not None:
+        out.update(fast)
+    else:
+        rows.update({table: _nested(table_raw) for table, table_raw in raw.items()})
+        _attach_children(rows, source)
+        for table, (data, path, lines) in rows.items():
+            if table in shapes:
+                names = [f"row {i}" for i in range(len(data))] if lines is None else lines
+                out[table] = table_records(data, source, table, origin=str(path),
+                                           text=lines is not None, row_names=names)
     if exports:
         out["cells"] = _with_exports(out.get("cells", ()), exports)
     return out, (read, passed)
@@ -311,16 +319,16 @@ def _with_exports(cells: tuple[Mapping[str, Any], ...],
     return tuple(out)
 
 
-def _read_csv(path: Path) -> tuple[list[Any], Path, list[str]]:
-    """The rows of a CSV file (nested by dotted columns) and their ``line N`` names."""
+def _read_csv(path: Path) -> RawTable:
+    """The header and the non-blank rows of a CSV file, with their ``line N`` names."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
-                return [], path, []
+                return RawTable([], [], path, [])
             header = [h.strip() for h in header]
-            records: list[Any] = []
+            rows: list[list[str]] = []
             lines: list[str] = []
             for values in reader:
                 if not any(v.strip() for v in values):
@@ -328,11 +336,18 @@ def _read_csv(path: Path) -> tuple[list[Any], Path, list[str]]:
                 if len(values) != len(header):
                     raise RecordError(f"{path} line {reader.line_num}", None,
                                       f"{len(values)} cells for {len(header)} columns")
-                records.append(_nest(dict(zip(header, values, strict=True))))
+                rows.append(values)
                 lines.append(f"line {reader.line_num}")
-            return records, path, lines
+            return RawTable(header, rows, path, lines)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise RecordError(str(path), None, f"cannot read CSV: {exc}") from None
+
+
+def _nested(table: RawTable) -> tuple[list[Any], Path, list[str]]:
+    """A CSV table's rows as records nested by dotted columns (the row path)."""
+    header = table.header
+    return ([_nest(dict(zip(header, values, strict=True))) for values in table.rows],
+            table.path, list(table.lines))
 
 
 def _nest(flat: Mapping[str, str]) -> dict[str, Any]:

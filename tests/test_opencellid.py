@@ -1,7 +1,8 @@
 """OpenCelliD exports: the real rows of tests/standards/opencellid/ (CC BY-SA 4.0, OpenCelliD
 Project) read as cell records, with and without the header row, through `read_opencellid` and
 `load_records`; bad rows are typed errors naming the file, the line and the column; a fuzzed
-row never escapes as anything but a `RecordError` and a well-formed one maps as sources.md says."""
+row never escapes as anything but a `RecordError` and a well-formed one maps as
+docs/sources.md says."""
 
 from __future__ import annotations
 

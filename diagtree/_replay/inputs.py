@@ -119,7 +119,10 @@ def file_complaints(path: Path) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         for i, case in enumerate(items, start=1):
             if not isinstance(case, Mapping) or not isinstance(case.get("complaint"), Mapping):
                 raise InputError(f"{path}: cases[{i}]: needs a complaint mapping")
-            out.append((dict(case["complaint"]), dict(case.get("answers") or {})))
+            complaint = dict(case["complaint"])
+            if case.get("id") is not None:  # a scenario's complaint is named by its case
+                complaint.setdefault("id", str(case["id"]))
+            out.append((complaint, dict(case.get("answers") or {})))
         return out
     if isinstance(data, Mapping):
         return [(dict(data), {})]

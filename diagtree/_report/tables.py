@@ -60,7 +60,7 @@ def repeats(df: pd.DataFrame, days: int = REPEAT_WINDOW_DAYS) -> tuple[pd.DataFr
     distinct = distinct.assign(repeat=(gap > pd.Timedelta(0))
                                & (gap <= pd.Timedelta(days=days)))
     flags = keys.merge(distinct, how="left", on=["msisdn", "category", "reported_at"])["repeat"]
-    flag = pd.Series(flags.fillna(False).astype(bool).to_numpy(), index=df.index)
+    flag = pd.Series(flags.eq(True).to_numpy(dtype=bool), index=df.index)
     out = flag.astype("int64").groupby(df["cause"], observed=True).agg(["size", "sum"]).rename(
         columns={"size": "complaints", "sum": "repeats"}).reset_index()
     out["share_repeat"] = _share(out["repeats"], out["complaints"])

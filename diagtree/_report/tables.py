@@ -80,10 +80,11 @@ def deadline_load(df: pd.DataFrame) -> pd.DataFrame:
     """Feedback deadlines per day (UTC+8, the operator's calendar) and department."""
     import pandas as pd  # noqa: PLC0415
 
-    due = df["feedback_due"].dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m-%d")
+    day = df["feedback_due"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).dt.floor("D")
     frame = pd.DataFrame({"department": df["department"].astype("string").fillna(FRONTLINE),
-                          "due_date": due}).dropna()
+                          "due_date": day}).dropna()
     out = frame.groupby(["due_date", "department"]).size().rename("deadlines").reset_index()
+    out["due_date"] = out["due_date"].dt.strftime("%Y-%m-%d")  # a few dozen days, not rows
     return out.sort_values(["due_date", "department"], ignore_index=True)
 
 

@@ -72,7 +72,8 @@ def demo_results(limit: int | None = None) -> Iterator[dict[str, Any]]:
         if down and down not in failing:
             failing[down] = mock_sources(records, down=list(down))
         sources = failing[down] if down else None
-        d = engine.diagnose(case["complaint"], answers=case["answers"], sources=sources)
+        d = engine.diagnose(case["complaint"], answers=case["answers"], sources=sources,
+                            script=False)
         yield result_row(row, d, case["complaint"], _facts(d, case["complaint"], base))
 
 

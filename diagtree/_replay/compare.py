@@ -144,14 +144,15 @@ class _Tally:
 
 def replay_cases(cases: Iterable[Case], old: str | Path, new: str | Path, *,
                  sources: Iterable[Source], names: tuple[str, str] | None = None) -> Replay:
-    """Diagnose each case on the trees of folder `old` and of folder `new`."""
+    """Diagnose each case on the trees of folder `old` and of folder `new` (the scripts are
+    not rendered: a replay compares causes and paths)."""
     given = list(sources)
     before = Engine(old, sources=given)
     after = Engine(new, sources=given)
     tally = _Tally()
     for i, case in enumerate(cases, start=1):
         try:
-            kw: dict[str, Any] = {"answers": dict(case.answers)}
+            kw: dict[str, Any] = {"answers": dict(case.answers), "script": False}
             if case.sources is not None:
                 kw["sources"] = case.sources
             a = before.diagnose(case.complaint, **kw)
@@ -189,7 +190,7 @@ def replay_log(lines: Iterable[LogLine], old: str | Path, new: str | Path, *,
                 side.replay.load(record)
                 results.append(side.engine.diagnose(
                     complaint, answers=dict(record.get("answers") or {}),
-                    locale=_locale(record)))
+                    locale=_locale(record), script=False))
         except ComplaintError as exc:
             tally.skipped.append((where, f"its complaint cannot be replayed: {exc}"))
             continue

@@ -122,6 +122,23 @@ def test_the_cli_writes_the_page_and_says_so(tmp_path: Path,
     assert not (tmp_path / "out" / "incidents.csv").exists()
 
 
+def test_parquet_csv_and_json_lines_give_the_same_tables(tmp_path: Path) -> None:
+    """The three formats of a results frame are read alike (times, categories, NA)."""
+    frame = pd.read_csv(DATA / "results.csv", dtype=str, keep_default_na=False).replace(
+        "", None)
+    frame.to_parquet(tmp_path / "results.parquet", index=False)
+    frame.to_json(tmp_path / "results.jsonl", orient="records", lines=True, force_ascii=False)
+    tables = {}
+    for name in ("results.parquet", "results.jsonl"):
+        report = build_report(tmp_path / name, tmp_path / name.replace(".", "_"),
+                              classes=CLASSES)
+        tables[name] = {t: (report.folder / f"{t}.csv").read_text(encoding="utf-8")
+                        for t in report.tables}
+    assert tables["results.parquet"] == tables["results.jsonl"]
+    for table, text in tables["results.parquet"].items():
+        assert text == (GOLDEN / f"{table}.csv").read_text(encoding="utf-8"), table
+
+
 @pytest.mark.parametrize(("text", "said"), [
     ("row,complaint_id\n1,A\n", "no column 'symptom'"),
     ("symptom,msisdn,reported_at,tree_id,cause,category,resolution,department,feedback_due,"

@@ -243,3 +243,26 @@ def test_missing_records_is_a_usage_error(sides: tuple[Path, Path], tmp_path: Pa
     complaints, _ = _one_case_input(tmp_path)
     assert main(["replay", "--old", str(old), "--new", str(new), str(complaints)]) == 2
     assert "--data DIR" in capsys.readouterr().err
+
+
+def test_a_demo_data_folder_is_replayed_with_its_records(sides: tuple[Path, Path],
+                                                         tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    """A folder laid out as `diagtree demo-data` writes it: complaints.yaml beside the record
+    files of each source."""
+    old, new = sides
+    found, _ = load_cases([shipped_trees() / "scenarios" / "weak_signal.yaml"])
+    case = next(c for c in found if c.id == MOVER)
+    folder = tmp_path / "city"
+    folder.mkdir()
+    for source, tables in case.sources.items():
+        (folder / f"{source}.yaml").write_text(yaml.safe_dump(tables, allow_unicode=True),
+                                               encoding="utf-8")
+    (folder / "complaints.yaml").write_text(yaml.safe_dump({"cases": [
+        {"id": MOVER, "complaint": {"id": MOVER, **case.complaint}, "answers": case.answers,
+         "expect": case.expect}]}, allow_unicode=True), encoding="utf-8")
+    assert main(["replay", "--old", str(old), "--new", str(new), str(folder), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"]["replayed"] == 1
+    assert [m["complaint_id"] for m in out["moved"]] == [MOVER]

@@ -204,3 +204,30 @@ def test_render_shows_the_paths_of_a_results_frame(written: Path, tmp_path: Path
     assert f'coverage.outage.active<br><i>×{walks["location/outage"]}</i>' in from_frame
     out_of = sum(counts["no_service"]["steps"]["location/outage"].values())
     assert out_of == walks["location/outage"]
+
+
+def test_the_incidents_of_diagtree_incidents_are_reported(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    """The incidents table `diagtree incidents` writes is what `--incidents` reads: 25 more
+    customers at one dead cell make one incident, with its warning level."""
+    frame = pd.read_csv(DATA / "results.csv", dtype=str, keep_default_na=False)
+    outage = frame[frame["cause"] == "network.site_outage"].iloc[0]
+    more = pd.DataFrame([{**outage.to_dict(), "complaint_id": f"X-{i}",
+                          "msisdn": str(8613800001000 + i)} for i in range(25)])
+    frame = pd.concat([frame, more], ignore_index=True)
+    frame["row"] = range(1, len(frame) + 1)
+    results = tmp_path / "results.csv"
+    frame.to_csv(results, index=False)
+    assert main(["incidents", str(results), "-o", str(tmp_path / "inc")]) == 0
+    assert main(["report", str(results), "--incidents", str(tmp_path / "inc" / "incidents.csv"),
+                 "-o", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    incidents = pd.read_csv(tmp_path / "out" / "incidents.csv")
+    [cell] = list(incidents["cell"])
+    assert cell == outage["cell"] and incidents["distinct_customers"].iloc[0] >= 26
+    levels = pd.read_csv(tmp_path / "out" / "warning_levels.csv")
+    assert levels["incidents"].sum() == 1
+    assert list(levels["warning_level"]) == list(incidents["warning_level"])
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "no incidents file given" not in page and cell in page

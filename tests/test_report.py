@@ -231,3 +231,21 @@ def test_the_incidents_of_diagtree_incidents_are_reported(tmp_path: Path,
     assert list(levels["warning_level"]) == list(incidents["warning_level"])
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "no incidents file given" not in page and cell in page
+
+
+@pytest.mark.parametrize("tree", ["bill_dispute", "weak_signal", "slow_data"])
+def test_paths_that_stop_at_their_last_decision_draw_the_same_picture(
+        tree: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A results frame whose paths leave out the outcome (the trace's nodes only) is drawn
+    like one whose paths end at it: the cause column says which outcome the walk reached (in
+    these trees no node has two outcomes of one cause)."""
+    frame = pd.read_csv(DATA / "results.csv", dtype=str, keep_default_na=False)
+    frame["path"] = frame["path"].str.rsplit(">", n=1).str[0]
+    short = tmp_path / "short.csv"
+    frame.to_csv(short, index=False)
+    pictures = []
+    for results in (DATA / "results.csv", short):
+        assert main(["render", tree, "-f", "mermaid", "--overlay", str(results)]) == 0
+        pictures.append(capsys.readouterr().out)
+    assert pictures[0] == pictures[1]
+    assert pictures[0].count(" ×") > 3

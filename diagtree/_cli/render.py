@@ -105,7 +105,7 @@ def _frame_counts(path: Path) -> Results:
     from diagtree._report.frame import read_frame  # noqa: PLC0415 - pandas only when needed
     from diagtree._report.paths import counts_by_tree  # noqa: PLC0415
 
-    return read_results(json.dumps(counts_by_tree(read_frame(path, ("tree_id", "path")))))
+    return read_results(json.dumps(counts_by_tree(read_frame(path, ("tree_id", "path", "cause")))))
 
 
 def run_render(args: argparse.Namespace) -> int:

@@ -21,24 +21,30 @@ __all__ = ["SEPARATOR", "counts_by_tree", "path_counts"]
 SEPARATOR: Final = ">"
 
 
-def _distinct(df: pd.DataFrame) -> list[tuple[str, str, int]]:
-    """(tree id, path, walks) for each distinct path of a tree."""
+def _distinct(df: pd.DataFrame) -> list[tuple[str, str, str, int]]:
+    """(tree id, path, cause, walks) for each distinct path of a tree and its cause."""
     known = df[df["tree_id"].notna() & df["path"].notna()]
-    counts = known.groupby(["tree_id", "path"], observed=True).size()
-    return [(str(t), str(p), int(n)) for (t, p), n in counts.items() if n > 0]
+    counts = known.groupby(["tree_id", "path", "cause"], observed=True, dropna=False).size()
+    return [(str(t), str(p), str(c), int(n)) for (t, p, c), n in counts.items() if n > 0]
 
 
 def counts_by_tree(df: pd.DataFrame) -> dict[str, Any]:
-    """``{"trees": {TREE: {"nodes": {NODE: walks}, "steps": {NODE: {NEXT: walks}}}}}``."""
+    """``{"trees": {TREE: {"nodes": {NODE: walks}, "steps": {NODE: {NEXT: walks}},
+    "ends": {LAST: {CAUSE: walks}}}}}`` — ``ends``: the last node of each path and the cause
+    concluded after it (a path may stop at its last decision, or go on to its outcome; the
+    picture counts the edge to the outcome either way)."""
     trees: dict[str, dict[str, Any]] = {}
-    for tree_id, path, n in _distinct(df):
-        body = trees.setdefault(tree_id, {"nodes": {}, "steps": {}})
+    for tree_id, path, cause, n in _distinct(df):
+        body = trees.setdefault(tree_id, {"nodes": {}, "steps": {}, "ends": {}})
         nodes = [p for p in path.split(SEPARATOR) if p]
         for node in nodes:
             body["nodes"][node] = body["nodes"].get(node, 0) + n
         for a, b in itertools.pairwise(nodes):
             per = body["steps"].setdefault(a, {})
             per[b] = per.get(b, 0) + n
+        if nodes:
+            end = body["ends"].setdefault(nodes[-1], {})
+            end[cause] = end.get(cause, 0) + n
     return {"trees": trees}
 
 

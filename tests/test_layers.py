@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("testing",),
     ("_author",),
     ("_service",),         # the HTTP service (a tool: it wraps the public API)
+    ("_report", "_replay"),  # quality analytics of a results frame; version replay
     ("_cli",),
     ("__main__",),
 )

@@ -1,0 +1,467 @@
+"""A compiled tree routed over a facts frame: numpy masks per node, each row routed once.
+
+`ColumnTree.route(df)` starts every row at the tree's start as one group; at each node the
+group's rows are split by the node's decision (`_vector.expr`: masks, with the engine's own
+closures row by row for what is not vectorized) and each part goes on to the step it leads to,
+its path extended by the node. A group that reaches an end (an outcome, or the implicit
+"source unavailable" / "no matching case" ends) is concluded: the outcome's cause, its catalog
+entry (category, resolution, department), the refund where the catalog grants one (row by
+row: the outcome's values are expressions) and the grade by the policy's rules (as masks).
+
+`ColumnTree.route_rows(df)` is the per-row reference: each row walks the same compiled steps
+(`Step.run`, the engine's closures) over a store prefilled from the frame's columns — what
+`Engine.diagnose` does after fetching, without the sources, the trace objects and the script.
+Both read the same typed columns (`_vector.columns`), so they see the same values.
+
+Decisions follow `_compile.steps` exactly: a check goes yes on true, no on false or null,
+``on_unknown`` (else the implicit unavailable end) on unknown; a table takes the first row that
+is true, and stops at ``on_unknown`` on the first that is unknown; a switch goes to its case,
+null to its ``null`` case else ``default``, a value without a case to ``default`` else the
+implicit "no matching case" end, unknown to ``on_unknown``; a question takes the answer in
+``answer.<id>``, else its default (as `Engine.diagnose` without that answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from diagtree._check.catalog import Catalog, CatalogEntry
+from diagtree._check.model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
+from diagtree._check.policy import Policy
+from diagtree._compile.steps import CompiledTree, Step
+from diagtree._conclude.policy import AppliedPolicy
+from diagtree._expr import Expression
+from diagtree._expr.ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
+from diagtree._vector.columns import ANSWER_PREFIX, NULL_SUFFIX, Column, typed_column
+from diagtree._vector.expr import truth, value
+from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
+from diagtree._vocab.facts import UNKNOWN, FactType
+from diagtree._vocab.taxonomy import GRADES, category_of
+
+__all__ = ["OUTPUT_COLUMNS", "ColumnTree"]
+
+Idx = npt.NDArray[np.intp]
+#: the columns `route` and `route_rows` return, in order
+OUTPUT_COLUMNS: Final = ("complaint_id", "tree_id", "tree_version", "cause", "category",
+                         "resolution", "department", "grade", "grade_reasons", "node", "path")
+_ENGINE_TYPES: Final = {s.name: s.type for s in (*COMPLAINT_FACTS, *POLICY_FACTS)}
+
+
+def _refs(node: Node) -> Iterator[tuple[str, FactType | None]]:
+    if isinstance(node, FactRef):
+        yield node.name, node.type
+    elif isinstance(node, Not | Neg):
+        yield from _refs(node.operand)
+    elif isinstance(node, Compare | Arith):
+        yield from _refs(node.left)
+        yield from _refs(node.right)
+    elif isinstance(node, BoolOp):
+        for o in node.operands:
+            yield from _refs(o)
+    elif isinstance(node, Call):
+        for a in node.args:
+            yield from _refs(a)
+
+
+class _Columns:
+    """The typed columns of one frame, each typed on first use."""
+
+    def __init__(self, df: pd.DataFrame, types: dict[str, FactType]) -> None:
+        self.df = df
+        self.n = len(df)
+        self.types = types
+        self.cols: dict[str, Column] = {}
+        self.extra: dict[str, Column] = {}
+
+    def column(self, name: str) -> Column:
+        col = self.extra.get(name) or self.cols.get(name)
+        if col is None:
+            df = self.df
+            kind = self.types.get(name) or _ENGINE_TYPES.get(name) or FactType.STRING
+            series = df[name] if name in df.columns else None
+            marks = df[name + NULL_SUFFIX] if name + NULL_SUFFIX in df.columns else None
+            col = self.cols[name] = typed_column(name, kind, series, self.n, marks,
+                                                 derived=name.startswith("complaint."))
+        return col
+
+
+class _Split:
+    """One compiled node: how it splits rows, and the steps its ways lead to."""
+
+    __slots__ = ("ask", "cases", "default", "kind", "no", "null", "rows", "step", "subject",
+                 "unk", "yes")
+
+    def __init__(self, step: Step, kind: str) -> None:
+        self.step = step
+        self.kind = kind
+        self.yes: Step = step
+        self.no: Step = step
+        self.unk: Step = step
+        self.default: Step = step
+        self.null: Step = step
+        self.subject: Node | None = None
+        self.rows: tuple[tuple[Node, Step], ...] = ()
+        self.cases: dict[Any, Step] = {}
+        self.ask: str = ""
+
+
+class ColumnTree:
+    """A tree compiled for facts frames (see the module docstring)."""
+
+    def __init__(self, tree: CompiledTree, catalog: Catalog, policy: Policy | None) -> None:
+        self.tree = tree
+        self.catalog = catalog
+        self.applied = AppliedPolicy(policy)
+        self.policy = policy
+        self.splits: dict[int, _Split] = {}
+        exprs: list[Expression] = []
+        flat = tree.flat
+        for nid, node in flat.nodes.items():
+            step = tree.steps[nid]
+            if node.kind == "jump" or isinstance(node, OutcomeNode):
+                if isinstance(node, OutcomeNode):
+                    exprs.extend(e for _, e in node.values)
+                continue
+            split = _Split(step, node.kind)
+            split.unk = tree.resolve(node.on_unknown.target) \
+                if getattr(node, "on_unknown", None) is not None else tree.unavailable
+            if isinstance(node, CheckNode):
+                split.subject = node.condition.ir
+                split.yes, split.no = tree.resolve(node.yes.target), tree.resolve(node.no.target)
+                exprs.append(node.condition)
+            elif isinstance(node, TableNode):
+                split.rows = tuple((r.condition.ir, tree.resolve(r.then.target))
+                                   for r in node.rows)
+                split.default = tree.resolve(node.default.target)
+                exprs.extend(r.condition for r in node.rows)
+            elif isinstance(node, SwitchNode):
+                split.subject = node.subject.ir
+                split.cases = {v: tree.resolve(e.target) for v, e in node.cases}
+                split.default = tree.resolve(node.default.target) \
+                    if node.default is not None else tree.undecided
+                split.null = split.cases.pop(None, split.default)
+                exprs.append(node.subject)
+            elif isinstance(node, AskNode):
+                split.ask = node.question.id
+                split.cases = {v: tree.resolve(e.target) for v, e in node.cases}
+                split.default = tree.resolve(node.default_case().target)
+            self.splits[id(step)] = split
+        rules = policy.rules if policy is not None else ()
+        exprs.extend(rule.when for rule in rules)
+        self.types: dict[str, FactType] = dict(_ENGINE_TYPES)
+        for e in exprs:
+            for name, kind in _refs(e.ir):
+                if kind is not None:
+                    self.types.setdefault(name, kind)
+        self._entries: dict[str, CatalogEntry | None] = {}
+
+    # -- facts ---------------------------------------------------------------------------
+    def facts(self) -> tuple[str, ...]:
+        """The facts this tree and the policy may read (the columns a facts frame may have)."""
+        return tuple(sorted(self.types))
+
+    def questions(self) -> tuple[str, ...]:
+        """The questions it may ask (a facts frame's ``answer.<id>`` columns)."""
+        return tuple(sorted({s.ask for s in self.splits.values() if s.ask}))
+
+    def entry(self, cause: str) -> CatalogEntry | None:
+        if cause not in self._entries:
+            self._entries[cause] = self.catalog.entry(cause)
+        return self._entries[cause]
+
+    # -- the vectorized route ------------------------------------------------------------
+    def route(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Every row of `df` routed through the tree with masks: see `OUTPUT_COLUMNS`."""
+        cols = _Columns(df, self.types)
+        n = cols.n
+        ends: dict[int, int] = {}
+        end_steps: list[Step] = []
+        paths: dict[tuple[str, ...], int] = {}
+        leaf = np.zeros(n, dtype=np.int64)
+        path = np.zeros(n, dtype=np.int64)
+        todo: list[tuple[Step, tuple[str, ...], Idx]] = [
+            (self.tree.start, (), np.arange(n, dtype=np.intp))]
+        while todo:
+            step, way, idx = todo.pop()
+            if len(idx) == 0:
+                continue
+            split = self.splits.get(id(step))
+            if split is None:  # an end
+                code = ends.get(id(step))
+                if code is None:
+                    code = ends[id(step)] = len(end_steps)
+                    end_steps.append(step)
+                leaf[idx] = code
+                pcode = paths.get(way)
+                if pcode is None:
+                    pcode = paths[way] = len(paths)
+                path[idx] = pcode
+                continue
+            onward = (*way, step.id)
+            for target, part in self._split(split, cols, idx):
+                todo.append((target, onward, part))
+        return self._conclude(cols, end_steps, leaf, [">".join(p) for p in paths], path)
+
+    def _split(self, split: _Split, cols: _Columns, idx: Idx
+               ) -> Iterator[tuple[Step, Idx]]:
+        kind = split.kind
+        if kind == "check":
+            assert split.subject is not None
+            t, u = truth(split.subject, cols, idx)
+            yield split.yes, idx[t]
+            yield split.unk, idx[u]
+            yield split.no, idx[~(t | u)]
+        elif kind == "table":
+            rest = idx
+            for cond, then in split.rows:
+                t, u = truth(cond, cols, rest)
+                yield then, rest[t]
+                yield split.unk, rest[u]
+                rest = rest[~(t | u)]
+            yield split.default, rest
+        elif kind == "switch":
+            assert split.subject is not None
+            vals = value(split.subject, cols, idx)
+            yield from _switch(split, vals, idx)
+        else:
+            yield from self._ask(split, cols, idx)
+
+    def _ask(self, split: _Split, cols: _Columns, idx: Idx) -> Iterator[tuple[Step, Idx]]:
+        name = ANSWER_PREFIX + split.ask
+        if name not in cols.df.columns:
+            yield split.default, idx
+            return
+        codes, uniques = pd.factorize(cols.df[name], use_na_sentinel=True)
+        targets = [split.cases.get(_answer(u), split.default) for u in uniques]
+        here = np.asarray(codes, dtype=np.int64)[idx]
+        yield split.default, idx[here == -1]
+        for k, target in enumerate(targets):
+            yield target, idx[here == k]
+
+    # -- concluding ----------------------------------------------------------------------
+    def _conclude(self, cols: _Columns, end_steps: list[Step], leaf: npt.NDArray[np.int64],
+                  path_texts: list[str], path: npt.NDArray[np.int64]) -> pd.DataFrame:
+        n = cols.n
+        causes = [s.cause or "unknown.needs_investigation" for s in end_steps]
+        resolution = np.zeros(n, dtype=object)
+        department = np.zeros(n, dtype=object)
+        res_of = np.array([self._resolution(c)[0] for c in causes] or [""], dtype=object)
+        dep_of = np.array([self._resolution(c)[1] for c in causes] or [""], dtype=object)
+        resolution = res_of[leaf]
+        department = dep_of[leaf]
+        for code, step in enumerate(end_steps):
+            entry = self.entry(causes[code])
+            if entry is not None and entry.refund is not None and step.values:
+                rows = np.flatnonzero(leaf == code)
+                self._refunds(cols, step, entry, rows, resolution, department)
+        cause_cat = _categorical(causes, leaf)
+        category_cat = _categorical([category_of(c) for c in causes], leaf)
+        grade, reasons = self._grades(cols, cause_cat, category_cat)
+        return pd.DataFrame({
+            "complaint_id": _ids(cols.df),
+            "tree_id": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [self.tree.id]),
+            "tree_version": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
+                                                      [self.tree.version]),
+            "cause": cause_cat, "category": category_cat,
+            "resolution": resolution, "department": department,
+            "grade": grade, "grade_reasons": reasons,
+            "node": _categorical([s.id for s in end_steps], leaf),
+            "path": _categorical(path_texts, path),
+        }, index=cols.df.index)
+
+    def _resolution(self, cause: str) -> tuple[str, str | None]:
+        entry = self.entry(cause)
+        return (entry.resolution, entry.department) if entry else ("dispatch", "tier2")
+
+    def _refunds(self, cols: _Columns, step: Step, entry: CatalogEntry, rows: Idx,
+                 resolution: npt.NDArray[Any], department: npt.NDArray[Any]) -> None:
+        """The refund's effect on resolution and department, row by row (the outcome's values
+        are expressions; the authority depends on the agent's role)."""
+        role = cols.column("complaint.agent_role").py()
+        reads = {name: cols.column(name).py()
+                 for _, expr in step.values for name in expr.facts}
+        for i in rows.tolist():
+            facts = {name: values[i] for name, values in reads.items()}
+            values = _values(step, facts)
+            res, dep = self.applied.refund(entry, values, role[i] or "agent",
+                                           resolution[i], department[i], [])[1:]
+            resolution[i], department[i] = res, dep
+
+    def _grades(self, cols: _Columns, cause: pd.Categorical, category: pd.Categorical,
+                ) -> tuple[Any, Any]:
+        n = cols.n
+        policy = self.policy
+        if policy is None:
+            return (pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), ["normal"]),
+                    pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]))
+        cols.extra["diagnosis.cause"] = _cat_column("diagnosis.cause", cause)
+        cols.extra["diagnosis.category"] = _cat_column("diagnosis.category", category)
+        everyone = np.arange(n, dtype=np.intp)
+        grade = np.zeros(n, dtype=np.int64)
+        bits = np.zeros(n, dtype=np.int64)
+        for k, rule in enumerate(policy.rules):
+            t, _ = truth(rule.when.ir, cols, everyone)
+            grade = np.where(t, np.maximum(grade, GRADES.index(rule.grade)), grade)
+            bits |= t.astype(np.int64) << k
+        found, inverse = np.unique(bits, return_inverse=True)
+        texts = [";".join(r.reason for k, r in enumerate(policy.rules) if int(b) >> k & 1)
+                 for b in found]
+        return (pd.Categorical.from_codes(grade, list(GRADES)),
+                _categorical(texts, np.asarray(inverse, dtype=np.int64).reshape(-1)))
+
+    # -- the per-row reference -----------------------------------------------------------
+    def route_rows(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Every row of `df` walked one at a time over the compiled steps (the engine's
+        closures) from a store prefilled with its facts: the reference `route` agrees with."""
+        cols = _Columns(df, self.types)
+        n = cols.n
+        values = _Values(cols)
+        questions = [(q, df[ANSWER_PREFIX + q].to_numpy(dtype=object, na_value=None).tolist())
+                     for q in self.questions() if ANSWER_PREFIX + q in df.columns]
+        policy = self.policy
+        rules = [(r.when.fn, GRADES.index(r.grade), r.reason) for r in policy.rules] \
+            if policy is not None else []
+        out: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS[3:]}
+        concluded: dict[int, tuple[str, str, str, str | None, CatalogEntry | None]] = {}
+        role = cols.column("complaint.agent_role").py()
+        start = self.tree.start
+        for i in range(n):
+            store = _RowStore(values, i)
+            answers = store.answers
+            for q, given in questions:
+                if given[i] is not None:
+                    answers[q] = given[i]
+            step = start
+            run = step.run
+            way = []
+            while run is not None:
+                way.append(step.id)
+                step = run(store)
+                run = step.run
+            hit = concluded.get(id(step))
+            if hit is None:
+                cause = step.cause or "unknown.needs_investigation"
+                entry = self.entry(cause)
+                res, dep = self._resolution(cause)
+                hit = concluded[id(step)] = (cause, category_of(cause), res, dep, entry)
+            cause, category, res, dep, entry = hit
+            if entry is not None and entry.refund is not None and step.values:
+                res, dep = self.applied.refund(entry, _values(step, store),
+                                               role[i] or "agent", res, dep, [])[1:]
+            grade, reasons = 0, []
+            if rules:
+                store["diagnosis.cause"] = cause
+                store["diagnosis.category"] = category
+                for when, index, reason in rules:
+                    if when(store) is True:
+                        reasons.append(reason)
+                        grade = max(grade, index)
+            out["cause"].append(cause)
+            out["category"].append(category)
+            out["resolution"].append(res)
+            out["department"].append(dep)
+            out["grade"].append(GRADES[grade] if rules else "normal")
+            out["grade_reasons"].append(";".join(reasons))
+            out["node"].append(step.id)
+            out["path"].append(">".join(way))
+        frame = {"complaint_id": _ids(df), "tree_id": [self.tree.id] * n,
+                 "tree_version": [self.tree.version] * n, **out}
+        return pd.DataFrame(frame, index=df.index)
+
+
+class _Values(dict[str, list[Any]]):
+    """Each fact's per-row Python values, made on first read."""
+
+    def __init__(self, cols: _Columns) -> None:
+        super().__init__()
+        self.cols = cols
+
+    def __missing__(self, name: str) -> list[Any]:
+        values = self[name] = self.cols.column(name).py()
+        return values
+
+
+class _RowStore(dict[str, Any]):
+    """One row's fact store, as the walk reads it: facts on first read from the columns,
+    its answers, never interactive."""
+
+    __slots__ = ("answers", "defaulted", "i", "values")
+    interactive = False
+
+    def __init__(self, values: _Values, i: int) -> None:
+        self.values = values
+        self.i = i
+        self.answers: dict[str, Any] = {}
+        self.defaulted: set[str] = set()
+
+    def __missing__(self, name: str) -> Any:
+        value = self[name] = self.values[name][self.i]
+        return value
+
+
+def _values(step: Step, facts: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, expr in step.values:
+        v = expr.fn(facts)
+        values[name] = None if v is UNKNOWN else v
+    return values
+
+
+def _answer(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _switch(split: _Split, vals: Any, idx: Idx) -> Iterator[tuple[Step, Idx]]:
+    n = len(idx)
+    unk = vals.unk if vals.unk is not None else np.zeros(n, dtype=bool)
+    null = vals.null if vals.null is not None else np.zeros(n, dtype=bool)
+    yield split.unk, idx[unk]
+    yield split.null, idx[null & ~unk]
+    rest = ~(unk | null)
+    if vals.kind == "cat":
+        targets = [split.cases.get(c, split.default) for c in vals.cats]
+        for k, target in enumerate(targets):
+            yield target, idx[rest & (vals.v == k)]
+        return
+    if vals.kind == "const":
+        yield split.cases.get(vals.v, split.default), idx[rest]
+        return
+    matched = np.zeros(n, dtype=bool)
+    if vals.kind == "obj":
+        got = np.array([split.cases.get(x, split.default) for x in vals.v], dtype=object)
+        for target in {id(t): t for t in got.tolist()}.values():
+            yield target, idx[rest & np.fromiter((g is target for g in got), bool, n)]
+        return
+    for case, target in split.cases.items():
+        here = rest & (vals.v == case) & ~matched
+        matched |= here
+        yield target, idx[here]
+    yield split.default, idx[rest & ~matched]
+
+
+def _categorical(texts: list[str], codes: npt.NDArray[np.int64]) -> pd.Categorical:
+    unique: dict[str, int] = {}
+    remap = np.array([unique.setdefault(t, len(unique)) for t in texts] or [0],
+                     dtype=np.int64)
+    return pd.Categorical.from_codes(remap[codes] if len(codes) else codes,
+                                     list(unique) or [""])
+
+
+def _cat_column(name: str, values: pd.Categorical) -> Column:
+    codes = np.asarray(values.codes, dtype=np.int64)
+    none = np.zeros(len(codes), dtype=bool)
+    return Column(name, "cat", codes, none, none, list(values.categories))
+
+
+def _ids(df: pd.DataFrame) -> Any:
+    for name in ("complaint_id", "id"):
+        if name in df.columns:
+            return df[name].to_numpy()
+    return np.full(len(df), None, dtype=object)

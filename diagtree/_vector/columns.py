@@ -22,8 +22,8 @@ The facts frame contract (docs/vector.md):
 Kinds of column: ``bool`` (a bool array), ``num`` (int64 or float64), ``cat`` (string and enum
 facts: integer codes into a list of categories — a pandas ``category`` column is read without
 copying its strings), ``obj`` (datetime, date and list facts: Python values). Every column has
-an `unk` and a `null` mask; where either is set, the value slot holds a filler (False, 0, -1,
-None).
+an `unk` and a `null` mask; where either is set, the value slot means nothing (every
+operation masks it).
 """
 
 from __future__ import annotations
@@ -109,7 +109,6 @@ def typed_column(name: str, kind: FactType, series: pd.Series | None, n: int,
                             n) if null_marks.dtype != np.bool_ else null_marks.to_numpy()
         column.null = column.null | marks
         column.unk = column.unk & ~marks
-    _clear(column)
     return column
 
 
@@ -134,22 +133,6 @@ def _kind_of(kind: FactType) -> str:
     if kind.kind in ("string", "enum"):
         return "cat"
     return "obj"
-
-
-def _clear(column: Column) -> None:
-    """Put the filler where a row is unknown or null (so no stale value is ever compared)."""
-    off = column.unk | column.null
-    if not off.any():
-        return
-    if column.kind == "bool":
-        column.v = column.v & ~off
-    elif column.kind == "num":
-        column.v = np.where(off, 0, column.v).astype(column.v.dtype)
-    elif column.kind == "cat":
-        column.v = np.where(off, -1, column.v)
-    else:
-        column.v = column.v.copy()
-        column.v[off] = None
 
 
 def _typed(name: str, kind: FactType, series: pd.Series, na: Mask) -> Column:

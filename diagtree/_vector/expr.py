@@ -141,6 +141,8 @@ def value(node: Node, frame: Frame, idx: Idx) -> Vals:
         return Vals("const", tuple(i.value for i in node.items), None, None)
     if isinstance(node, FactRef):
         col = frame.column(node.name)
+        if len(idx) == len(col.unk):  # every row, in order (`idx` is always increasing)
+            return Vals(col.kind, col.v, col.unk, col.null, col.cats)
         return Vals(col.kind, col.v[idx], col.unk[idx], col.null[idx], col.cats)
     results = _rows(node, frame, idx, False)
     n = len(results)
@@ -209,9 +211,7 @@ def _member(a: Vals, values: frozenset[Any], n: int) -> Mask | None:
     if a.kind in ("num", "bool"):
         found = np.zeros(n, dtype=bool)
         for c in values:
-            if _scalar(c) and a.kind == "num":
-                found |= a.v == c
-            elif type(c) is bool and a.kind == "bool":
+            if (_scalar(c) and a.kind == "num") or (type(c) is bool and a.kind == "bool"):
                 found |= a.v == c
             else:
                 return None

@@ -128,8 +128,9 @@ class ColumnTree:
                     exprs.extend(e for _, e in node.values)
                 continue
             split = _Split(step, node.kind)
-            split.unk = tree.resolve(node.on_unknown.target) \
-                if getattr(node, "on_unknown", None) is not None else tree.unavailable
+            on_unknown = getattr(node, "on_unknown", None)
+            split.unk = tree.resolve(on_unknown.target) if on_unknown is not None \
+                else tree.unavailable
             if isinstance(node, CheckNode):
                 split.subject = node.condition.ir
                 split.yes, split.no = tree.resolve(node.yes.target), tree.resolve(node.no.target)
@@ -137,6 +138,7 @@ class ColumnTree:
             elif isinstance(node, TableNode):
                 split.rows = tuple((r.condition.ir, tree.resolve(r.then.target))
                                    for r in node.rows)
+                assert node.default is not None  # (a table's default is required)
                 split.default = tree.resolve(node.default.target)
                 exprs.extend(r.condition for r in node.rows)
             elif isinstance(node, SwitchNode):
@@ -163,7 +165,7 @@ class ColumnTree:
     # -- facts ---------------------------------------------------------------------------
     def facts(self) -> tuple[str, ...]:
         """The facts this tree and the policy may read (the columns a facts frame may have)."""
-        return tuple(sorted(self.types))
+        return tuple(sorted(n for n in self.types if not n.startswith("diagnosis.")))
 
     def questions(self) -> tuple[str, ...]:
         """The questions it may ask (a facts frame's ``answer.<id>`` columns)."""
@@ -308,11 +310,16 @@ class ColumnTree:
             t, _ = truth(rule.when.ir, cols, everyone)
             grade = np.where(t, np.maximum(grade, GRADES.index(rule.grade)), grade)
             bits |= t.astype(np.int64) << k
-        found, inverse = np.unique(bits, return_inverse=True)
-        texts = [";".join(r.reason for k, r in enumerate(policy.rules) if int(b) >> k & 1)
-                 for b in found]
+        found = range(2 ** len(policy.rules)) if len(policy.rules) <= 12 \
+            else np.unique(bits).tolist()
+        texts = {b: ";".join(r.reason for k, r in enumerate(policy.rules) if b >> k & 1)
+                 for b in found}
+        if len(texts) == 2 ** len(policy.rules):  # every combination: the bits are the codes
+            return (pd.Categorical.from_codes(grade, list(GRADES)),
+                    _categorical(list(texts.values()), bits))
+        inverse = np.searchsorted(np.asarray(list(texts), dtype=np.int64), bits)
         return (pd.Categorical.from_codes(grade, list(GRADES)),
-                _categorical(texts, np.asarray(inverse, dtype=np.int64).reshape(-1)))
+                _categorical(list(texts.values()), np.asarray(inverse, dtype=np.int64)))
 
     # -- the per-row reference -----------------------------------------------------------
     def route_rows(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -390,17 +397,17 @@ class _RowStore(dict[str, Any]):
     """One row's fact store, as the walk reads it: facts on first read from the columns,
     its answers, never interactive."""
 
-    __slots__ = ("answers", "defaulted", "i", "values")
+    __slots__ = ("answers", "columns", "defaulted", "i")
     interactive = False
 
-    def __init__(self, values: _Values, i: int) -> None:
-        self.values = values
+    def __init__(self, columns: _Values, i: int) -> None:
+        self.columns = columns
         self.i = i
         self.answers: dict[str, Any] = {}
         self.defaulted: set[str] = set()
 
     def __missing__(self, name: str) -> Any:
-        value = self[name] = self.values[name][self.i]
+        value = self[name] = self.columns[name][self.i]
         return value
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Iterable
 from typing import Any, Final
 
 import numpy as np
@@ -54,7 +53,7 @@ class Column:
 
     __slots__ = ("_py", "cats", "kind", "name", "null", "unk", "v")
 
-    def __init__(self, name: str, kind: str, v: Any, unk: Mask, null: Mask,
+    def __init__(self, name: str, kind: str, v: Any, unk: Mask | None, null: Mask | None,
                  cats: list[Any] | None = None) -> None:
         self.name = name
         self.kind = kind
@@ -76,8 +75,10 @@ class Column:
                 out = np.array(self.v.tolist(), dtype=object)  # Python ints and floats
             else:
                 out = self.v.astype(object)
-            out[self.null] = None
-            out[self.unk] = UNKNOWN
+            if self.null is not None:
+                out[self.null] = None
+            if self.unk is not None:
+                out[self.unk] = UNKNOWN
             self._py = out.tolist()
         return self._py
 
@@ -96,24 +97,28 @@ def typed_column(name: str, kind: FactType, series: pd.Series | None, n: int,
     in every row, or null for a fact the engine derives from the complaint)."""
     if series is None:
         missing = np.ones(n, dtype=bool)
-        none = np.zeros(n, dtype=bool)
-        unk, null = (none, missing) if derived else (missing, none)
+        unk, null = (None, missing) if derived else (missing, None)
         return _filler(name, kind, unk, null)
-    na = _na(series)
-    column = _typed(name, kind, series, na)
+    column = _typed(name, kind, series)
     if derived:  # a complaint field that is absent: null, never unknown
-        column.null = column.null | na
-        column.unk = column.unk & ~na
+        na = _na(series)
+        column.null = na if column.null is None else column.null | na
+        column.unk = None if column.unk is None else column.unk & ~na
     if null_marks is not None:
         marks = np.fromiter((v is True or v is np.True_ for v in _objects(null_marks)), bool,
                             n) if null_marks.dtype != np.bool_ else null_marks.to_numpy()
-        column.null = column.null | marks
-        column.unk = column.unk & ~marks
+        column.null = marks if column.null is None else column.null | marks
+        column.unk = None if column.unk is None else column.unk & ~marks
+    # a mask set nowhere is None: every operation then skips it
+    if column.unk is not None and not column.unk.any():
+        column.unk = None
+    if column.null is not None and not column.null.any():
+        column.null = None
     return column
 
 
-def _filler(name: str, kind: FactType, unk: Mask, null: Mask) -> Column:
-    n = len(unk)
+def _filler(name: str, kind: FactType, unk: Mask | None, null: Mask | None) -> Column:
+    n = len(unk if unk is not None else null)  # type: ignore[arg-type]
     k = _kind_of(kind)
     if k == "bool":
         return Column(name, k, np.zeros(n, dtype=bool), unk, null)
@@ -135,25 +140,25 @@ def _kind_of(kind: FactType) -> str:
     return "obj"
 
 
-def _typed(name: str, kind: FactType, series: pd.Series, na: Mask) -> Column:
+def _typed(name: str, kind: FactType, series: pd.Series) -> Column:
+    """The column as values and the rows unknown (a missing cell or the wrong type)."""
     k = _kind_of(kind)
     n = len(series)
-    none = np.zeros(n, dtype=bool)
     dtype = series.dtype
     if k == "bool":
         if dtype == np.bool_:
-            return Column(name, k, np.asarray(series.to_numpy(), dtype=bool), none, none)
+            return Column(name, k, np.asarray(series.to_numpy(), dtype=bool), None, None)
         if isinstance(dtype, pd.BooleanDtype):
             return Column(name, k, np.asarray(series.to_numpy(dtype=bool, na_value=False)),
-                          na, none)
+                          _na(series), None)
         objs = _objects(series)
         ok = np.fromiter((type(x) is bool or type(x) is np.bool_ for x in objs), bool, n)
         vals = np.fromiter((x is True or x is np.True_ for x in objs), bool, n)
-        return Column(name, k, vals, ~ok, none)
+        return Column(name, k, vals, ~ok, None)
     if k == "num":
-        return _numbers(name, kind, series, na)
+        return _numbers(name, kind, series)
     if k == "cat":
-        return _categories(name, kind, series, na)
+        return _categories(name, kind, series)
     objs = _objects(series)
     check = kind.checker()
     vals = np.empty(n, dtype=object)
@@ -165,7 +170,7 @@ def _typed(name: str, kind: FactType, series: pd.Series, na: Mask) -> Column:
         if value is not None and check(value):
             vals[i] = value
             ok[i] = True
-    return Column(name, k, vals, ~ok, none)
+    return Column(name, k, vals, ~ok, None)
 
 
 def _obj_value(x: Any, kind: FactType) -> Any:
@@ -203,43 +208,40 @@ def _item(v: Any, kind: FactType) -> Any:
     return v
 
 
-def _numbers(name: str, kind: FactType, series: pd.Series, na: Mask) -> Column:
+def _numbers(name: str, kind: FactType, series: pd.Series) -> Column:
     n = len(series)
-    none = np.zeros(n, dtype=bool)
     dtype = series.dtype
     is_int = kind.kind == "int"
-    if pd.api.types.is_bool_dtype(dtype):
+    if pd.api.types.is_bool_dtype(dtype):  # a bool is not a number: unknown
         return Column(name, "num", np.zeros(n, np.int64 if is_int else np.float64),
-                      ~none, none)
-    if pd.api.types.is_integer_dtype(dtype):
+                      np.ones(n, dtype=bool), None)
+    if pd.api.types.is_integer_dtype(dtype):  # (a nullable Int64 column may miss cells)
         vals = np.asarray(series.to_numpy(dtype=np.int64, na_value=0), dtype=np.int64)
-        if not is_int:  # a number fact: Python keeps ints as ints; so do we
-            return Column(name, "num", vals, na, none)
-        return Column(name, "num", vals, na, none)
+        return Column(name, "num", vals, _na(series) if series.hasnans else None, None)
     if pd.api.types.is_float_dtype(dtype):
         f = np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
         with np.errstate(invalid="ignore"):
-            ok = np.isfinite(f) & (np.abs(f) < float(_MAGNITUDE))
+            ok = np.abs(f) < float(_MAGNITUDE)  # false for NaN (missing) and infinities
             if is_int:
                 ok &= f == np.floor(f)
-                return Column(name, "num", np.where(ok, f, 0).astype(np.int64), ~ok, none)
-        return Column(name, "num", np.where(ok, f, 0.0), ~ok, none)
+                return Column(name, "num", np.where(ok, f, 0).astype(np.int64), ~ok, None)
+        return Column(name, "num", f, ~ok, None)
     # an object column: each value checked as the engine's store checks it
     objs = _objects(series)
     ints: list[Any] = []
-    ok = np.zeros(n, dtype=bool)
+    good = np.zeros(n, dtype=bool)
     any_float = False
     for i, x in enumerate(objs):
         value = _number(x, is_int)
         if value is None:
             ints.append(0)
             continue
-        ok[i] = True
+        good[i] = True
         any_float = any_float or type(value) is float
         ints.append(value)
     if any_float:
-        return Column(name, "num", np.array(ints, dtype=np.float64), ~ok, none)
-    return Column(name, "num", np.array(ints, dtype=np.int64), ~ok, none)
+        return Column(name, "num", np.array(ints, dtype=np.float64), ~good, None)
+    return Column(name, "num", np.array(ints, dtype=np.int64), ~good, None)
 
 
 def _number(x: Any, is_int: bool) -> int | float | None:
@@ -256,27 +258,17 @@ def _number(x: Any, is_int: bool) -> int | float | None:
     return None
 
 
-def _categories(name: str, kind: FactType, series: pd.Series, na: Mask) -> Column:
-    n = len(series)
-    none = np.zeros(n, dtype=bool)
+def _categories(name: str, kind: FactType, series: pd.Series) -> Column:
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.int64)
+        codes = series.cat.codes.to_numpy()  # int8/int16…: -1 where a cell is missing
         cats = list(series.cat.categories)
     else:
         raw, uniques = pd.factorize(_objects(series), use_na_sentinel=True)
-        codes = np.asarray(raw, dtype=np.int64)
+        codes = np.asarray(raw)
         cats = list(uniques)
     allowed = set(kind.values) if kind.kind == "enum" else None
-    valid = np.array([type(c) is str and (allowed is None or c in allowed) for c in cats]
-                     + [False], dtype=bool)
-    ok = valid[codes]  # code -1 (a missing cell): the last entry, False
-    return Column(name, "cat", codes, ~ok, none, cats)
-
-
-def fact_types(refs: Iterable[tuple[str, FactType | None]]) -> dict[str, FactType]:
-    """Each fact's type, from the checked expressions' fact references."""
-    out: dict[str, FactType] = {}
-    for name, kind in refs:
-        if kind is not None:
-            out.setdefault(name, kind)
-    return out
+    valid = [type(c) is str and (allowed is None or c in allowed) for c in cats]
+    if all(valid):
+        return Column(name, "cat", codes, codes < 0, None, cats)
+    ok = np.array([*valid, False], dtype=bool)[codes]  # code -1: the last entry, False
+    return Column(name, "cat", codes, ~ok, None, cats)

@@ -88,33 +88,59 @@ def _rows(node: Node, frame: Frame, idx: Idx, condition: bool) -> list[Any]:
     return out
 
 
-def truth(node: Node, frame: Frame, idx: Idx) -> tuple[Mask, Mask]:
-    """(true, unknown) of condition `node` over the rows `idx`."""
+def _or(a: Mask | None, b: Mask | None) -> Mask | None:
+    if a is None:
+        return b
+    return a if b is None else a | b
+
+
+def _without(t: Mask, *masks: Mask | None) -> Mask:
+    """`t` where none of `masks` is set (a mask of None: set nowhere)."""
+    for m in masks:
+        if m is not None:
+            t = t & ~m
+    return t
+
+
+def _falsity(t: Mask, u: Mask | None) -> Mask:
+    return ~t if u is None else ~(t | u)
+
+
+def truth(node: Node, frame: Frame, idx: Idx) -> tuple[Mask, Mask | None]:
+    """(true, unknown) of condition `node` over the rows `idx` (unknown None: nowhere)."""
     n = len(idx)
     if isinstance(node, BoolOp):
         parts = [truth(o, frame, idx) for o in node.operands]
+        maybe = any(pu is not None for _, pu in parts)
+        t0, u0 = parts[0]
         if node.op == "and":
-            t = parts[0][0].copy()
-            false = ~(parts[0][0] | parts[0][1])
-            for pt, pu in parts[1:]:
+            t = t0.copy()
+            for pt, _ in parts[1:]:
                 t &= pt
-                false |= ~(pt | pu)
+            if not maybe:
+                return t, None
+            false = _falsity(t0, u0)
+            for pt, pu in parts[1:]:
+                false |= _falsity(pt, pu)
             return t, ~(t | false)
-        t = parts[0][0].copy()
-        false = ~(parts[0][0] | parts[0][1])
-        for pt, pu in parts[1:]:
+        t = t0.copy()
+        for pt, _ in parts[1:]:
             t |= pt
-            false &= ~(pt | pu)
+        if not maybe:
+            return t, None
+        false = _falsity(t0, u0)
+        for pt, pu in parts[1:]:
+            false &= _falsity(pt, pu)
         return t, ~(t | false)
     if isinstance(node, Not):
         t, u = truth(node.operand, frame, idx)
-        return ~(t | u), u
+        return _falsity(t, u), u
     if isinstance(node, FactRef):
         vals = value(node, frame, idx)
         if vals.kind == "bool":
-            return vals.v & ~_m(vals.null, n) & ~_m(vals.unk, n), _m(vals.unk, n)
+            return _without(vals.v, vals.null, vals.unk), vals.unk
     if isinstance(node, Literal) and isinstance(node.value, bool | None):
-        return np.full(n, node.value is True), np.zeros(n, dtype=bool)
+        return np.full(n, node.value is True), None
     if isinstance(node, Compare):
         found = _compare(node, frame, idx)
         if found is not None:
@@ -122,11 +148,7 @@ def truth(node: Node, frame: Frame, idx: Idx) -> tuple[Mask, Mask]:
     return _fallback_truth(node, frame, idx)
 
 
-def _m(mask: Mask | None, n: int) -> Mask:
-    return np.zeros(n, dtype=bool) if mask is None else mask
-
-
-def _fallback_truth(node: Node, frame: Frame, idx: Idx) -> tuple[Mask, Mask]:
+def _fallback_truth(node: Node, frame: Frame, idx: Idx) -> tuple[Mask, Mask | None]:
     results = _rows(node, frame, idx, True)
     t = np.fromiter((r is True for r in results), bool, len(results))
     u = np.fromiter((r is UNKNOWN for r in results), bool, len(results))
@@ -141,9 +163,10 @@ def value(node: Node, frame: Frame, idx: Idx) -> Vals:
         return Vals("const", tuple(i.value for i in node.items), None, None)
     if isinstance(node, FactRef):
         col = frame.column(node.name)
-        if len(idx) == len(col.unk):  # every row, in order (`idx` is always increasing)
+        if len(idx) == len(col.v):  # every row, in order (`idx` is always increasing)
             return Vals(col.kind, col.v, col.unk, col.null, col.cats)
-        return Vals(col.kind, col.v[idx], col.unk[idx], col.null[idx], col.cats)
+        return Vals(col.kind, col.v[idx], None if col.unk is None else col.unk[idx],
+                    None if col.null is None else col.null[idx], col.cats)
     results = _rows(node, frame, idx, False)
     n = len(results)
     unk = np.fromiter((r is UNKNOWN for r in results), bool, n)
@@ -153,7 +176,7 @@ def value(node: Node, frame: Frame, idx: Idx) -> Vals:
     return Vals("obj", v, unk, null)
 
 
-def _compare(node: Compare, frame: Frame, idx: Idx) -> tuple[Mask, Mask] | None:
+def _compare(node: Compare, frame: Frame, idx: Idx) -> tuple[Mask, Mask | None] | None:
     """A comparison as masks, or None where it is left to the closures."""
     op, left, right = node.op, node.left, node.right
     n = len(idx)
@@ -164,43 +187,39 @@ def _compare(node: Compare, frame: Frame, idx: Idx) -> tuple[Mask, Mask] | None:
             found = _member(a, frozenset(i.value for i in right.items), n)
             if found is None:
                 return None
-            unk, null = _m(a.unk, n), _m(a.null, n)
-            t = (found if positive else ~found) & ~unk & ~null
-            return t, unk
+            return _without(found if positive else ~found, a.unk, a.null), a.unk
         if isinstance(left, Literal) and isinstance(right, FactRef) \
                 and isinstance(left.value, str):
             b = value(right, frame, idx)
             if b.kind != "obj":
                 return None
-            unk, null = _m(b.unk, n), _m(b.null, n)
             c = left.value
             has = np.fromiter(((x is not None and c in x) for x in b.v), bool, n)
-            t = (has if positive else ~has) & ~unk & ~null
-            return t, unk
+            return _without(has if positive else ~has, b.unk, b.null), b.unk
         return None
     if isinstance(left, Literal | ListLit) and not isinstance(right, Literal | ListLit):
         op, left, right = _FLIP[op], right, left
     if not isinstance(left, FactRef) or not isinstance(right, FactRef | Literal):
         return None
     a, b = value(left, frame, idx), value(right, frame, idx)
-    unk = _m(a.unk, n) | _m(b.unk, n)
-    anull, bnull = _m(a.null, n), _m(b.null, n)
+    unk = _or(a.unk, b.unk)
     if op in ("==", "!="):
         if b.kind == "const" and b.v is None:
-            eq = anull
+            eq = a.null if a.null is not None else np.zeros(n, dtype=bool)
         else:
             same = _equal(a, b, n)
             if same is None:
                 return None
-            eq = (anull & bnull) | (same & ~anull & ~bnull)
-        t = (eq if op == "==" else ~eq) & ~unk
-        return t, unk
+            eq = _without(same, a.null, b.null)
+            if a.null is not None and b.null is not None:
+                eq = eq | (a.null & b.null)
+        return _without(eq if op == "==" else ~eq, unk), unk
     if b.kind == "const" and b.v is None:
         return np.zeros(n, dtype=bool), unk
     order = _ordered(a, b, _ORD[op], n)
     if order is None:
         return None
-    return order & ~anull & ~bnull & ~unk, unk
+    return _without(order, a.null, b.null, unk), unk
 
 
 def _member(a: Vals, values: frozenset[Any], n: int) -> Mask | None:

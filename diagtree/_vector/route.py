@@ -184,8 +184,8 @@ class ColumnTree:
         ends: dict[int, int] = {}
         end_steps: list[Step] = []
         paths: dict[tuple[str, ...], int] = {}
-        leaf = np.zeros(n, dtype=np.int64)
-        path = np.zeros(n, dtype=np.int64)
+        leaf = np.zeros(n, dtype=np.int32)
+        path = np.zeros(n, dtype=np.int32)
         todo: list[tuple[Step, tuple[str, ...], Idx]] = [
             (self.tree.start, (), np.arange(n, dtype=np.intp))]
         while todo:
@@ -216,15 +216,19 @@ class ColumnTree:
             assert split.subject is not None
             t, u = truth(split.subject, cols, idx)
             yield split.yes, idx[t]
-            yield split.unk, idx[u]
-            yield split.no, idx[~(t | u)]
+            if u is None:
+                yield split.no, idx[~t]
+            else:
+                yield split.unk, idx[u]
+                yield split.no, idx[~(t | u)]
         elif kind == "table":
             rest = idx
             for cond, then in split.rows:
                 t, u = truth(cond, cols, rest)
                 yield then, rest[t]
-                yield split.unk, rest[u]
-                rest = rest[~(t | u)]
+                if u is not None:
+                    yield split.unk, rest[u]
+                rest = rest[~t if u is None else ~(t | u)]
             yield split.default, rest
         elif kind == "switch":
             assert split.subject is not None
@@ -238,39 +242,58 @@ class ColumnTree:
         if name not in cols.df.columns:
             yield split.default, idx
             return
-        codes, uniques = pd.factorize(cols.df[name], use_na_sentinel=True)
+        series = cols.df[name]
+        if series.dtype == np.bool_ or isinstance(series.dtype, pd.BooleanDtype):
+            given = np.asarray(series.to_numpy(dtype=bool, na_value=False))[idx]
+            if series.dtype != np.bool_:
+                missing = np.asarray(series.isna().to_numpy())[idx]
+                yield split.default, idx[missing]
+                given_false = ~(given | missing)
+            else:
+                given_false = ~given
+            yield split.cases.get(True, split.default), idx[given]
+            yield split.cases.get(False, split.default), idx[given_false]
+            return
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            codes, uniques = series.cat.codes.to_numpy(), list(series.cat.categories)
+        else:
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
         targets = [split.cases.get(_answer(u), split.default) for u in uniques]
-        here = np.asarray(codes, dtype=np.int64)[idx]
-        yield split.default, idx[here == -1]
+        here = np.asarray(codes)[idx]
+        yield split.default, idx[here < 0]
         for k, target in enumerate(targets):
             yield target, idx[here == k]
 
     # -- concluding ----------------------------------------------------------------------
-    def _conclude(self, cols: _Columns, end_steps: list[Step], leaf: npt.NDArray[np.int64],
-                  path_texts: list[str], path: npt.NDArray[np.int64]) -> pd.DataFrame:
+    def _conclude(self, cols: _Columns, end_steps: list[Step], leaf: npt.NDArray[Any],
+                  path_texts: list[str], path: npt.NDArray[Any]) -> pd.DataFrame:
+        """The outcome of every row, from the end it reached: small tables indexed by the
+        end's code (refunds adjusted row by row)."""
         n = cols.n
         causes = [s.cause or "unknown.needs_investigation" for s in end_steps]
-        resolution = np.zeros(n, dtype=object)
-        department = np.zeros(n, dtype=object)
-        res_of = np.array([self._resolution(c)[0] for c in causes] or [""], dtype=object)
-        dep_of = np.array([self._resolution(c)[1] for c in causes] or [""], dtype=object)
+        resolutions = _Texts()
+        departments = _Texts()
+        res_of = np.array([resolutions.code(self._resolution(c)[0]) for c in causes] or [0])
+        dep_of = np.array([departments.code(self._resolution(c)[1]) for c in causes] or [0])
         resolution = res_of[leaf]
         department = dep_of[leaf]
         for code, step in enumerate(end_steps):
             entry = self.entry(causes[code])
             if entry is not None and entry.refund is not None and step.values:
                 rows = np.flatnonzero(leaf == code)
-                self._refunds(cols, step, entry, rows, resolution, department)
+                self._refunds(cols, step, entry, rows, resolution, department,
+                              resolutions, departments)
         cause_cat = _categorical(causes, leaf)
         category_cat = _categorical([category_of(c) for c in causes], leaf)
         grade, reasons = self._grades(cols, cause_cat, category_cat)
+        one = np.zeros(n, dtype=np.int8)
         return pd.DataFrame({
             "complaint_id": _ids(cols.df),
-            "tree_id": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [self.tree.id]),
-            "tree_version": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
-                                                      [self.tree.version]),
+            "tree_id": _categorical([self.tree.id], one),
+            "tree_version": _categorical([self.tree.version], one),
             "cause": cause_cat, "category": category_cat,
-            "resolution": resolution, "department": department,
+            "resolution": resolutions.categorical(resolution),
+            "department": departments.categorical(department),
             "grade": grade, "grade_reasons": reasons,
             "node": _categorical([s.id for s in end_steps], leaf),
             "path": _categorical(path_texts, path),
@@ -281,7 +304,8 @@ class ColumnTree:
         return (entry.resolution, entry.department) if entry else ("dispatch", "tier2")
 
     def _refunds(self, cols: _Columns, step: Step, entry: CatalogEntry, rows: Idx,
-                 resolution: npt.NDArray[Any], department: npt.NDArray[Any]) -> None:
+                 resolution: npt.NDArray[Any], department: npt.NDArray[Any],
+                 resolutions: _Texts, departments: _Texts) -> None:
         """The refund's effect on resolution and department, row by row (the outcome's values
         are expressions; the authority depends on the agent's role)."""
         role = cols.column("complaint.agent_role").py()
@@ -290,36 +314,35 @@ class ColumnTree:
         for i in rows.tolist():
             facts = {name: values[i] for name, values in reads.items()}
             values = _values(step, facts)
-            res, dep = self.applied.refund(entry, values, role[i] or "agent",
-                                           resolution[i], department[i], [])[1:]
-            resolution[i], department[i] = res, dep
+            res, dep = self.applied.refund(
+                entry, values, role[i] or "agent", str(resolutions.text(resolution[i])),
+                departments.text(department[i]), [])[1:]
+            resolution[i], department[i] = resolutions.code(res), departments.code(dep)
 
     def _grades(self, cols: _Columns, cause: pd.Categorical, category: pd.Categorical,
                 ) -> tuple[Any, Any]:
         n = cols.n
         policy = self.policy
+        zero = np.zeros(n, dtype=np.int8)
         if policy is None:
-            return (pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), ["normal"]),
-                    pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]))
+            return _categorical(["normal"], zero), _categorical([""], zero)
         cols.extra["diagnosis.cause"] = _cat_column("diagnosis.cause", cause)
         cols.extra["diagnosis.category"] = _cat_column("diagnosis.category", category)
         everyone = np.arange(n, dtype=np.intp)
-        grade = np.zeros(n, dtype=np.int64)
-        bits = np.zeros(n, dtype=np.int64)
-        for k, rule in enumerate(policy.rules):
+        rules = policy.rules
+        bits: npt.NDArray[Any] = np.zeros(n, dtype=np.uint16 if len(rules) <= 12 else np.int64)
+        for k, rule in enumerate(rules):
             t, _ = truth(rule.when.ir, cols, everyone)
-            grade = np.where(t, np.maximum(grade, GRADES.index(rule.grade)), grade)
-            bits |= t.astype(np.int64) << k
-        found = range(2 ** len(policy.rules)) if len(policy.rules) <= 12 \
-            else np.unique(bits).tolist()
-        texts = {b: ";".join(r.reason for k, r in enumerate(policy.rules) if b >> k & 1)
-                 for b in found}
-        if len(texts) == 2 ** len(policy.rules):  # every combination: the bits are the codes
-            return (pd.Categorical.from_codes(grade, list(GRADES)),
-                    _categorical(list(texts.values()), bits))
-        inverse = np.searchsorted(np.asarray(list(texts), dtype=np.int64), bits)
-        return (pd.Categorical.from_codes(grade, list(GRADES)),
-                _categorical(list(texts.values()), np.asarray(inverse, dtype=np.int64)))
+            bits = bits | (t.astype(bits.dtype) << k)
+        found = list(range(2 ** len(rules))) if len(rules) <= 12 \
+            else [int(b) for b in np.unique(bits)]
+        codes = bits if len(rules) <= 12 else np.searchsorted(np.asarray(found), bits)
+        grades = [max([0, *(GRADES.index(r.grade) for k, r in enumerate(rules) if b >> k & 1)])
+                  for b in found]
+        texts = [";".join(r.reason for k, r in enumerate(rules) if b >> k & 1) for b in found]
+        grade_codes = np.asarray(grades, dtype=np.int8)[codes]
+        return (pd.Categorical.from_codes(grade_codes, list(GRADES), validate=False),
+                _categorical(texts, codes))
 
     # -- the per-row reference -----------------------------------------------------------
     def route_rows(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -453,18 +476,40 @@ def _switch(split: _Split, vals: Any, idx: Idx) -> Iterator[tuple[Step, Idx]]:
     yield split.default, idx[rest & ~matched]
 
 
-def _categorical(texts: list[str], codes: npt.NDArray[np.int64]) -> pd.Categorical:
+def _categorical(texts: list[str], codes: npt.NDArray[Any]) -> pd.Categorical:
+    """A categorical of `texts[code]` for each code (texts may repeat)."""
     unique: dict[str, int] = {}
-    remap = np.array([unique.setdefault(t, len(unique)) for t in texts] or [0],
-                     dtype=np.int64)
-    return pd.Categorical.from_codes(remap[codes] if len(codes) else codes,
-                                     list(unique) or [""])
+    remap = [unique.setdefault(t, len(unique)) for t in texts]
+    if len(unique) < len(texts):
+        codes = np.asarray(remap, dtype=np.int64)[codes]
+    return pd.Categorical.from_codes(codes, list(unique) or [""], validate=False)
+
+
+class _Texts:
+    """Texts (None: missing) by code, for a categorical column built from codes."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str | None, int] = {}
+
+    def code(self, text: str | None) -> int:
+        return self.codes.setdefault(text, len(self.codes))
+
+    def text(self, code: Any) -> str | None:
+        return list(self.codes)[int(code)]
+
+    def categorical(self, codes: npt.NDArray[Any]) -> pd.Categorical:
+        texts = list(self.codes)
+        if None not in self.codes:
+            return pd.Categorical.from_codes(codes, texts or [""], validate=False)
+        remap = np.array([-1 if t is None else i - (i > texts.index(None))
+                          for i, t in enumerate(texts)], dtype=np.int64)
+        return pd.Categorical.from_codes(remap[codes], [t for t in texts if t is not None]
+                                         or [""], validate=False)
 
 
 def _cat_column(name: str, values: pd.Categorical) -> Column:
     codes = np.asarray(values.codes, dtype=np.int64)
-    none = np.zeros(len(codes), dtype=bool)
-    return Column(name, "cat", codes, none, none, list(values.categories))
+    return Column(name, "cat", codes, None, None, list(values.categories))
 
 
 def _ids(df: pd.DataFrame) -> Any:

@@ -120,12 +120,13 @@ class ColumnTree:
         self.policy = policy
         self.splits: dict[int, _Split] = {}
         exprs: list[Expression] = []
+        values: list[Expression] = []
         flat = tree.flat
         for nid, node in flat.nodes.items():
             step = tree.steps[nid]
             if node.kind == "jump" or isinstance(node, OutcomeNode):
                 if isinstance(node, OutcomeNode):
-                    exprs.extend(e for _, e in node.values)
+                    values.extend(e for _, e in node.values)
                 continue
             split = _Split(step, node.kind)
             on_unknown = getattr(node, "on_unknown", None)
@@ -155,7 +156,14 @@ class ColumnTree:
             self.splits[id(step)] = split
         rules = policy.rules if policy is not None else ()
         exprs.extend(rule.when for rule in rules)
+        n_values = len(values)
+        exprs = [*values, *exprs]
         self.types: dict[str, FactType] = dict(_ENGINE_TYPES)
+        #: the facts the tree's conditions and the policy's rules read (a row's store holds
+        #: them from the start; outcome values read theirs on demand)
+        self.reads = tuple(dict.fromkeys(
+            name for e in exprs[n_values:] for name in e.facts
+            if not name.startswith("diagnosis.")))
         for e in exprs:
             for name, kind in _refs(e.ir):
                 if kind is not None:
@@ -347,22 +355,32 @@ class ColumnTree:
     # -- the per-row reference -----------------------------------------------------------
     def route_rows(self, df: pd.DataFrame) -> pd.DataFrame:
         """Every row of `df` walked one at a time over the compiled steps (the engine's
-        closures) from a store prefilled with its facts: the reference `route` agrees with."""
+        closures) from a store prefilled with its facts: the reference `route` agrees with.
+
+        Each row ends as a key — its end, its path, its resolution and department, which grade
+        rules matched — and rows with the same key share one outcome (built once)."""
         cols = _Columns(df, self.types)
         n = cols.n
-        values = _Values(cols)
         questions = [(q, df[ANSWER_PREFIX + q].to_numpy(dtype=object, na_value=None).tolist())
                      for q in self.questions() if ANSWER_PREFIX + q in df.columns]
         policy = self.policy
-        rules = [(r.when.fn, GRADES.index(r.grade), r.reason) for r in policy.rules] \
-            if policy is not None else []
-        out: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS[3:]}
-        concluded: dict[int, tuple[str, str, str, str | None, CatalogEntry | None]] = {}
+        rules = tuple((r.when.fn, k) for k, r in enumerate(policy.rules)) \
+            if policy is not None else ()
+        ends: dict[int, tuple[str, str, str, str | None, CatalogEntry | None, bool]] = {}
         role = cols.column("complaint.agent_role").py()
         start = self.tree.start
-        for i in range(n):
-            store = _RowStore(values, i)
-            answers = store.answers
+        keys: dict[tuple[Any, ...], int] = {}
+        codes = []
+        values = _Values(cols)
+        names = self.reads  # every row's store is prefilled with these (one C-level call)
+        rows = zip(*(values[name] for name in names), strict=True) if names else \
+            iter([()] * n)
+        for i, row in enumerate(rows):
+            store = _RowStore(zip(names, row, strict=True))
+            store.columns = values
+            store.i = i
+            answers = store.answers = {}
+            store.defaulted = set()
             for q, given in questions:
                 if given[i] is not None:
                     answers[q] = given[i]
@@ -373,35 +391,58 @@ class ColumnTree:
                 way.append(step.id)
                 step = run(store)
                 run = step.run
-            hit = concluded.get(id(step))
-            if hit is None:
+            end = ends.get(id(step))
+            if end is None:
                 cause = step.cause or "unknown.needs_investigation"
                 entry = self.entry(cause)
                 res, dep = self._resolution(cause)
-                hit = concluded[id(step)] = (cause, category_of(cause), res, dep, entry)
-            cause, category, res, dep, entry = hit
-            if entry is not None and entry.refund is not None and step.values:
+                refunds = entry is not None and entry.refund is not None and bool(step.values)
+                end = ends[id(step)] = (cause, category_of(cause), res, dep, entry, refunds)
+            cause, category, res, dep, entry, refunds = end
+            if refunds:
+                assert entry is not None
                 res, dep = self.applied.refund(entry, _values(step, store),
                                                role[i] or "agent", res, dep, [])[1:]
-            grade, reasons = 0, []
+            bits = 0
             if rules:
                 store["diagnosis.cause"] = cause
                 store["diagnosis.category"] = category
-                for when, index, reason in rules:
+                for when, k in rules:
                     if when(store) is True:
-                        reasons.append(reason)
-                        grade = max(grade, index)
-            out["cause"].append(cause)
-            out["category"].append(category)
-            out["resolution"].append(res)
-            out["department"].append(dep)
-            out["grade"].append(GRADES[grade] if rules else "normal")
-            out["grade_reasons"].append(";".join(reasons))
-            out["node"].append(step.id)
-            out["path"].append(">".join(way))
-        frame = {"complaint_id": _ids(df), "tree_id": [self.tree.id] * n,
-                 "tree_version": [self.tree.version] * n, **out}
-        return pd.DataFrame(frame, index=df.index)
+                        bits |= 1 << k
+            key = (step, tuple(way), res, dep, bits)
+            code = keys.get(key)
+            if code is None:
+                code = keys[key] = len(keys)
+            codes.append(code)
+        return self._rows_frame(df, list(keys), np.asarray(codes, dtype=np.int64))
+
+    def _rows_frame(self, df: pd.DataFrame, keys: list[tuple[Any, ...]],
+                    codes: npt.NDArray[np.int64]) -> pd.DataFrame:
+        """The results of `route_rows` from each row's key: one outcome per distinct key."""
+        rules = self.policy.rules if self.policy is not None else ()
+        columns: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS[3:]}
+        for step, way, res, dep, bits in keys:
+            cause = step.cause or "unknown.needs_investigation"
+            matched = [r for k, r in enumerate(rules) if bits >> k & 1]
+            columns["cause"].append(cause)
+            columns["category"].append(category_of(cause))
+            columns["resolution"].append(res)
+            columns["department"].append(dep)
+            columns["grade"].append(GRADES[max([0, *(GRADES.index(r.grade) for r in matched)])]
+                                    if rules or self.policy is not None else "normal")
+            columns["grade_reasons"].append(";".join(r.reason for r in matched))
+            columns["node"].append(step.id)
+            columns["path"].append(">".join(way))
+        n = len(df)
+        out: dict[str, Any] = {"complaint_id": _ids(df),
+                               "tree_id": np.full(n, self.tree.id, dtype=object),
+                               "tree_version": np.full(n, self.tree.version, dtype=object)}
+        for name, values in columns.items():
+            table = np.empty(len(values), dtype=object)
+            table[:] = values
+            out[name] = table[codes] if n else np.empty(0, dtype=object)
+        return pd.DataFrame(out, index=df.index)
 
 
 class _Values(dict[str, list[Any]]):
@@ -417,17 +458,15 @@ class _Values(dict[str, list[Any]]):
 
 
 class _RowStore(dict[str, Any]):
-    """One row's fact store, as the walk reads it: facts on first read from the columns,
-    its answers, never interactive."""
+    """One row's fact store, as the walk reads it: prefilled with the row's facts (any other
+    read from the columns), its answers, never interactive."""
 
     __slots__ = ("answers", "columns", "defaulted", "i")
     interactive = False
-
-    def __init__(self, columns: _Values, i: int) -> None:
-        self.columns = columns
-        self.i = i
-        self.answers: dict[str, Any] = {}
-        self.defaulted: set[str] = set()
+    answers: dict[str, Any]
+    columns: _Values
+    defaulted: set[str]
+    i: int
 
     def __missing__(self, name: str) -> Any:
         value = self[name] = self.columns[name][self.i]

@@ -21,9 +21,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import diagtree_adapters as ad
-from diagtree import ConfigurationError, DecisionLog, Engine
+from diagtree import (
+    ComplaintError,
+    ConfigurationError,
+    DecisionLog,
+    Engine,
+    SourceError,
+    parse_complaint,
+)
 from diagtree._expr.ast import BoolOp, Call, Compare, FactRef, ListLit, Literal, Node, Not
 from diagtree._vector.expr import ROW_EVALUATIONS
+from diagtree._vocab.engine_facts import complaint_facts
+from diagtree._vocab.taxonomy import CHANNELS, ROLES
+from diagtree.testing import CallableSource
 from diagtree.vector import OUTPUT_COLUMNS, ColumnTree, compile_columns, facts_frame
 from diagtree_adapters import demo
 
@@ -248,3 +258,134 @@ def test_route_keeps_the_index_and_an_empty_frame() -> None:
     assert list(tree.route(df).index) == list(range(100, 120))
     empty = tree.route(df.iloc[:0])
     assert len(empty) == 0 and list(empty.columns) == list(OUTPUT_COLUMNS)
+
+
+# -- the reference against the engine itself, on generated facts ---------------------------------
+_ROWS: dict[str, dict[str, Any]] = {}  # complaint id -> its source facts (and failed sources)
+
+
+def _source_function(source: str) -> Any:
+    def fetch(complaint: Any) -> dict[str, Any]:
+        row = _ROWS[complaint.id]
+        if source in row["!down"]:
+            raise SourceError(source, "down in this generated row")
+        return {name: value for name, value in row.items()
+                if name.startswith(source + ".")}
+    return fetch
+
+
+def _engine_of_doubles() -> Engine:
+    specs: dict[str, list[Any]] = {}
+    for name in _ENGINE.schema:
+        if not name.startswith("complaint."):
+            specs.setdefault(name.split(".")[0], []).append(_ENGINE.schema[name])
+    return Engine(sources=[CallableSource(source, _source_function(source), specs=group)
+                           for source, group in specs.items()])
+
+
+_DOUBLES = _engine_of_doubles()
+
+
+def _complaint(i: int, symptom: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A valid complaint carrying the row's `complaint.*` facts (invalid ones left out)."""
+    complaint: dict[str, Any] = {"id": f"G{i}", "type": symptom, "msisdn": "8613800000001",
+                                 "reported_at": _WHEN.isoformat()}
+    channel = row.get("complaint.channel")
+    if channel in CHANNELS:
+        complaint["channel"] = channel
+    role = row.get("complaint.agent_role")
+    if role in ROLES:
+        complaint["agent_role"] = role
+    count = row.get("complaint.incident.distinct_customers_24h")
+    if type(count) is int and 0 <= count < 10**6:
+        complaint["incident"] = {"distinct_customers_24h": count}
+    if row.get("complaint.has_location") is True:
+        complaint["location"] = {"lat": 28.2, "lon": 112.9}
+    subject = {key: row[f"complaint.subject.{key}"]
+               for key in ("charge_id", "sp_code", "payment_id", "card_serial", "number")
+               if isinstance(row.get(f"complaint.subject.{key}"), str)
+               and row[f"complaint.subject.{key}"]}
+    if subject:
+        complaint["subject"] = subject
+    return complaint
+
+
+@pytest.mark.parametrize("tree_id", TREES)
+@fuzz(5)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_per_row_reference_is_the_engine(tree_id: str, seed: int) -> None:
+    """Generated facts served by source doubles to `Engine.diagnose` (a whole source down in
+    some rows; values of the wrong type; nulls) give the reference's outcome and path from
+    the same facts as a frame."""
+    tree = _COMPILED[tree_id]
+    symptom = tree.tree.flat.document.symptoms[0]
+    generated = generated_frame(tree, 25, seed, drop=False)
+    rng = np.random.default_rng(seed)
+    rows = []
+    expected = []
+    for i, cells in enumerate(generated.to_dict("records")):
+        complaint = _complaint(i, symptom, cells)
+        parsed = _parsed(complaint)
+        row: dict[str, Any] = {"id": f"G{i}", **complaint_facts(parsed),
+                               "history.same_category_30d": 0}
+        source_facts: dict[str, Any] = {"!down": set()}
+        for name in tree.reads + tuple(n for _, e in _steps_values(tree) for n in e.facts):
+            source = name.split(".")[0]
+            if source in ("complaint", "history", "diagnosis") or name in row:
+                continue
+            value = cells.get(name)
+            value = _restore(value)
+            null = bool(cells.get(name + ":null")) or value is None
+            source_facts[name] = None if null else value
+            row[name] = None if null else value
+            row[name + ":null"] = null
+        for source in {n.split(".")[0] for n in source_facts if n != "!down"}:
+            if rng.random() < 0.1:
+                source_facts["!down"].add(source)
+                for name in [n for n in row if n.startswith(source + ".")]:
+                    row[name] = None
+                    if name.endswith(":null"):
+                        row[name] = False
+        for name, value in cells.items():
+            if name.startswith("answer.") and value is not None:
+                row[name] = value
+        _ROWS[f"G{i}"] = source_facts
+        answers = {k[len("answer."):]: v for k, v in cells.items()
+                   if k.startswith("answer.") and v is not None}
+        d = _DOUBLES.diagnose(complaint, answers=answers)
+        expected.append((d.cause, d.category, d.resolution, d.department, d.grade,
+                         ";".join(d.grade_reasons), ">".join(s.node for s in d.trace)))
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for out in (tree.route_rows(frame), tree.route(frame)):
+        got = list(zip(*(_plain(out[name]) for name in (
+            "cause", "category", "resolution", "department", "grade", "grade_reasons",
+            "path")), strict=True))
+        assert got == expected
+
+
+def _parsed(complaint: dict[str, Any]) -> Any:
+    """The complaint parsed, with what its symptom requires added (a location, a subject)."""
+    for _ in range(4):
+        try:
+            return parse_complaint(complaint)
+        except ComplaintError as exc:
+            if "location" in exc.field:
+                complaint["location"] = {"lat": 28.2, "lon": 112.9}
+            elif "subject" in exc.field:
+                complaint.setdefault("subject", {})[exc.field.split(".")[-1]
+                                                    if "." in exc.field else "number"] = "X1"
+            else:
+                raise
+    return parse_complaint(complaint)
+
+
+def _steps_values(tree: ColumnTree) -> list[tuple[str, Any]]:
+    return [pair for step in tree.tree.steps.values() for pair in step.values]
+
+
+def _restore(value: Any) -> Any:
+    """A generated cell as a source returns it (numpy scalars as Python values)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -196,6 +196,8 @@ def ms(milliseconds: float) -> float:
 
 
 _FIELDS: dict[type, frozenset[str]] = {}
+#: the fields of a `Diagnosis` never left lazy
+_EAGER: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Diagnosis)) - LAZY_FIELDS
 
 
 def build(cls: type[R], fields: dict[str, Any],
@@ -211,7 +213,7 @@ def build(cls: type[R], fields: dict[str, Any],
         names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
     keys = fields.keys()
     if lazy is not None and cls is Diagnosis:
-        ok = keys <= names and names - LAZY_FIELDS <= keys
+        ok = keys <= names and keys >= _EAGER
     else:
         ok = keys == names
     if not ok:
@@ -221,7 +223,7 @@ def build(cls: type[R], fields: dict[str, Any],
                         f"unexpected {sorted(given - names)}")
     obj = object.__new__(cls)
     obj.__dict__.update(fields)
-    if lazy is not None and cls is Diagnosis and not LAZY_FIELDS.issubset(keys):
+    if lazy is not None and cls is Diagnosis and len(keys) < len(names):  # some left lazy
         obj.__dict__[_LAZY] = lazy
     return obj
 

@@ -110,6 +110,21 @@ def test_a_wrong_incident_rule_is_a_located_problem(tmp_path: Path, old: str, ne
     assert says in f"{problem.message} {problem.hint}"
 
 
+@pytest.mark.parametrize(("old", "new"), [
+    ("min_customers: 20", "min_customers: 30"),
+    ("distinct_customers_24h >= 20", "distinct_customers_24h >= 25"),
+])
+def test_the_grade_rule_and_the_incident_rule_count_alike(tmp_path: Path, old: str,
+                                                         new: str) -> None:
+    """The grade rule on the incident count and `min_customers` must say the same number, or
+    an incident's members would be graded apart from what the index counts."""
+    error = _engine_with_policy(tmp_path, old, new)
+    [problem] = [p for p in error.problems if p.code == "policy_out_of_range"]
+    lines = (tmp_path / "trees" / "policy.yaml").read_text(encoding="utf-8").splitlines()
+    assert "distinct_customers_24h >=" in lines[problem.location.line - 1]  # at the rule
+    assert "min_customers" in problem.message and "use the same number" in (problem.hint or "")
+
+
 def test_a_policy_without_incidents_uses_the_defaults(tmp_path: Path) -> None:
     trees = tmp_path / "trees"
     shutil.copytree(Path(__file__).resolve().parent.parent / "trees", trees,

@@ -33,6 +33,7 @@ VIP), and the trace says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -141,6 +142,7 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
         return None
     pf.only(_schema.POLICY.keys)
     rules = []
+    counted: list[tuple[Fields, int]] = []  # rules on the mass-incident count, with its number
     raw = pf.raw("grades") or []
     if not isinstance(raw, list):
         pf.error((*pf.path, "grades"), "type_mismatch",
@@ -160,6 +162,9 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
         problems.extend(probs)
         if expr is not None:
             rules.append(GradeRule(grade, expr, reason, rf.loc().line))
+            on_count = _INCIDENT_RULE.fullmatch(text)
+            if on_count:
+                counted.append((rf, int(on_count.group(1))))
     feedback: dict[str, Feedback] = {}
     ff = pf.child("feedback", "`feedback`")
     for grade in GRADES:
@@ -184,9 +189,24 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
     lf.only(_schema.AUTHORITY_LIMITS.keys)
     above = af.string("above", required=True, choices=DEPARTMENTS) or "billing_center"
     incidents = _read_incidents(pf, problems) if pf.has("incidents") else DEFAULT_INCIDENTS
+    least = incidents.min_customers if incidents is not None else None
+    for rf, threshold in counted:
+        if least is not None and threshold != least:
+            rf.error((*rf.path, "when"), "policy_out_of_range",
+                     f"this rule grades a mass incident from {threshold} customers, but "
+                     f"`incidents.min_customers` makes one from {least}: "
+                     "members of an incident would be graded differently from what the "
+                     "incident index counts",
+                     f"use the same number in both (e.g. >= {least})")
     if len(feedback) != len(GRADES) or len(limits) != 2 or incidents is None:
         return None
     return Policy(tuple(rules), feedback, limits, above, pos.file, incidents)
+
+
+#: a grade rule on the mass-incident count alone
+#: (``complaint.incident.distinct_customers_24h >= 20``)
+_INCIDENT_RULE: Final = re.compile(
+    r"\s*complaint\.incident\.distinct_customers_24h\s*>=\s*(\d+)\s*")
 
 
 def _read_incidents(pf: Fields, problems: list[Problem]) -> IncidentRule | None:

@@ -139,6 +139,17 @@ def test_cli_verb_writes_a_loadable_folder(tmp_path: Path, capsys: pytest.Captur
     assert args.run(args) == 2
 
 
+@pytest.mark.parametrize("extra", [["--complaints", "5000"], ["--format", "csv"]])
+def test_month_options_without_month_are_a_usage_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="diagtree")
+    add_demo_data(parser.add_subparsers(dest="verb"))
+    args = parser.parse_args(["demo-data", *extra, "--out", str(tmp_path / "city")])
+    assert args.run(args) == 2
+    assert f"{extra[0]} need --month" in capsys.readouterr().err
+    assert not (tmp_path / "city").exists()  # nothing written
+
+
 # --- evidence (adapter facts, no trees) -----------------------------------------------------
 
 @cache

@@ -46,12 +46,12 @@ def add_demo_data(sub: Any) -> None:
                         "--complaints, at least 2000)")
     p.add_argument("--month", action="store_true",
                    help="generate a month of complaints (November 2026) with a mass incident")
-    p.add_argument("--complaints", type=_positive, default=1_000_000, metavar="N",
+    p.add_argument("--complaints", type=_positive, default=None, metavar="N",
                    help="--month: number of complaints (default 1000000, at least 1000)")
     p.add_argument("--cells", metavar="EXPORT",
                    help="place the month's city on the cells of an OpenCelliD export "
                         "(.csv or .csv.gz, with or without its header row); implies --month")
-    p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+    p.add_argument("--format", choices=("parquet", "csv"), default=None,
                    help="--month: the complaints file, complaints.parquet (default; needs "
                         "pyarrow, the batch extra) or complaints.csv")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
@@ -65,6 +65,12 @@ def run_demo_data(args: argparse.Namespace) -> int:
         return 2
     if args.month or args.cells:
         return _run_month(args, out)
+    ignored = [flag for flag, value in (("--complaints", args.complaints),
+                                        ("--format", args.format)) if value is not None]
+    if ignored:  # options the small demo would ignore are a usage error, as elsewhere
+        print(f"diagtree demo-data: {' and '.join(ignored)} need --month (or --cells)",
+              file=sys.stderr)
+        return 2
     from diagtree_adapters.demo import MIN_SUBSCRIBERS, generate, write  # noqa: PLC0415
 
     subscribers = 3000 if args.subscribers is None else args.subscribers
@@ -86,7 +92,7 @@ def _run_month(args: argparse.Namespace, out: Path) -> int:
     from diagtree_adapters import RecordError, read_opencellid  # noqa: PLC0415
     from diagtree_adapters.demo import generate_month, write_month  # noqa: PLC0415
 
-    fmt = args.format
+    fmt = args.format or "parquet"
     if fmt == "parquet":
         try:
             import pyarrow  # noqa: F401, PLC0415
@@ -107,7 +113,8 @@ def _run_month(args: argparse.Namespace, out: Path) -> int:
             print(f"diagtree demo-data: {args.cells}: no cells", file=sys.stderr)
             return 2
     try:
-        month = generate_month(args.seed, args.complaints, args.subscribers, cells)
+        complaints = 1_000_000 if args.complaints is None else args.complaints
+        month = generate_month(args.seed, complaints, args.subscribers, cells)
     except ValueError as exc:
         print(f"diagtree demo-data: {exc}", file=sys.stderr)
         return 2

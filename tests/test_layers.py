@@ -33,6 +33,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_testing",),
     ("testing",),
     ("_author",),
+    ("_batch",),           # batch diagnosis over frames and files, on processes or Dask
+    ("batch",),            # its public face, `diagtree.batch`
     ("_service",),         # the HTTP service (a tool: it wraps the public API)
     ("_cli",),
     ("__main__",),

@@ -83,9 +83,9 @@ def _lazy(frame: dd.DataFrame, factory: EngineFactory, options: Options,
     columns = _combined_columns(options)
     combined = frame.map_partitions(_partition, factory, options, tuple(offsets),
                                     meta=_empty(columns), align_dataframes=False)
-    has_code = combined["code"].notna()
-    results = combined[~has_code][list(columns[:-len(_ERROR_ONLY)])]
-    errors = combined[has_code][list(ERROR_COLUMNS)]
+    diagnosed = combined["code"].isna()
+    results = combined[diagnosed][list(columns[:-len(_ERROR_ONLY)])]
+    errors = combined[~diagnosed][list(ERROR_COLUMNS)]
     return results, errors, offsets[-1]
 
 

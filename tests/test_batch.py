@@ -425,3 +425,20 @@ def test_a_killed_command_resumes(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"{len(frame)} rows: {len(frame)} diagnosed, 0 errors\n"
     pd.testing.assert_frame_equal(read_frame(out), diagnose_frame(frame, demo_engine()).results)
+
+
+def test_the_docs_state_the_frames_as_the_code_has_them() -> None:
+    page = " ".join((Path(__file__).parents[1] / "docs" / "batch.md").read_text(
+        encoding="utf-8").split())
+    for columns in (COMPLAINT_COLUMNS, RESULT_COLUMNS, ERROR_COLUMNS):
+        assert "`" + ", ".join(columns) in page, columns
+
+
+def test_the_bench_prints_the_rate_and_the_memory_against_the_targets(tmp_path: Path) -> None:
+    bench = Path(__file__).parents[1] / "bench" / "batch.py"
+    run = subprocess.run([sys.executable, str(bench), "--rows", "300", "--workers", "1",
+                          "--chunk-size", "100", "--format", "jsonl"],
+                         capture_output=True, text=True, timeout=300, check=True)
+    for label in ("300 rows: 300 diagnosed, 0 errors", "rows/s per worker", "target ≥ 25,000",
+                  "peak", "target ≤ 1,024 MiB for 1 M rows: ratio"):
+        assert label in run.stdout, (label, run.stdout)

@@ -155,7 +155,11 @@ class Concluder:
 
     def conclude(self, store: WalkEnd, tree: CompiledTree | None, cause: str,
                  values: dict[str, Any], steps: list[TraceStep], notes: list[str],
-                 locale: str | None, started: float, walk_ms: float) -> Diagnosis:
+                 locale: str | None, started: float, walk_ms: float,
+                 script: bool = True) -> Diagnosis:
+        """The diagnosis of a walk that ended at `cause`. Without `script` the customer's
+        script is not rendered ("", and none of its notes); the actions still are (only
+        their templated texts, compiled when the engine loaded)."""
         complaint = store.complaint
         category = category_of(cause)
         entry = self._entries.get(cause, _MISSING)
@@ -184,7 +188,10 @@ class Concluder:
             refund=None if refund is None else {"amount": refund.amount,
                                                 "within_authority": refund.within_authority})
         render_start = time.perf_counter()
-        script, actions = self.scripts.render(entry, loc, variables, notes)
+        if script:
+            text, actions = self.scripts.render(entry, loc, variables, notes)
+        else:
+            text, actions = "", self.scripts.render_actions(entry, variables, notes)
         end = time.perf_counter()
         fetch_ms = store.fetch_ms()  # (books late derivations to their calls first)
         explainer = self.explainer
@@ -207,7 +214,7 @@ class Concluder:
             "feedback_kind": feedback.kind if feedback else "result",
             "feedback_due": due.isoformat(),
             "feedback_every_hours": feedback.every_hours if feedback else None,
-            "actions": actions, "refund": refund, "locale": loc, "script": script,
+            "actions": actions, "refund": refund, "locale": loc, "script": text,
             "values": tuple([(k, json_value(v)) for k, v in values.items()]) if values else (),
             "answers": tuple(answers.items()),
             "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,

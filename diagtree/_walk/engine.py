@@ -145,8 +145,10 @@ class Engine:
 
     def diagnose(self, complaint: Complaint | Mapping[str, Any], *,
                  answers: Mapping[str, Any] | None = None, locale: str | None = None,
-                 trace: bool = True, sources: Iterable[AnySource] | None = None) -> Diagnosis:
-        """Diagnose one complaint. `sources` replaces the engine's sources for this call.
+                 trace: bool = True, sources: Iterable[AnySource] | None = None,
+                 script: bool = True) -> Diagnosis:
+        """Diagnose one complaint. `sources` replaces the engine's sources for this call;
+        `script=False` leaves the customer's script unrendered (`Diagnosis.script` is "").
 
         Every source the complaint's tree can read is asked at once; the walk waits for one
         only when it reads one of its facts, at most until its timeout."""
@@ -158,7 +160,8 @@ class Engine:
         if not trace and store.answers:  # no trace to tell the answers used: note them
             store.answers = UsedAnswers(store.answers)
         try:
-            diagnosis = settle(store, lambda: finish(runtime, store, locale, trace, started))
+            diagnosis = settle(
+                store, lambda: finish(runtime, store, locale, trace, started, script))
             if self._decision_log is not None:
                 self._decision_log.record_diagnosis(diagnosis, parsed, answers=answers,
                                                     facts=store)
@@ -169,7 +172,7 @@ class Engine:
     async def adiagnose(self, complaint: Complaint | Mapping[str, Any], *,
                         answers: Mapping[str, Any] | None = None, locale: str | None = None,
                         trace: bool = True, sources: Iterable[AnySource] | None = None,
-                        ) -> Diagnosis:
+                        script: bool = True) -> Diagnosis:
         """`diagnose`, awaited: the same diagnosis, without blocking the event loop."""
         started = time.perf_counter()
         runtime = self._runtime
@@ -181,7 +184,7 @@ class Engine:
             store.answers = UsedAnswers(store.answers)
         try:
             diagnosis = await settle_async(
-                store, lambda: finish(runtime, store, locale, trace, started))
+                store, lambda: finish(runtime, store, locale, trace, started, script))
             if self._decision_log is not None:
                 self._decision_log.record_diagnosis(diagnosis, parsed, answers=answers,
                                                     facts=store)

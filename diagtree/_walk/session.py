@@ -269,14 +269,16 @@ class Session:
         answers.update(kept)
 
     # -- concluding and suspending ----------------------------------------------------------
-    def diagnosis(self) -> Diagnosis:
+    def diagnosis(self, *, script: bool = True) -> Diagnosis:
         """The diagnosis; unanswered questions (if any are left) take their defaults. The
-        session stays as it was (it can still be corrected)."""
-        return self._logged_diagnosis(settle(self._store, self._conclude))
+        session stays as it was (it can still be corrected). `script=False` leaves the
+        customer's script unrendered (`Diagnosis.script` is "")."""
+        return self._logged_diagnosis(settle(self._store, lambda: self._conclude(script)))
 
-    async def adiagnosis(self) -> Diagnosis:
+    async def adiagnosis(self, *, script: bool = True) -> Diagnosis:
         """`diagnosis`, awaited."""
-        return self._logged_diagnosis(await settle_async(self._store, self._conclude))
+        return self._logged_diagnosis(
+            await settle_async(self._store, lambda: self._conclude(script)))
 
     def _logged_diagnosis(self, diagnosis: Diagnosis) -> Diagnosis:
         if self._decision_log is not None:
@@ -284,12 +286,12 @@ class Session:
                                                 facts=self._store, session=self)
         return diagnosis
 
-    def _conclude(self) -> Diagnosis:
+    def _conclude(self, script: bool = True) -> Diagnosis:
         store = self._store
         store.interactive = False
         self._answers.used.clear()
         try:
-            return finish(self._runtime, store, self.locale, True, self._started)
+            return finish(self._runtime, store, self.locale, True, self._started, script)
         finally:
             store.interactive = True
             for qid in store.defaulted:

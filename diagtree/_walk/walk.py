@@ -197,9 +197,10 @@ def materialize(store: FactStore, visited: list[Any], end: Step) -> list[TraceSt
 
 
 def finish(runtime: Runtime, store: FactStore, locale: str | None, trace: bool,
-           started: float) -> Diagnosis:
-    """Walk the store's tree to its end and conclude: the diagnosis. A walk that fails (never
-    expected) still concludes, undecided, for an expert to see."""
+           started: float, script: bool = True) -> Diagnosis:
+    """Walk the store's tree to its end and conclude: the diagnosis (without `script`, its
+    script is not rendered). A walk that fails (never expected) still concludes, undecided,
+    for an expert to see."""
     complaint = store.complaint
     tree = store.tree
     notes: list[str] = []
@@ -238,7 +239,7 @@ def finish(runtime: Runtime, store: FactStore, locale: str | None, trace: bool,
     # the walk's own time: not what it waited for sources (their time is the `fetch` timing)
     walk_ms = (time.perf_counter() - walk_start - (store.waited - waited)) * 1000
     return runtime.conclude.conclude(store, tree, cause, values, steps, notes, locale,
-                                     started, walk_ms)
+                                     started, walk_ms, script)
 
 
 def _values(end: Step, store: FactStore, notes: list[str]) -> dict[str, Any]:

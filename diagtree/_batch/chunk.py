@@ -61,7 +61,8 @@ def diagnose_rows(engine: Engine, rows: Iterable[Row], options: Options) -> Outc
         except ComplaintError as exc:
             outcome.errors.append(error_row(number, complaint_id, exc))
             continue
-        diagnosis = engine.diagnose(complaint, trace=True)
+        # the trace always: the path and the cell are read from it; the script only if asked
+        diagnosis = engine.diagnose(complaint, trace=True, script=options.script)
         outcome.results.append(result_row(
             number, complaint.msisdn, complaint.channel, complaint.reported_at.isoformat(),
             diagnosis, script=options.script, explanation=options.explanation,

@@ -27,6 +27,9 @@ _PARENTS: Final = frozenset({"location", "subject", "incident"})
 #: the columns whose cells are numbers (in a CSV, their text must read as one)
 _DECIMALS: Final = frozenset({"location.lat", "location.lon"})
 _COUNTS: Final = frozenset({"incident.distinct_customers_24h"})
+#: the columns whose cells are taken as they are (`parse_complaint` checks them)
+_TOP: Final = frozenset({"id", "type", "msisdn", "channel", "text", "reported_at",
+                         "agent_role"})
 _DECIMAL: Final = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 #: a whole number, also as pandas writes an integer column that has NAs (``56.0``)
 _INTEGER: Final = re.compile(r"\+?[0-9]+(?:\.0*)?")
@@ -87,10 +90,18 @@ def complaint_of(row: Mapping[Any, Any]) -> dict[str, Any]:
     column of a cell that cannot be read, or an unknown column."""
     out: dict[str, Any] = {}
     for key, raw in row.items():
-        if is_absent(raw):
+        if raw.__class__ is str:  # a CSV's cells: the common case, kept quick
+            if not raw:
+                continue
+            value: Any = raw
+        elif is_absent(raw):
             continue
-        column = str(key)
-        value = _plain(raw)
+        else:
+            value = _plain(raw)
+        column = key if key.__class__ is str else str(key)
+        if column in _TOP:
+            out[column] = value
+            continue
         parent, dot, child = column.partition(".")
         if dot:
             if parent not in _PARENTS:

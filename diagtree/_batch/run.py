@@ -201,9 +201,8 @@ def run_file(source: str | Path, out: str | Path, engine: Engine | EngineFactory
         nonlocal diagnosed, rejected
         index, size, job = pending.popleft()
         outcome = job.result() if isinstance(job, Future) else job
-        got = len(outcome.results) + len(outcome.errors)
-        if got != size:  # never expected: a chunk that lost a row is no finished chunk
-            raise RuntimeError(f"chunk {index}: {size} rows in, {got} out")
+        # a chunk that lost a row (never expected) is not hidden: the count at the end
+        # (rows read against results + errors) fails, and the command exits 1
         write_part(errors_frame(outcome.errors), parts / f"{index:06d}.errors", err_kind)
         write_part(results_frame(outcome.results, columns), parts / f"{index:06d}.results",
                    out_kind)

@@ -224,8 +224,9 @@ def test_bad_rows_become_errors_naming_the_field_and_the_run_goes_on() -> None:
     frame.loc[3, "history"] = "[{"
     frame.loc[4, "location.lat"] = "north"
     frame.loc[5, "incident.distinct_customers_24h"] = "2.5"
+    frame.loc[6, "id"] = ""
     result = diagnose_frame(frame, demo_engine(), chunk_size=3)
-    assert result.summary() == "8 rows: 2 diagnosed, 6 errors"
+    assert result.summary() == "8 rows: 1 diagnosed, 7 errors"
     got = list(zip(result.errors["row"], result.errors["field"], result.errors["code"],
                    strict=True))
     assert got == [(1, "type", "complaint_unknown_symptom"),
@@ -233,8 +234,10 @@ def test_bad_rows_become_errors_naming_the_field_and_the_run_goes_on() -> None:
                    (3, "reported_at", "complaint_missing_field"),
                    (4, "history", "complaint_invalid"),
                    (5, "location.lat", "complaint_invalid"),
-                   (6, "incident.distinct_customers_24h", "complaint_invalid")]
-    assert list(result.results["row"]) == [7, 8]
+                   (6, "incident.distinct_customers_24h", "complaint_invalid"),
+                   (7, "id", "complaint_missing_field")]
+    assert result.errors["complaint_id"].isna().tolist() == [False] * 6 + [True]
+    assert list(result.results["row"]) == [8]
     assert "8613800" not in "".join(result.errors["message"])  # masked, as in logs
 
 
@@ -253,6 +256,8 @@ def test_typed_cells_from_parquet_read_as_the_same_complaint() -> None:
 def test_an_engine_cannot_be_sent_to_workers() -> None:
     with pytest.raises(ConfigurationError, match="EngineSpec"):
         diagnose_frame(demo_frame(2), demo_engine(), workers=2)
+    with pytest.raises(BatchInputError, match="unknown column 'typ'"):
+        diagnose_frame(demo_frame(2).rename(columns={"type": "typ"}), demo_engine())
     with pytest.raises(ConfigurationError, match="backend"):
         diagnose_frame(demo_frame(2), demo_engine(), backend="spark")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from diagtree import ComplaintError, Engine, parse_complaint
 from diagtree._batch.results import error_row, result_row
-from diagtree._batch.rows import complaint_of
+from diagtree._batch.rows import complaint_of, is_absent
 
 __all__ = ["Options", "Outcome", "diagnose_rows", "frame_rows"]
 
@@ -54,6 +54,8 @@ def diagnose_rows(engine: Engine, rows: Iterable[Row], options: Options) -> Outc
             outcome.errors.append(error_row(number, None, cells))
             continue
         complaint_id = cells.get("id")
+        if is_absent(complaint_id):
+            complaint_id = None
         try:
             data = complaint_of(cells)
             complaint_id = data.get("id", complaint_id)

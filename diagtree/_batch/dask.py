@@ -142,7 +142,7 @@ def run_dask_file(source: str | Path, out: str | Path, factory: EngineFactory, *
         check_columns(source, [str(c) for c in frame.columns])
         results, rejected, rows = _lazy(frame, factory, options)
         pairs = list(zip(results.to_delayed(), rejected.to_delayed(), strict=True))
-        bar = progress_bar(rows, progress)
+        bar = progress_bar(lambda: rows, progress)
         diagnosed = failed = 0
         window: collections.deque[Any] = collections.deque()
         index = 0

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from diagtree import ConfigurationError, Engine
 from diagtree._batch.chunk import Options, Outcome, Row, diagnose_rows, frame_rows
+from diagtree._batch.files import check_columns
 from diagtree._batch.frames import errors_frame, result_columns, results_frame
 from diagtree._batch.spec import EngineFactory, engine_for
 
@@ -85,6 +86,7 @@ def diagnose_frame(frame: pd.DataFrame, engine: Engine | EngineFactory, *,
     """Diagnose every row of a complaints frame (docs/batch.md): each as `Engine.diagnose`
     would alone. See `diagtree.batch.diagnose_frame`."""
     options = Options(script=script, trace=trace, explanation=explanation)
+    check_columns("the complaints frame", [str(c) for c in frame.columns])
     if backend == "dask":
         from diagtree._batch.dask import diagnose_dask_frame  # noqa: PLC0415
 

@@ -142,13 +142,15 @@ def _append(manifest: Path, entry: dict[str, Any]) -> None:
 
 # -- the run ------------------------------------------------------------------------------------
 
-def progress_bar(total: int | None, enabled: bool | None) -> Any:
+def progress_bar(total: Callable[[], int | None], enabled: bool | None) -> Any:
+    """A tqdm bar on stderr (rate, time left) of `total()` rows, or None when not shown
+    (`enabled` None: only on a terminal)."""
     show = sys.stderr.isatty() if enabled is None else enabled
     if not show:
         return None
     from tqdm import tqdm  # noqa: PLC0415 - the `batch` extra
 
-    return tqdm(total=total, unit="rows", unit_scale=True, dynamic_ncols=True, file=sys.stderr,
+    return tqdm(total=total(), unit="rows", unit_scale=True, dynamic_ncols=True, file=sys.stderr,
                 desc="diagnosing")
 
 
@@ -190,7 +192,7 @@ def run_file(source: str | Path, out: str | Path, engine: Engine | EngineFactory
     # error before any worker starts (in this process it is also the engine of `workers=1`)
     local = engine if isinstance(engine, Engine) else engine_for(engine)
 
-    bar = progress_bar(count_rows(source) if progress is not False else None, progress)
+    bar = progress_bar(lambda: count_rows(source), progress)
     rows = diagnosed = rejected = 0
     chunk_ids: list[int] = []
     pool = None if workers == 1 or isinstance(engine, Engine) else worker_pool(engine, workers)

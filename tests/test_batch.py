@@ -309,6 +309,18 @@ def test_files_in_every_format_give_the_frames(tmp_path: Path, kind: str) -> Non
     assert not (tmp_path / f"out.{kind}.parts").exists()
 
 
+def test_a_folder_of_parquet_partitions_is_read_in_order(tmp_path: Path) -> None:
+    frame = demo_frame(12)
+    folder = tmp_path / "month"
+    folder.mkdir()
+    for i, start in enumerate(range(0, 12, 5)):
+        frame.iloc[start:start + 5].to_parquet(folder / f"part-{i}.parquet", index=False)
+    report = diagnose_file(folder, tmp_path / "out.csv", demo_engine(), chunk_size=4,
+                           progress=False)
+    assert report.summary() == "12 rows: 12 diagnosed, 0 errors"
+    assert list(read_frame(report.results_path)["complaint_id"]) == list(frame["id"])
+
+
 def test_jsonl_rows_may_nest_and_bad_lines_are_errors(tmp_path: Path) -> None:
     complaints = [c["complaint"] for c in demo_complaints()[:3]]
     lines = [json.dumps(c) for c in complaints]

@@ -123,23 +123,24 @@ def run_dask_file(source: str | Path, out: str | Path, factory: EngineFactory, *
     import dask.dataframe as dd  # noqa: PLC0415 - the `dask` extra
     from distributed import Client  # noqa: PLC0415
 
-    source, out = Path(source), Path(out)
+    where = str(source)  # a local path, or a URL the workers read (s3://…, hdfs://…)
+    out = Path(out)
     errors_out = Path(errors) if errors is not None else errors_path_for(out)
-    kind, out_kind, err_kind = file_format(source), file_format(out), file_format(errors_out)
+    kind, out_kind, err_kind = file_format(where), file_format(out), file_format(errors_out)
     if kind == "jsonl":
-        raise BatchInputError(f"{source}: on Dask the input is Parquet or CSV (JSON lines: "
+        raise BatchInputError(f"{where}: on Dask the input is Parquet or CSV (JSON lines: "
                               "run without --scheduler)")
-    if not source.exists():
-        raise BatchInputError(f"{source}: no such file or folder")
+    if "://" not in where and not Path(where).exists():
+        raise BatchInputError(f"{where}: no such file or folder")
     columns = result_columns(script=options.script, explanation=options.explanation,
                              trace=options.trace)
     parts = out.with_name(out.name + ".parts")
     shutil.rmtree(parts, ignore_errors=True)
     parts.mkdir(parents=True)
     with Client(scheduler) as client:
-        frame = (dd.read_parquet(str(source)) if kind == "parquet" else
-                 dd.read_csv(str(source), dtype=str, keep_default_na=False))
-        check_columns(source, [str(c) for c in frame.columns])
+        frame = (dd.read_parquet(where) if kind == "parquet" else
+                 dd.read_csv(where, dtype=str, keep_default_na=False))
+        check_columns(where, [str(c) for c in frame.columns])
         results, rejected, rows = _lazy(frame, factory, options)
         pairs = list(zip(results.to_delayed(), rejected.to_delayed(), strict=True))
         bar = progress_bar(lambda: rows, progress)

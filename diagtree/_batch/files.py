@@ -43,8 +43,11 @@ class BatchInputError(ValueError):
 
 
 def file_format(path: str | Path) -> str:
-    """``csv``, ``parquet`` or ``jsonl``, by the extension."""
+    """``csv``, ``parquet`` or ``jsonl``, by the extension; a folder (or a URL such as
+    ``s3://bucket/month/``) without one is a folder of Parquet partitions."""
     suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS and ("://" in str(path) or Path(path).is_dir()):
+        return "parquet"
     if suffix not in FORMATS:
         raise BatchInputError(f"{path}: unknown file type {suffix or '(no extension)'!r}: "
                               "use .csv, .parquet or .jsonl")

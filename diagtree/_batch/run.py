@@ -22,6 +22,7 @@ import collections
 import json
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -86,6 +87,9 @@ _worker_engine: Engine | None = None
 
 def start_worker(factory: EngineFactory) -> None:
     global _worker_engine  # noqa: PLW0603 - one engine per worker process, built once
+    # Ctrl-C is the parent's to handle (it stops handing out chunks and keeps the finished
+    # ones for --resume); a worker finishes the chunk it holds, without a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_engine = engine_for(factory)
 
 

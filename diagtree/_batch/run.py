@@ -169,8 +169,8 @@ def run_file(source: str | Path, out: str | Path, engine: Engine | EngineFactory
     errors_out = Path(errors) if errors is not None else errors_path_for(out)
     if chunk_size < 1:
         raise ConfigurationError("chunk_size", f"must be at least 1, got {chunk_size}")
-    in_kind, out_kind, err_kind = file_format(source), file_format(out), file_format(errors_out)
-    del in_kind
+    file_format(source)  # an input of no known format is refused before anything is written
+    out_kind, err_kind = file_format(out), file_format(errors_out)
     if not source.exists():
         raise BatchInputError(f"{source}: no such file or folder")
     if workers is None:

@@ -18,6 +18,9 @@ Two layers, so that an operator replaces only what talks to its own systems:
   duplicate and rating rules, the complaint's local calendar). Adapters need no change when the
   backend changes.
 
+Real cells: `read_opencellid` reads an OpenCelliD export (no header row, or one) into cell
+records, and `load_records` takes one placed as ``coverage/opencellid*.csv[.gz]``.
+
 For tests and scenarios: `records_from_mapping` (a scenario's ``sources:`` block) and
 `load_records` (a YAML/JSON file or a data folder with YAML/JSON/CSV; layout in ``_load.py``)
 give validated `SourceRecords` (a malformed record raises `RecordError`, a `ValueError`, naming
@@ -35,6 +38,7 @@ from ._coverage import CoverageAdapter
 from ._hlr import HlrAdapter
 from ._load import IgnoredFilesWarning, load_records
 from ._mock import Failure, FaultInjector, mock_sources
+from ._opencellid import read_opencellid
 from ._records import SourceRecords, records_from_mapping
 from ._schema import RecordError
 from ._store import RecordStore
@@ -54,5 +58,6 @@ __all__ = [
     "SourceRecords",
     "load_records",
     "mock_sources",
+    "read_opencellid",
     "records_from_mapping",
 ]

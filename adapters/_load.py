@@ -15,8 +15,8 @@ A path with no record file it recognises (an empty folder, a folder holding only
 ``records.yaml``, a file that names no source) is refused with a `RecordError` naming what it
 ignored and the layout it expects. Files beside recognised ones that are not part of the layout
 are named in an `IgnoredFilesWarning` (never skipped silently); only hidden files (``.name``)
-and the ``complaints.yaml`` that ``diagtree demo-data`` writes beside its records are passed
-over without one.
+and the ``complaints.yaml`` (with ``--month``: ``complaints.parquet`` or ``.csv``) that
+``diagtree demo-data`` writes beside its records are passed over without one.
 
 YAML and JSON files are read under the limits of a tree file (`FILE_LIMITS`, `Limits().yaml()`:
 size, values, alias uses, depth), so a hostile file (an alias bomb) is refused at once; YAML is
@@ -50,6 +50,12 @@ CSV layout (UTF-8, a header row, one record per row):
   ``billing/recharge_cards.csv``  ``recharge_cards`` of the account
   ==============================  ===========================================
 
+OpenCelliD exports: in ``coverage/``, a ``.csv`` or ``.csv.gz`` file whose name starts with
+``opencellid`` or ``cell_towers`` (``coverage/opencellid_460.csv``, ``coverage/cell_towers.csv.gz``)
+is read by `read_opencellid` (the export's own 14 columns, header row or not; ``_opencellid.py``)
+and its cells appended to the ``cells`` table (after ``cells.csv``, files in name order); a
+cell id given twice across them is a `RecordError`.
+
 Errors name the file, the line (CSV: the line number of the row, header = line 1) or row, and
 the field: ``data/coverage/cells.csv line 7: field 'range_m': expected a number, got 'far'``.
 """
@@ -57,6 +63,7 @@ the field: ``data/coverage/cells.csv line 7: field 'range_m': expected a number,
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import warnings
 from collections.abc import Mapping
@@ -65,6 +72,8 @@ from typing import Any, Final
 
 from diagtree import AuthoringError, Limits, read_yaml
 
+from ._csvfast import RawTable, fast_tables
+from ._opencellid import is_opencellid_file, read_opencellid
 from ._records import SourceRecords, records_from_mapping, source_tables, table_records
 from ._schema import SHAPES, RecordError, Shape, normalize
 
@@ -88,7 +97,7 @@ CHILD_TABLES: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
 _STRUCTURED: Final = (".yaml", ".yml", ".json")
 _NULLS: Final = frozenset({"", "null", "none", "~"})
 #: beside the records, a demo data folder holds its complaints (`diagtree demo-data`)
-_COMPLAINTS: Final = frozenset({"complaints.yaml"})
+_COMPLAINTS: Final = frozenset({"complaints.yaml", "complaints.parquet", "complaints.csv"})
 #: what a data path may be, for messages
 LAYOUT: Final = (
     "a data folder holds hlr.yaml, billing.yaml, coverage.yaml (or .yml/.json), or folders "
@@ -118,6 +127,20 @@ def load_records(path: str | Path) -> SourceRecords:
         return _load_file(root)
     if not root.is_dir():
         raise RecordError(str(root), None, "no such file or folder")
+    # a month's folder makes millions of dicts that all live on: the cyclic collector's passes
+    # over them find nothing and cost more than the reading (2x at 50 000 subscribers, more
+    # beyond), so it pauses while the folder is read
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_folder(root)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load_folder(root: Path) -> SourceRecords:
+    """The records of a data folder (`load_records`; warnings name its caller)."""
     tables: dict[str, Any] = {}
     used: set[str] = set()  # the folder's entries that are part of the layout
     ignored: list[str] = []  # files passed over inside the source folders
@@ -149,7 +172,7 @@ def load_records(path: str | Path) -> SourceRecords:
         what = f"it ignored {', '.join(ignored)}" if ignored else "it is empty"
         raise RecordError(str(root), None, f"holds no record files ({what}); {LAYOUT}")
     if ignored:
-        warnings.warn(IgnoredFilesWarning(str(root), tuple(ignored)), stacklevel=2)
+        warnings.warn(IgnoredFilesWarning(str(root), tuple(ignored)), stacklevel=3)
     return SourceRecords(**tables)
 
 
@@ -247,10 +270,16 @@ def _read_folder(folder: Path, source: str
     children = CHILD_TABLES[source]
     known = {*shapes, *children}
     rows: dict[str, tuple[list[Any], Path, list[str] | None]] = {}
+    raw: dict[str, RawTable] = {}  # the CSV tables, for the fast path (`_csvfast`)
     read: list[str] = []
     passed: list[str] = []
+    exports: list[tuple[Path, tuple[dict[str, Any], ...]]] = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
+            continue
+        if source == "coverage" and path.is_file() and is_opencellid_file(path):
+            read.append(path.name)
+            exports.append((path, read_opencellid(path)))
             continue
         if path.suffix not in (".csv", *_STRUCTURED) or not path.is_file():
             passed.append(_shown(path))
@@ -264,32 +293,57 @@ def _read_folder(folder: Path, source: str
                               f"({rows[table][1].name} and {path.name})")
         read.append(path.name)
         if path.suffix == ".csv":
-            rows[table] = _read_csv(path)
+            raw[table] = _read_csv(path)
+            rows[table] = ([], path, [])  # the row path's records, made when it is taken
         else:
             data = _read_structured(path)
             if not isinstance(data, list):
                 raise RecordError(str(path), None, "expected a list of records")
             rows[table] = (data, path, None)
-    _attach_children(rows, source)
     out: dict[str, tuple[Mapping[str, Any], ...]] = {}
-    for table, (data, path, lines) in rows.items():
-        if table in shapes:
-            names = [f"row {i}" for i in range(len(data))] if lines is None else lines
-            out[table] = table_records(data, source, table, origin=str(path),
-                                       text=lines is not None, row_names=names)
+    fast = fast_tables(raw, source, children) if len(raw) == len(rows) else None
+    if fast is not None:
+        out.update(fast)
+    else:
+        rows.update({table: _nested(table_raw) for table, table_raw in raw.items()})
+        _attach_children(rows, source)
+        for table, (data, path, lines) in rows.items():
+            if table in shapes:
+                names = [f"row {i}" for i in range(len(data))] if lines is None else lines
+                out[table] = table_records(data, source, table, origin=str(path),
+                                           text=lines is not None, row_names=names)
+    if exports:
+        out["cells"] = _with_exports(out.get("cells", ()), exports)
     return out, (read, passed)
 
 
-def _read_csv(path: Path) -> tuple[list[Any], Path, list[str]]:
-    """The rows of a CSV file (nested by dotted columns) and their ``line N`` names."""
+def _with_exports(cells: tuple[Mapping[str, Any], ...],
+                  exports: list[tuple[Path, tuple[dict[str, Any], ...]]],
+                  ) -> tuple[Mapping[str, Any], ...]:
+    """The cells table followed by the OpenCelliD exports' cells, in file-name order; a cell
+    id given twice (in two files) is a RecordError naming the second file."""
+    seen = {str(c["cell_id"]) for c in cells}
+    out = list(cells)
+    for path, records in exports:
+        for record in records:
+            if record["cell_id"] in seen:
+                raise RecordError(str(path), "cell", f"cell id {record['cell_id']!r} is given "
+                                  "twice (in cells.csv or another OpenCelliD export)")
+            seen.add(record["cell_id"])
+        out.extend(records)
+    return tuple(out)
+
+
+def _read_csv(path: Path) -> RawTable:
+    """The header and the non-blank rows of a CSV file, with their ``line N`` names."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
-                return [], path, []
+                return RawTable([], [], path, [])
             header = [h.strip() for h in header]
-            records: list[Any] = []
+            rows: list[list[str]] = []
             lines: list[str] = []
             for values in reader:
                 if not any(v.strip() for v in values):
@@ -297,11 +351,18 @@ def _read_csv(path: Path) -> tuple[list[Any], Path, list[str]]:
                 if len(values) != len(header):
                     raise RecordError(f"{path} line {reader.line_num}", None,
                                       f"{len(values)} cells for {len(header)} columns")
-                records.append(_nest(dict(zip(header, values, strict=True))))
+                rows.append(values)
                 lines.append(f"line {reader.line_num}")
-            return records, path, lines
+            return RawTable(header, rows, path, lines)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise RecordError(str(path), None, f"cannot read CSV: {exc}") from None
+
+
+def _nested(table: RawTable) -> tuple[list[Any], Path, list[str]]:
+    """A CSV table's rows as records nested by dotted columns (the row path)."""
+    header = table.header
+    return ([_nest(dict(zip(header, values, strict=True))) for values in table.rows],
+            table.path, list(table.lines))
 
 
 def _nest(flat: Mapping[str, str]) -> dict[str, Any]:

@@ -28,9 +28,12 @@ from diagtree._errors import (
     SourceError,
     SourceTimeout,
 )
+from diagtree._incidents.incident import Incident
+from diagtree._incidents.index import IncidentIndex
 from diagtree._load.data import read_yaml
 from diagtree._load.limits import Limits
 from diagtree._tmf.tmf621 import TicketError, trouble_ticket
+from diagtree._tmf.tmf656 import service_problem
 from diagtree._vocab.complaint import Complaint, parse_complaint
 from diagtree._vocab.facts import UNKNOWN, FactSpec, FactType
 from diagtree._vocab.taxonomy import Question
@@ -52,6 +55,8 @@ __all__ = [
     "FactRead",
     "FactSpec",
     "FactType",
+    "Incident",
+    "IncidentIndex",
     "Limits",
     "Location",
     "Pending",
@@ -68,6 +73,7 @@ __all__ = [
     "TraceStep",
     "parse_complaint",
     "read_yaml",
+    "service_problem",
     "shipped_trees",
     "trouble_ticket",
 ]

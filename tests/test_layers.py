@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_compile",),         # 3. checked trees → steps → generated walker
     ("_conclude",),        # 5. policy, script, the Diagnosis (reads a WalkEnd)
     ("_walk",),            # 4. the walk, which ends by concluding
+    ("_incidents",),       # mass incidents: diagnoses grouped by cause and cell or platform
     ("_tmf", "_decisions"),  # made of diagnoses, public: TMF621 tickets, the decision log
     ("__init__",),         # the public API
     ("_lint", "_render"),  # tools on top of the stages

@@ -14,6 +14,11 @@ cause the generator planted, so the file documents what every complaint should b
 
 `generate` builds a city for any seed and size (same seed → byte-identical files), `write`
 saves it as a data folder (``diagtree demo-data --seed N --subscribers N --out DIR``).
+
+At operator scale, `generate_month` makes a calendar month of complaints (a million by
+default, with a mass incident) for a city on the synthetic network or on the cells of an
+OpenCelliD export, and `write_month` saves its records and its complaints frame
+(``diagtree demo-data --month [--cells EXPORT] --out DIR``; ``_month.py``, docs/data.md).
 """
 
 from __future__ import annotations
@@ -30,17 +35,26 @@ from .._load import load_records
 from .._records import SourceRecords
 from ._generate import MIN_SUBSCRIBERS, generate
 from ._model import DemoCity
+from ._month import COMPLAINT_COLUMNS, MASS_MIN, DemoMonth, Incident, generate_month
+from ._month_write import FORMATS, write_month
 from ._write import COMPLAINTS_FILE, write
 
 __all__ = [
+    "COMPLAINT_COLUMNS",
+    "FORMATS",
+    "MASS_MIN",
     "MIN_SUBSCRIBERS",
     "DemoCity",
+    "DemoMonth",
+    "Incident",
     "demo_complaints",
     "demo_folder",
     "demo_records",
     "generate",
+    "generate_month",
     "read_complaints",
     "write",
+    "write_month",
 ]
 
 

@@ -663,10 +663,36 @@ class _Builder:
                      description="Refund authority per role."),
                   "above": self.ref("department", "Who gets a refund above the limits.")},
                  description="Refund authority."),
+             "incidents": self._incidents(),
              "description": _described(_text(nullable=True), _FREE_TEXT)},
             description="The policy the engine grades every diagnosis with (one per folder).")
         return _shaped(_schema.POLICY_FILE, {"policy": policy},
                        description="Grading, feedback deadlines and refund authority.")
+
+    @staticmethod
+    def _incidents() -> Schema:
+        """The mass-incident rule (docs/incidents.md)."""
+        grouped = _strings({"enum": [*CATEGORIES, *CAUSES]})
+        customers = {"type": "integer", "minimum": 1}
+        return _shaped(
+            _schema.INCIDENTS,
+            {"by_cell": _described(grouped, "Categories and causes whose complaints are "
+                                            "grouped by the cell the diagnosis concerns."),
+             "by_platform": _described(grouped, "Categories and causes grouped by the "
+                                                "platform element at fault."),
+             "window_hours": _described({"type": "number", "minimum": 0},
+                                        "Complaints this many hours apart or less belong "
+                                        "together."),
+             "min_customers": _described(customers, "Distinct customers within the window "
+                                                    "that make a mass incident."),
+             "warning": _shaped(
+                 _schema.WARNING,
+                 {level: _described(customers, f"Distinct customers from which an incident "
+                                               f"is a {level} warning.")
+                  for level in _schema.WARNING_LEVELS},
+                 description="Early-warning thresholds, rising (yellow ≤ orange ≤ red).")},
+            description="Mass incidents and early warning (optional: these are the defaults "
+                        "of the shipped policy).")
 
     def _script_rules_file(self) -> Schema:
         def per_locale(what: str) -> Schema:

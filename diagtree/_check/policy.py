@@ -16,6 +16,12 @@ policy:
   authority:                  # refunds the front line may grant on the call, CNY, inclusive
     limits: {agent: 50, supervisor: 200}
     above: billing_center     # who gets the case above the limit
+  incidents:                  # mass incidents (docs/incidents.md); optional, these defaults
+    by_cell: [network]        # categories or causes grouped by the cell the diagnosis concerns
+    by_platform: [support.platform_fault]   # … by the platform element at fault
+    window_hours: 24          # complaints this close in time belong together
+    min_customers: 20         # distinct customers within the window that make an incident
+    warning: {yellow: 20, orange: 50, red: 200}   # early warning by distinct customers
 ```
 
 Rules are conditions in the tree condition language over the complaint, the sources' facts and
@@ -31,14 +37,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from diagtree._check import schema as _schema
-from diagtree._errors import Problem
+from diagtree._errors import Problem, did_you_mean
 from diagtree._expr import Expression, compile_expression
 from diagtree._load.fields import Fields
 from diagtree._load.yaml import Positions
 from diagtree._vocab.facts import FactSchema
-from diagtree._vocab.taxonomy import DEPARTMENTS, GRADES
+from diagtree._vocab.taxonomy import CATEGORIES, CAUSES, DEPARTMENTS, GRADES
 
-__all__ = ["Feedback", "GradeRule", "Policy", "read_policy"]
+__all__ = ["DEFAULT_INCIDENTS", "Feedback", "GradeRule", "IncidentRule", "Policy", "read_policy"]
 
 
 @dataclass(frozen=True)
@@ -57,18 +63,57 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class IncidentRule:
+    """When complaints make a mass incident: the same cause, at the same cell (`by_cell`: the
+    categories or causes grouped so) or the same platform (`by_platform`), from at least
+    `min_customers` distinct customers within `window_hours`; the early-warning level by
+    distinct customers (`warning`: (level, threshold), lowest first)."""
+
+    by_cell: tuple[str, ...]
+    by_platform: tuple[str, ...]
+    window_hours: float
+    min_customers: int
+    warning: tuple[tuple[str, int], ...]
+
+    def grouping(self, cause: str) -> str | None:
+        """``"platform"``, ``"cell"`` or None: what complaints with `cause` are grouped by (a
+        cause listed in both is grouped by platform)."""
+        for kind, listed in (("platform", self.by_platform), ("cell", self.by_cell)):
+            for entry in listed:
+                if cause == entry or cause.startswith(entry + "."):
+                    return kind
+        return None
+
+    def warning_level(self, customers: int) -> str | None:
+        """The highest early-warning level whose threshold `customers` reaches (None: none)."""
+        level = None
+        for name, threshold in self.warning:
+            if customers >= threshold:
+                level = name
+        return level
+
+
+#: the incident rule of a policy without an `incidents:` section (the shipped policy's)
+DEFAULT_INCIDENTS: Final = IncidentRule(("network",), ("support.platform_fault",), 24.0, 20,
+                                        (("yellow", 20), ("orange", 50), ("red", 200)))
+
+
+@dataclass(frozen=True)
 class Policy:
     rules: tuple[GradeRule, ...]
     feedback: dict[str, Feedback]
     limits: dict[str, float]
     above: str
     file: str
+    incidents: IncidentRule = DEFAULT_INCIDENTS
 
 
 #: the longest feedback time or interval: a (leap) year, in hours
 MAX_FEEDBACK_HOURS: Final = 366 * 24
 #: the largest authority limit, in CNY
 MAX_AUTHORITY: Final = 1e12
+#: the largest customer count an incident threshold may name
+MAX_CUSTOMERS: Final = 1_000_000_000
 
 
 def _in_range(f: Fields, key: str, most: float, unit: str, *,
@@ -138,6 +183,71 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
             limits[role] = amount
     lf.only(_schema.AUTHORITY_LIMITS.keys)
     above = af.string("above", required=True, choices=DEPARTMENTS) or "billing_center"
-    if len(feedback) != len(GRADES) or len(limits) != 2:
+    incidents = _read_incidents(pf, problems) if pf.has("incidents") else DEFAULT_INCIDENTS
+    if len(feedback) != len(GRADES) or len(limits) != 2 or incidents is None:
         return None
-    return Policy(tuple(rules), feedback, limits, above, pos.file)
+    return Policy(tuple(rules), feedback, limits, above, pos.file, incidents)
+
+
+def _read_incidents(pf: Fields, problems: list[Problem]) -> IncidentRule | None:
+    """The `incidents:` section: every key required, causes and categories known (with a
+    did-you-mean), numbers in range, warning thresholds rising."""
+    f = pf.child("incidents", "`incidents`")
+    if not f.ok:
+        return None
+    f.only(_schema.INCIDENTS.keys)
+    before = len(problems)
+    grouped = {key: _causes(f, key) for key in ("by_cell", "by_platform")}
+    window = _in_range(f, "window_hours", MAX_FEEDBACK_HOURS, "hours", required=True)
+    if window == 0:
+        f.error((*f.path, "window_hours"), "policy_out_of_range",
+                "`window_hours` is 0; it must be more than 0 hours")
+    least = _count(f, "min_customers")
+    wf = f.child("warning", "`incidents.warning`")
+    wf.only(_schema.WARNING.keys)
+    warning: list[tuple[str, int]] = []
+    for level in _schema.WARNING_LEVELS:
+        threshold = _count(wf, level)
+        if threshold is None:
+            continue
+        if warning and threshold < warning[-1][1]:
+            wf.error((*wf.path, level), "policy_out_of_range",
+                     f"`{level}` is {threshold}, below `{warning[-1][0]}` "
+                     f"({warning[-1][1]}): the warning thresholds must rise "
+                     "(yellow ≤ orange ≤ red)")
+        warning.append((level, threshold))
+    if len(problems) > before or window is None or least is None:
+        return None
+    return IncidentRule(grouped["by_cell"], grouped["by_platform"], float(window), least,
+                        tuple(warning))
+
+
+def _causes(f: Fields, key: str) -> tuple[str, ...]:
+    """A list of categories (``network``) and causes (``support.platform_fault``), each
+    known."""
+    listed = f.strings(key, required=True)
+    known = (*CATEGORIES, *CAUSES)
+    for i, entry in enumerate(listed):
+        if entry not in known:
+            f.error((*f.path, key, i), "unknown_value",
+                    f"{entry!r} in `{key}` is neither a category nor a cause",
+                    did_you_mean(entry, known) or "categories: " + ", ".join(CATEGORIES))
+    return tuple(listed)
+
+
+def _count(f: Fields, key: str) -> int | None:
+    """A whole number of customers at `key`, from 1 to `MAX_CUSTOMERS` (located problem
+    otherwise)."""
+    value = f.raw(key)
+    if value is None:
+        f.error(f.path, "missing_key", f"{f.what} needs `{key}`")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        f.error((*f.path, key), "type_mismatch",
+                f"`{key}` must be a whole number of customers, got {value!r}")
+        return None
+    if not 1 <= value <= MAX_CUSTOMERS:
+        f.error((*f.path, key), "policy_out_of_range",
+                f"`{key}` is {value}; it must be between 1 and {MAX_CUSTOMERS} customers")
+        return None
+    return value

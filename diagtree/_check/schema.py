@@ -41,6 +41,7 @@ __all__ = [
     "FILE_KINDS",
     "GRADE_RULE",
     "HISTORY_ENTRY",
+    "INCIDENTS",
     "LOCALIZED",
     "NODES",
     "NODE_KINDS",
@@ -59,6 +60,8 @@ __all__ = [
     "SUBTREE_FILE",
     "TABLE_ROW",
     "TREE_FILE",
+    "WARNING",
+    "WARNING_LEVELS",
     "WORDS_PER_LOCALE",
     "Shape",
     "merged_order",
@@ -178,7 +181,8 @@ SCRIPT_RULES: Final = _shape(
     "the script rules", ("forbidden_promises", "internal_terms", "later_actions"),
     ("forbidden_promises", "later_actions"))
 POLICY_FILE: Final = _shape("a policy file", ("policy",), ("policy",))
-POLICY: Final = _shape("the policy", ("version", "grades", "feedback", "authority", "description"),
+POLICY: Final = _shape("the policy", ("version", "grades", "feedback", "authority", "incidents",
+                                      "description"),
                        ("feedback", "authority"))
 GRADE_RULE: Final = _shape("a grade rule", ("grade", "when", "reason"),
                            ("grade", "when", "reason"))
@@ -187,6 +191,12 @@ FEEDBACK_GRADE: Final = _shape("the feedback of a grade", ("within_hours", "ever
                                ("within_hours",))
 AUTHORITY: Final = _shape("the refund authority", ("limits", "above"), ("limits", "above"))
 AUTHORITY_LIMITS: Final = _shape("the authority limits", ROLES, ROLES)
+INCIDENTS: Final = _shape("the mass-incident rule", ("by_cell", "by_platform", "window_hours",
+                                                     "min_customers", "warning"),
+                          ("by_cell", "by_platform", "window_hours", "min_customers", "warning"))
+#: the early-warning levels, lowest first
+WARNING_LEVELS: Final = ("yellow", "orange", "red")
+WARNING: Final = _shape("the early-warning thresholds", WARNING_LEVELS, WARNING_LEVELS)
 
 # -- scenario files ------------------------------------------------------------------------------
 #: the sources a scenario gives records for
@@ -232,7 +242,8 @@ PLACES: Final[Mapping[str, Mapping[tuple[str, ...], Shape]]] = {
                ("policy", "feedback"): FEEDBACK,
                **{("policy", "feedback", grade): FEEDBACK_GRADE for grade in GRADES},
                ("policy", "authority"): AUTHORITY,
-               ("policy", "authority", "limits"): AUTHORITY_LIMITS},
+               ("policy", "authority", "limits"): AUTHORITY_LIMITS,
+               ("policy", "incidents"): INCIDENTS, ("policy", "incidents", "warning"): WARNING},
     "script_rules": {(): SCRIPT_RULES_FILE, ("script_rules",): SCRIPT_RULES,
                      ("script_rules", "forbidden_promises"): WORDS_PER_LOCALE,
                      ("script_rules", "later_actions"): WORDS_PER_LOCALE},

@@ -15,6 +15,7 @@ from diagtree._cli.demo_data import add_demo_data
 from diagtree._cli.diagnose import add_diagnose
 from diagtree._cli.diff import add_diff
 from diagtree._cli.fmt import add_fmt
+from diagtree._cli.incidents import add_incidents
 from diagtree._cli.lint import add_lint
 from diagtree._cli.log import add_log
 from diagtree._cli.render import add_render
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_fmt(sub)
     add_log(sub)
     add_serve(sub)
+    add_incidents(sub)
     return parser
 
 

@@ -33,7 +33,7 @@ from diagtree._vocab.engine_facts import same_category_within
 from diagtree._vocab.facts import UNKNOWN
 from diagtree._vocab.taxonomy import GRADES, category_of
 
-__all__ = ["AppliedPolicy", "Concluder", "WalkEnd"]
+__all__ = ["AppliedPolicy", "Concluder", "IncidentCounter", "WalkEnd"]
 
 
 class WalkEnd(dict[str, Any]):
@@ -66,6 +66,17 @@ class _NotedAnswers(Protocol):
     """Answers that noted which questions the walk looked up (the walk's `UsedAnswers`)."""
 
     def in_use(self) -> dict[str, Any]: ...
+
+
+class IncidentCounter(Protocol):
+    """What `Engine(incidents=...)` takes (`diagtree.IncidentIndex`, docs/incidents.md): told
+    the policy once, then each concluded cause; it records the complaint and returns the
+    distinct customers of its incident within the window (this one included), which the grade
+    rules read as ``complaint.incident.distinct_customers_24h``."""
+
+    def bind(self, policy: Policy | None) -> None: ...
+
+    def observe(self, end: WalkEnd, cause: str, steps: list[TraceStep]) -> int: ...
 
 _MISSING: Any = object()  # "not there" where None is a value
 _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
@@ -144,7 +155,10 @@ class Concluder:
     all in a `Diagnosis`."""
 
     def __init__(self, catalog: Catalog, policy: AppliedPolicy, scripts: ScriptRenderer,
-                 locale: str) -> None:
+                 locale: str, incidents: IncidentCounter | None = None) -> None:
+        self.incidents = incidents
+        if incidents is not None:
+            incidents.bind(policy.policy)
         self.catalog = catalog
         self.policy = policy
         self.scripts = scripts
@@ -168,6 +182,10 @@ class Concluder:
         resolution = entry.resolution if entry else "dispatch"
         department = entry.department if entry else "tier2"
         policy = self.policy
+        if self.incidents is not None:  # the count from the index, unless the caller's is more
+            store["complaint.incident.distinct_customers_24h"] = max(
+                complaint.incident_distinct_customers_24h,
+                self.incidents.observe(store, cause, steps))
         grade, reasons = policy.grade(store, cause, category, notes)
         if ARITHMETIC_NOTES in store:  # a condition's arithmetic overflowed: say so
             notes.extend(arithmetic_notes(store))

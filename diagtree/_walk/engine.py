@@ -33,7 +33,7 @@ from typing import Any
 from diagtree._compile.library import Library, load_library
 from diagtree._compile.steps import CompiledTree
 from diagtree._conclude.diagnosis import Diagnosis
-from diagtree._conclude.policy import AppliedPolicy, Concluder
+from diagtree._conclude.policy import AppliedPolicy, Concluder, IncidentCounter
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._errors import AuthoringError, ConfigurationError, Location, Problem
 from diagtree._load.limits import Limits
@@ -65,13 +65,16 @@ class Engine:
 
     What it loaded is read-only: `library`, `schema` (the facts a tree may read), `questions`
     (those an answer may be given to), `locale`, `default_region`. With `decision_log` (a
-    `diagtree.DecisionLog`) every diagnosis and session step is appended to it."""
+    `diagtree.DecisionLog`) every diagnosis and session step is appended to it; with
+    `incidents` (a `diagtree.IncidentIndex`) every cause concluded is added to it, and its count
+    of the incident's customers is the ``complaint.incident.distinct_customers_24h`` graded."""
 
     def __init__(self, trees: str | Path | Iterable[str | Path] | None = None, *,
                  sources: Iterable[AnySource], timeouts: Mapping[str, float] | None = None,
                  default_timeout_s: float = 2.0, locale: str = "zh-CN",
                  limits: Limits | None = None, default_region: str | None = None,
-                 decision_log: DecisionSink | None = None) -> None:
+                 decision_log: DecisionSink | None = None,
+                 incidents: IncidentCounter | None = None) -> None:
         region = check_region(default_region)
         self._decision_log = decision_log  # (`diagtree.DecisionLog`: see _decisions.log)
         named: dict[str, AnySource] = {}
@@ -107,7 +110,7 @@ class Engine:
             else library.documents.values())
         conclude = Concluder(library.catalog, AppliedPolicy(library.policy),
                              ScriptRenderer(library.scripts, library.catalog.entries.values()),
-                             locale)
+                             locale, incidents)
         self._runtime = Runtime(library, questions, named, dict(timeouts or {}),
                                 default_timeout_s, region, conclude)
 

@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -90,6 +91,8 @@ def start_worker(factory: EngineFactory) -> None:
     # Ctrl-C is the parent's to handle (it stops handing out chunks and keeps the finished
     # ones for --resume); a worker finishes the chunk it holds, without a traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # the parent built the same engine first and showed its warnings (ignored files…) once
+    warnings.simplefilter("ignore")
     _worker_engine = engine_for(factory)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,16 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 
 def run_batch(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     _check(p, args)
+    with warnings.catch_warnings():  # e.g. files in --data that are not records: one line each
+        warnings.showwarning = _show
+        return _run(args)
+
+
+def _show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    print(f"diagtree batch: warning: {message}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
     spec = EngineSpec(trees=args.trees, data=args.data, demo=args.demo, region=args.region)
     options = Options(script=args.script, trace=args.trace, explanation=args.explanation)
     try:

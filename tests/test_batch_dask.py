@@ -75,3 +75,19 @@ def test_the_lazy_frames_compute_in_one_pass(client: distributed.Client,
     got_results, got_errors = client.compute([results, errors], sync=True)
     assert sorted([*got_results["row"], *got_errors["row"]]) == list(range(1, 21))
     assert list(got_errors["field"]) == ["type", "msisdn"]
+
+
+def _engines_built() -> int:
+    from diagtree._batch.spec import _cached
+
+    return int(_cached.cache_info().misses)
+
+
+def test_each_worker_builds_its_engine_once(client: distributed.Client,
+                                            spec: EngineSpec) -> None:
+    frame = bad_frame(24)
+    for _ in range(2):
+        diagnose_frame(frame, spec, backend="dask", scheduler=client, workers=4)
+    built = client.run(_engines_built)
+    assert len(built) == 2 and set(built.values()) <= {0, 1}, built
+    assert sum(built.values()) >= 1

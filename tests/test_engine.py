@@ -38,8 +38,9 @@ def test_site_outage_is_found_with_its_evidence(engine: Engine) -> None:
     step = next(s for s in d.trace if s.node == "location/outage")
     assert step.branch == "yes" and step.condition == "coverage.outage.active"
     assert step.facts[0].name == "coverage.outage.active" and step.facts[0].value is True
-    assert step.at.endswith("location_events.yaml:13:3")
+    assert step.at.endswith("location_events.yaml:16:3")
     assert dict(d.values)["eta"] == "2026-11-20T16:30:00+08:00"
+    assert dict(d.values)["cell"]  # the outcome names its cell: the place of a mass incident
 
 
 def test_diagnosis_is_frozen_and_json_serialisable(engine: Engine) -> None:

@@ -188,10 +188,12 @@ def test_add_takes_a_diagnosis_and_its_complaint() -> None:
     for c in _complaints(20):
         d = engine.diagnose(c, answers=answers)
         index.add(d, c)
-    # the shipped no_service tree reads no cell on its way to a site outage: a Diagnosis
-    # alone (its trace) does not say where; the engine's hook sees the sources' answers
-    assert IncidentIndex.place_of(d) == {"cell": None, "platform": None}
-    assert index.open_incidents() == []
+    # the site outage names its cell (its outcome's `cell` value): a Diagnosis alone says
+    # where, as the engine's hook does
+    assert IncidentIndex.place_of(d) == {"cell": dict(d.values)["cell"], "platform": None}
+    assert dict(d.values)["cell"]
+    [incident] = index.open_incidents()
+    assert incident.distinct_customers == 20 and incident.cell == dict(d.values)["cell"]
 
 
 # -- threads and memory ---------------------------------------------------------------------------

@@ -59,7 +59,7 @@ SCHEMA_DIR = ROOT / "schema"
 TREES = ROOT / "trees"
 KIND_OF_KEY = {"tree": "tree", "subtree": "subtree", "outcomes": "outcomes",
                "scripts": "scripts", "policy": "policy", "script_rules": "script_rules",
-               "cases": "scenarios"}
+               "cases": "scenarios", "regulator_classes": "regulator_classes"}
 
 
 @pytest.fixture(scope="module")

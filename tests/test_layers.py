@@ -29,14 +29,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_walk",),            # 4. the walk, which ends by concluding
     ("_incidents",),       # mass incidents: diagnoses grouped by cause and cell or platform
     ("_tmf", "_decisions"),  # made of diagnoses, public: TMF621 tickets, the decision log
+    ("_vector",),          # trees routed over facts frames (numpy), facts frames from the log
     ("__init__",),         # the public API
     ("_lint", "_render"),  # tools on top of the stages
     ("_testing",),
-    ("testing",),
+    ("testing", "vector"),  # public modules over the API
     ("_author",),
     ("_batch",),           # batch diagnosis over frames and files, on processes or Dask
     ("batch",),            # its public face, `diagtree.batch`
     ("_service",),         # the HTTP service (a tool: it wraps the public API)
+    ("_report", "_replay"),  # quality analytics of a results frame; version replay
     ("_cli",),
     ("__main__",),
 )

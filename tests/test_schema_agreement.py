@@ -30,6 +30,7 @@ from diagtree._author.json_schema import build_schema
 from diagtree._check import schema as S
 from diagtree._check.catalog import read_catalog
 from diagtree._check.policy import read_policy
+from diagtree._check.regulator import read_regulator_classes
 from diagtree._check.script_lint import read_script_rules
 from diagtree._check.scripts import ScriptBook, read_scripts
 from diagtree._check.tree import read_tree_file
@@ -77,6 +78,8 @@ def _reader_errors(kind: str, path: Path, text: str) -> list[str]:
         read_scripts(data, pos, problems, ScriptBook())
     elif kind == "script_rules":
         read_script_rules(data, pos, problems)
+    elif kind == "regulator_classes":
+        read_regulator_classes(data, pos, problems)
     else:
         assert kind == "policy"
         read_policy(data, pos, schema.merged(POLICY_FACTS), problems)

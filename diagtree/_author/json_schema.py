@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from diagtree._check import schema as _schema
+from diagtree._check.regulator import REGULATOR_CLASSES
 from diagtree._check.schema import FILE_KINDS as _FILE_KINDS
 from diagtree._check.schema import NODE_KINDS, SOURCE_NAMES, Shape
 from diagtree._check.tree import _ID
@@ -89,13 +90,13 @@ DIALECTS: Final = {
 #: one schema per file kind; `knowledge` accepts any knowledge file (it dispatches on the
 #: top-level key exactly as the loader does), for mapping one schema onto a whole folder
 KINDS: Final = ("tree", "subtree", "outcomes", "scripts", "policy", "script_rules", "scenarios",
-                "knowledge")
+                "regulator_classes", "knowledge")
 FILE_NAMES: Final = {kind: f"diagtree-{kind.replace('_', '-')}.schema.json" for kind in KINDS}
 
 #: the schema's name of each file kind, by the top-level key that tells it (`FILE_KINDS`)
 _KIND_OF_KEY: Final = {"tree": "tree", "subtree": "subtree", "outcomes": "outcomes",
                        "scripts": "scripts", "policy": "policy", "script_rules": "script_rules",
-                       "cases": "scenarios"}
+                       "cases": "scenarios", "regulator_classes": "regulator_classes"}
 
 _TITLES: Final = {
     "tree": "diagtree tree file",
@@ -105,6 +106,7 @@ _TITLES: Final = {
     "policy": "diagtree policy",
     "script_rules": "diagtree script rules",
     "scenarios": "diagtree scenario file",
+    "regulator_classes": "diagtree regulator classes",
     "knowledge": "diagtree knowledge file",
 }
 
@@ -288,6 +290,7 @@ class _Builder:
             "outcomes": self._catalog_file, "scripts": self._scripts_file,
             "policy": self._policy_file, "script_rules": self._script_rules_file,
             "scenarios": self._scenarios_file,
+            "regulator_classes": self._regulator_classes_file,
             "knowledge": self._knowledge_file,
         }
         return bodies[kind]()
@@ -818,6 +821,20 @@ class _Builder:
              "description": _described(_text(nullable=True), _FREE_TEXT)},
             description="Scenario cases for `diagtree test`.")
 
+    # -- the regulator's classes ---------------------------------------------------------------
+    def _regulator_classes_file(self) -> Schema:
+        classes = {"type": "object", "additionalProperties": False,
+                   "description": "Each of the regulator's classes and the categories that count "
+                                  "in it; every category in exactly one class.",
+                   "properties": {name: _described(
+                       {"type": "array", "items": {"enum": list(CATEGORIES)}},
+                       f"The categories counted as {name}.") for name in REGULATOR_CLASSES}}
+        return _shaped(_schema.REGULATOR_CLASSES_FILE,
+                       {"regulator_classes": classes,
+                        "description": _described(_text(nullable=True), _FREE_TEXT)},
+                       description="The categories in the regulator's three classes "
+                                   "(`diagtree report`).")
+
     # -- any knowledge file --------------------------------------------------------------------
     def _knowledge_file(self) -> Schema:
         unknown = [k for k in _FILE_KINDS if k not in _KIND_OF_KEY]
@@ -844,6 +861,7 @@ _KIND_KEY_DOCS: Final = {
     "policy": "This file is the policy: grading, feedback deadlines, refund authority.",
     "script_rules": "This file holds the script rules: what scripts must never say.",
     "cases": "This file holds scenario cases for `diagtree test`.",
+    "regulator_classes": "This file maps the categories to the regulator's three classes.",
 }
 
 _NODE_DOCS: Final = {

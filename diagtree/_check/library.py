@@ -16,6 +16,7 @@ from diagtree._check.catalog import Catalog, CatalogEntry, read_catalog
 from diagtree._check.inline import inline_tree
 from diagtree._check.model import AskNode, Document, OutcomeNode
 from diagtree._check.policy import Policy, read_policy
+from diagtree._check.regulator import read_regulator_classes
 from diagtree._check.script_lint import (
     ScriptRules,
     lint_explanation_texts,
@@ -126,6 +127,8 @@ def check_library(paths: Iterable[str | Path], schema: FactSchema,
             read_scripts(data, pos, problems, book)
         elif kind == "script_rules":
             rules.append(read_script_rules(data, pos, problems))
+        elif kind == "regulator_classes":  # checked here, read by `diagtree report`
+            read_regulator_classes(data, pos, problems)
         elif kind == "policy":
             if policy_file is not None:
                 problems.append(Problem(Location(name, 1, 1), "duplicate_policy",

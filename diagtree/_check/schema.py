@@ -50,6 +50,7 @@ __all__ = [
     "POLICY_FILE",
     "QUESTION",
     "REFUND",
+    "REGULATOR_CLASSES_FILE",
     "SCENARIO_FILE",
     "SCRIPT",
     "SCRIPTS_FILE",
@@ -181,6 +182,10 @@ SCRIPT_RULES: Final = _shape(
     "the script rules", ("forbidden_promises", "internal_terms", "later_actions"),
     ("forbidden_promises", "later_actions"))
 POLICY_FILE: Final = _shape("a policy file", ("policy",), ("policy",))
+#: the regulator's classes (`_check.regulator`): class → its categories
+REGULATOR_CLASSES_FILE: Final = _shape("a regulator classes file",
+                                       ("regulator_classes", "description"),
+                                       ("regulator_classes",))
 POLICY: Final = _shape("the policy", ("version", "grades", "feedback", "authority", "incidents",
                                       "description"),
                        ("feedback", "authority"))
@@ -220,6 +225,7 @@ FILES: Final[Mapping[str, Shape]] = {
     "policy": POLICY_FILE,
     "script_rules": SCRIPT_RULES_FILE,
     "cases": SCENARIO_FILE,
+    "regulator_classes": REGULATOR_CLASSES_FILE,
 }
 #: where each shape sits in a file of each kind: a path of keys, `*` for any id or list index
 #: (a node, at ``("nodes", "*")``, has the shape of its kind: `NODES`)
@@ -250,6 +256,7 @@ PLACES: Final[Mapping[str, Mapping[tuple[str, ...], Shape]]] = {
     "cases": {(): SCENARIO_FILE, ("cases", "*"): CASE, ("cases", "*", "complaint"): COMPLAINT,
               ("cases", "*", "expect"): EXPECT, ("cases", "*", "complaint", "subject"): SUBJECT,
               ("cases", "*", "complaint", "history", "*"): HISTORY_ENTRY},
+    "regulator_classes": {(): REGULATOR_CLASSES_FILE},
 }
 _NODE_PLACE: Final = ("nodes", "*")
 

@@ -19,6 +19,8 @@ from diagtree._cli.incidents import add_incidents
 from diagtree._cli.lint import add_lint
 from diagtree._cli.log import add_log
 from diagtree._cli.render import add_render
+from diagtree._cli.replay import add_replay
+from diagtree._cli.report import add_report
 from diagtree._cli.schema import add_schema
 from diagtree._cli.serve import add_serve
 from diagtree._cli.test import add_test
@@ -46,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_log(sub)
     add_serve(sub)
     add_incidents(sub)
+    add_report(sub)
+    add_replay(sub)
     return parser
 
 

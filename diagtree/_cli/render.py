@@ -4,7 +4,9 @@ TREE is a tree (or sub-tree) id from the knowledge folder (`--trees`, default th
 or a tree file, loaded with the rest of its knowledge folder (the nearest folder above it that
 holds ``outcomes.yaml``) as `diagtree validate FILE` does. `--coverage`/`--paths` lay counts
 from a results file over the picture (the formats are in `_render.graph`'s docstring: counts
-by tree, the JSON coverage report of `diagtree test --coverage`, or diagnoses).
+by tree, the JSON coverage report of `diagtree test --coverage`, or diagnoses); `--paths`
+(alias `--overlay`) also takes a results frame of `diagtree batch`, whose ``path`` column is
+counted, or the ``paths.json`` that `diagtree report` writes.
 
 Exit codes: 0 written; 1 the knowledge files have errors; 2 bad usage or unreadable input.
 """
@@ -12,6 +14,7 @@ Exit codes: 0 written; 1 the knowledge files have errors; 2 bad usage or unreada
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -23,7 +26,14 @@ from diagtree._cli.common import default_schema, knowledge_root
 from diagtree._compile.library import load_library
 from diagtree._errors import AuthoringError, did_you_mean, format_problems
 from diagtree._render.dot import render_dot
-from diagtree._render.graph import Overlay, TreeGraph, build_graph, make_overlay, read_results
+from diagtree._render.graph import (
+    Overlay,
+    Results,
+    TreeGraph,
+    build_graph,
+    make_overlay,
+    read_results,
+)
 from diagtree._render.html import render_html
 from diagtree._render.mermaid import render_mermaid
 from diagtree._walk.engine import shipped_name, shipped_trees
@@ -32,6 +42,8 @@ __all__ = ["add_render"]
 
 RENDERERS: dict[str, Callable[[TreeGraph, Overlay | None], str]] = {
     "mermaid": render_mermaid, "dot": render_dot, "html": render_html}
+#: the suffixes of a results frame (`diagtree batch`), whose paths are counted
+FRAME_SUFFIXES = (".csv", ".parquet", ".pq")
 SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot",
             ".html": "html", ".htm": "html"}
 
@@ -55,8 +67,10 @@ def add_render(sub: Any) -> None:
     overlay = p.add_mutually_exclusive_group()
     overlay.add_argument("--coverage", metavar="RESULTS.json",
                          help="colour branches and nodes taken (green) or never taken (red)")
-    overlay.add_argument("--paths", metavar="RESULTS.json",
-                         help="show how many walks took each branch and reached each node")
+    overlay.add_argument("--paths", "--overlay", dest="paths", metavar="RESULTS",
+                         help="show how many walks took each branch and reached each node: a "
+                              "JSON results file, or a results frame (.csv, .parquet, .jsonl "
+                              "with a path column) or the paths.json of `diagtree report`")
     p.set_defaults(run=run_render)
 
 
@@ -71,6 +85,27 @@ def _shown(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:  # pragma: no cover - another drive on Windows
         return str(path)
+
+
+def _read_counts(path: Path) -> Results:
+    """The counts of a results file: JSON (`read_results`), or a results frame, whose
+    ``path`` column is counted per tree (`diagtree._report.paths`)."""
+    if path.suffix.lower() in FRAME_SUFFIXES:
+        return _frame_counts(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        return read_results(text)
+    except ValueError:
+        if path.suffix.lower() in (".jsonl", ".ndjson") and '"path"' in text:
+            return _frame_counts(path)  # a results frame as JSON lines
+        raise
+
+
+def _frame_counts(path: Path) -> Results:
+    from diagtree._report.frame import read_frame  # noqa: PLC0415 - pandas only when needed
+    from diagtree._report.paths import counts_by_tree  # noqa: PLC0415
+
+    return read_results(json.dumps(counts_by_tree(read_frame(path, ("tree_id", "path", "cause")))))
 
 
 def run_render(args: argparse.Namespace) -> int:
@@ -123,7 +158,7 @@ def run_render(args: argparse.Namespace) -> int:
     results = args.coverage or args.paths
     if results:
         try:
-            counts = read_results(Path(results).read_text(encoding="utf-8"))
+            counts = _read_counts(Path(results))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             return _usage(f"{results}: {exc}")
         if not counts.covers(doc.id):

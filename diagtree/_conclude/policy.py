@@ -76,7 +76,8 @@ class IncidentCounter(Protocol):
 
     def bind(self, policy: Policy | None) -> None: ...
 
-    def observe(self, end: WalkEnd, cause: str, steps: list[TraceStep]) -> int: ...
+    def observe(self, end: WalkEnd, cause: str, steps: list[TraceStep],
+                values: Mapping[str, Any]) -> int: ...
 
 _MISSING: Any = object()  # "not there" where None is a value
 _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
@@ -185,7 +186,7 @@ class Concluder:
         if self.incidents is not None:  # the count from the index, unless the caller's is more
             store["complaint.incident.distinct_customers_24h"] = max(
                 complaint.incident_distinct_customers_24h,
-                self.incidents.observe(store, cause, steps))
+                self.incidents.observe(store, cause, steps, values))
         grade, reasons = policy.grade(store, cause, category, notes)
         if ARITHMETIC_NOTES in store:  # a condition's arithmetic overflowed: say so
             notes.extend(arithmetic_notes(store))

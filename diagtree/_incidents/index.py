@@ -32,7 +32,7 @@ from diagtree._errors import ConfigurationError
 from diagtree._incidents import frames
 from diagtree._incidents.incident import Episode, Incident, Key, Member, trailing
 from diagtree._incidents.notices import Notice, notices
-from diagtree._incidents.place import Place, place_of_diagnosis, place_of_walk
+from diagtree._incidents.place import Place, place_of_diagnosis, place_of_outcome
 from diagtree._vocab.complaint import Complaint, parse_complaint
 
 if TYPE_CHECKING:
@@ -96,9 +96,11 @@ class IncidentIndex:
                 self._kinds = {}
 
     # -- feeding -----------------------------------------------------------------------------
-    def observe(self, end: WalkEnd, cause: str, steps: list[TraceStep]) -> int:
+    def observe(self, end: WalkEnd, cause: str, steps: list[TraceStep],
+                values: Mapping[str, Any]) -> int:
         """The engine's hook: add the complaint the walk concluded `cause` for, at the place
-        its trace and then its sources say (`place_of_walk`); the distinct customers of its
+        its outcome's values and then its trace say (`place_of_outcome`, as a results row
+        would); the distinct customers of its
         episode within the window ending at it, this one included (0: a cause not grouped,
         or no place)."""
         kind = self._kinds.get(cause, _UNSEEN)
@@ -107,7 +109,7 @@ class IncidentIndex:
         if kind is None:  # most causes: nothing to look up
             self._add(end.complaint, cause, Place(None, None))
             return 0
-        return self._add(end.complaint, cause, place_of_walk(steps, end))
+        return self._add(end.complaint, cause, place_of_outcome(values, steps))
 
     def add(self, diagnosis: Diagnosis, complaint: Complaint | Mapping[str, Any]) -> int:
         """Add a diagnosis of `complaint` (its cause at the place its trace says); returns the

@@ -1,34 +1,33 @@
-"""Where a diagnosis happened: the cell and the platform it concerns, from the facts read.
+"""Where a diagnosis happened: the cell and the platform it concerns.
 
 This is the one derivation of the results frame's ``cell`` and ``platform`` columns (the shared
-contract), used by the incident index and the batch results alike:
+contract), used by the engine's incident hook, the incident index and the batch results alike,
+so a live index and a day's batch always group the same complaints:
 
-- ``cell``: the value read for ``coverage.outage.cell`` if read and known, else the first of
-  ``coverage.serving_cells`` if read (and not empty), else ``hlr.registration.cell_id`` if read
-  and known, else None;
-- ``platform``: the value read for ``coverage.platform_fault.element`` if read and known, else
-  None.
+- an outcome names its place with a value called ``cell`` (a cell id) or ``platform`` (a
+  platform element) — the shipped outcomes that can be mass incidents do
+  (``network.site_outage``: ``cell: coverage.outage.cell``; ``support.platform_fault``:
+  ``platform: coverage.platform_fault.element``);
+- otherwise ``cell`` is the value read for ``coverage.outage.cell`` if read and known, else the
+  first of ``coverage.serving_cells`` if read (and not empty), else
+  ``hlr.registration.cell_id`` if read and known, else None; ``platform`` is the value read for
+  ``coverage.platform_fault.element`` if read and known, else None.
 
 "Read" means a fact in the trace (`TraceStep.facts`) that its source answered: what a
-`Diagnosis` (and so a results row) holds. The engine's hook sees more: what the walk's sources
-answered for this complaint, read by a condition or not; `place_of_walk` reads the trace first,
-then those. The two differ when no condition reads the place: the shipped
-`no_service` tree concludes ``network.site_outage`` on ``coverage.outage.active`` alone, so its
-trace names no cell while the coverage source answered ``coverage.outage.cell``
-(docs/incidents.md).
+`Diagnosis` (and so a results row) holds. A condition that concludes on
+``coverage.outage.active`` alone reads no cell, which is why the outcome names it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, NamedTuple
 
 from diagtree._conclude.diagnosis import Diagnosis, FactRead, TraceStep
 from diagtree._vocab.facts import UNKNOWN
 
-__all__ = ["CELL_FACTS", "PLATFORM_FACT", "Place", "place_of_diagnosis",
-           "place_of_reads", "place_of_trace", "place_of_walk"]
+__all__ = ["CELL_FACTS", "PLATFORM_FACT", "Place", "place_of_diagnosis", "place_of_outcome",
+           "place_of_reads", "place_of_trace"]
 
 #: the facts that say the cell, in the order they are preferred
 CELL_FACTS: Final = ("coverage.outage.cell", "coverage.serving_cells", "hlr.registration.cell_id")
@@ -71,36 +70,22 @@ def place_of_trace(trace: Iterable[TraceStep]) -> Place:
     return place_of_reads(read for step in trace for read in step.facts)
 
 
+def place_of_outcome(values: Mapping[str, Any] | Iterable[tuple[str, Any]],
+                     trace: Iterable[TraceStep]) -> Place:
+    """The place of a walk that ended at an outcome with these `values` (a mapping, or the
+    name/value pairs of `Diagnosis.values`) after these trace steps: the outcome's own
+    ``cell`` / ``platform`` values first, then the facts the trace read."""
+    named = dict(values.items() if isinstance(values, Mapping) else values)
+    cell = _known("cell", named.get("cell"))
+    platform = _known("platform", named.get("platform"))
+    if cell is None or platform is None:
+        read = place_of_trace(trace)
+        cell = cell if cell is not None else read.cell
+        platform = platform if platform is not None else read.platform
+    return Place(cell, platform)
+
+
 def place_of_diagnosis(diagnosis: Diagnosis) -> Place:
-    """The cell and the platform of a diagnosis (from its trace): the results frame's
-    ``cell`` and ``platform``."""
-    return place_of_trace(diagnosis.trace)
-
-
-def _answered(end: Mapping[str, Any]) -> Iterator[FactRead]:
-    """The place facts the walk's sources answered: those in its fact store, then those in
-    what each source returned (`FactStore.raw`, derived on this read; a source whose records
-    cannot give it counts as not answering)."""
-    for name in (*CELL_FACTS, PLATFORM_FACT):
-        if name in end:
-            yield FactRead(name, end[name], "", True)
-    raw = getattr(end, "raw", None)
-    if not isinstance(raw, Mapping):
-        return
-    for name in (*CELL_FACTS, PLATFORM_FACT):
-        for returned in raw.values():
-            if isinstance(returned, Mapping) and name in returned:
-                try:
-                    value = returned[name]
-                except Exception:  # noqa: S112 - a failing source is data, not an error
-                    continue
-                yield FactRead(name, value, "", True)
-                break
-
-
-def place_of_walk(steps: Iterable[TraceStep], end: Mapping[str, Any]) -> Place:
-    """The place the engine's incident hook uses: the trace's reads, then what the walk's
-    sources answered (`_answered`); the first known value of each fact counts, so the order
-    of preference is the contract's."""
-    return place_of_reads(chain((read for step in steps for read in step.facts),
-                                _answered(end)))
+    """The cell and the platform of a diagnosis: the results frame's ``cell`` and
+    ``platform``."""
+    return place_of_outcome(diagnosis.values, diagnosis.trace)

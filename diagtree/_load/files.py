@@ -3,8 +3,9 @@
 A knowledge folder is every ``*.yaml``/``*.yml`` file under it (sorted, recursively). A file's
 kind is told by its top-level key, the first of `FILE_KINDS` it has: ``tree:``, ``subtree:``,
 ``outcomes:``, ``scripts:``, ``policy:``, ``script_rules:``, ``cases:`` (scenario files, which
-the library skips and ``diagtree test`` reads). Every reader tells kinds here: the library,
-``diagtree fmt``, the JSON Schema of "any knowledge file".
+the library skips and ``diagtree test`` reads), ``regulator_classes:`` (the categories in the
+regulator's classes, which the library checks and ``diagtree report`` reads). Every reader
+tells kinds here: the library, ``diagtree fmt``, the JSON Schema of "any knowledge file".
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from diagtree._load.yaml import load_yaml
 __all__ = ["FILE_KINDS", "SUFFIXES", "file_kind", "knowledge_files", "text_kind"]
 
 #: the top-level keys that tell a file's kind; when a file has several, the first one wins
-FILE_KINDS: Final = ("tree", "subtree", "outcomes", "scripts", "policy", "script_rules", "cases")
+FILE_KINDS: Final = ("tree", "subtree", "outcomes", "scripts", "policy", "script_rules", "cases",
+                     "regulator_classes")
 #: the suffixes of knowledge files
 SUFFIXES: Final = (".yaml", ".yml")
 

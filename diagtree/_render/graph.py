@@ -31,7 +31,13 @@ Results files (`read_results`; JSON) — any of:
    A count is a number or a boolean (taken or not). ``nodes`` is optional (derived from the
    branches and the edges into a node). ``branches`` may also be a list of
    ``{"node", "branch", "count"}`` (or ``"hits"``/``"taken"``), and ``trees`` a list of
-   objects with a ``"tree"`` id.
+   objects with a ``"tree"`` id. Instead of ``branches``, ``steps`` may say how often a walk
+   went from a node straight to the next (``{"profile": {"location/outage": 9}}``, what
+   `diagtree report` writes from a results frame's ``path`` column): each count goes to the
+   edge between the two nodes (the first drawn, when several join them). ``ends`` says how
+   often a walk ended at a node with a cause (``{"location/outage": {"network.site_outage":
+   5}}``, a path that stops at its last decision): the count goes to the edge from that node
+   to an outcome of that cause.
 2. the coverage report of ``diagtree test --coverage --coverage-format json`` (`_testing.coverage`):
    ``{"documents": [{"id", "node_list": [{"id", "hits", "branches": [{"label", "hits",
    "counted"}]}]}]}``, counted per document — a shared sub-tree once, merged over every tree
@@ -398,6 +404,10 @@ class TreeCounts:
     branches: Mapping[str, Mapping[str, int]]  # node id → branch key → count
     #: the (node, branch) pairs that are branches at all; None: every way out of a decision
     measured: frozenset[tuple[str, str]] | None = None
+    #: node id → the next node id → count, when the branches taken are not known
+    steps: Mapping[str, Mapping[str, int]] | None = None
+    #: node id → the cause a walk concluded right after it → count (paths without outcomes)
+    ends: Mapping[str, Mapping[str, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -462,6 +472,8 @@ def make_overlay(graph: TreeGraph, results: Results | None, mode: str,
 
     edges: dict[tuple[str, str], int] = {}
     incoming: dict[str, int] = {}
+    stepped: set[tuple[str, str]] = set()  # (source, target) pairs already given their count
+    ended: set[tuple[str, str]] = set()  # (source, cause) pairs already given their count
     for e in graph.edges:
         source_node = graph.node(e.source)
         if not source_node.is_decision:
@@ -471,6 +483,15 @@ def make_overlay(graph: TreeGraph, results: Results | None, mode: str,
                 and (key, e.branch) not in counts.measured:
             continue  # not a branch (e.g. an on_unknown no failed source can reach)
         n = counts.branches.get(key, {}).get(e.branch, 0) if counts is not None else 0
+        if counts is not None and counts.steps is not None and not n \
+                and (e.source, e.target) not in stepped:
+            stepped.add((e.source, e.target))
+            n = counts.steps.get(key, {}).get(e.target, 0)
+        cause = graph.node(e.target).cause
+        if counts is not None and counts.ends is not None and not n and cause is not None \
+                and (e.source, cause) not in ended:
+            ended.add((e.source, cause))
+            n = counts.ends.get(key, {}).get(cause, 0)
         edges[(e.source, e.branch)] = n
         incoming[e.target] = incoming.get(e.target, 0) + n
     nodes: dict[str, int] = {}
@@ -581,8 +602,26 @@ def _read_counts(trees: object) -> dict[str, TreeCounts]:
                      for k, v in raw_nodes.items()}
         else:
             raise ValueError(f"trees.{tree_id}.nodes: expected an object or a list")
-        out[tree_id] = TreeCounts(nodes, branches)
+        out[tree_id] = TreeCounts(nodes, branches, None,
+                                  _read_steps(body.get("steps"), tree_id, "steps"),
+                                  _read_steps(body.get("ends"), tree_id, "ends"))
     return out
+
+
+def _read_steps(raw: object, tree_id: str, key: str) -> dict[str, dict[str, int]] | None:
+    """``steps`` (node → next node → count) or ``ends`` (node → cause → count); None when
+    absent."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"trees.{tree_id}.{key}: expected an object")
+    steps: dict[str, dict[str, int]] = {}
+    for node_id, nexts in raw.items():
+        if not isinstance(nexts, Mapping):
+            raise ValueError(f"trees.{tree_id}.{key}.{node_id}: expected an object")
+        steps[str(node_id)] = {str(k): _count(v, f"trees.{tree_id}.{key}.{node_id}.{k}")
+                               for k, v in nexts.items()}
+    return steps
 
 
 def _read_documents(documents: object) -> dict[str, TreeCounts]:

@@ -1,0 +1,1 @@
+"""Vectorized replay: a compiled tree routed over a facts frame (docs/vector.md)."""

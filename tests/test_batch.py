@@ -100,12 +100,16 @@ def demo_frame(n: int | None = None) -> pd.DataFrame:
 def expected_row(diagnosis: Diagnosis) -> dict[str, Any]:
     facts = {f.name: f.value for step in diagnosis.trace for f in step.facts
              if f.available and f.value is not None}
-    if "coverage.outage.cell" in facts:
+    values = {k: v for k, v in diagnosis.values if v is not None}
+    if "cell" in values:  # the outcome names its place
+        cell = values["cell"]
+    elif "coverage.outage.cell" in facts:
         cell = facts["coverage.outage.cell"]
     elif facts.get("coverage.serving_cells"):
         cell = facts["coverage.serving_cells"][0]
     else:
         cell = facts.get("hlr.registration.cell_id")
+    platform = values.get("platform", facts.get("coverage.platform_fault.element"))
     refund = diagnosis.refund
     return {
         "complaint_id": diagnosis.complaint_id, "symptom": diagnosis.symptom,
@@ -119,7 +123,7 @@ def expected_row(diagnosis: Diagnosis) -> dict[str, Any]:
         "path": ">".join(s.node for s in diagnosis.trace) or None,
         "unavailable": ";".join(diagnosis.unavailable) or None,
         "also_found": ";".join(diagnosis.also_found) or None,
-        "cell": cell, "platform": facts.get("coverage.platform_fault.element"),
+        "cell": cell, "platform": platform,
     }
 
 

@@ -1,56 +1,31 @@
 """One diagnosis → one row of the results frame; one rejected complaint → one errors row.
 
 The row holds plain values (text, numbers, booleans, None for a missing value); lists are
-``;``-joined, the path is the node ids joined by ``>``. ``cell`` and ``platform`` come from the
-facts the walk read (docs/batch.md says which).
+``;``-joined, the path is the node ids joined by ``>``. ``cell`` and ``platform`` are the place
+of the diagnosis (`_incidents.place`: the outcome's own ``cell``/``platform`` values, else the
+facts the walk read), the same derivation the incident index uses.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Any
 
 from diagtree import ComplaintError, Diagnosis
+from diagtree._incidents.place import place_of_diagnosis
 
 __all__ = ["error_row", "result_row"]
-
-#: the facts that say which cell a diagnosis concerns, in order of preference
-_OUTAGE_CELL: Final = "coverage.outage.cell"
-_SERVING: Final = "coverage.serving_cells"
-_HLR_CELL: Final = "hlr.registration.cell_id"
-_PLATFORM: Final = "coverage.platform_fault.element"
 
 
 def _joined(values: tuple[str, ...], sep: str = ";") -> str | None:
     return sep.join(values) if values else None
 
 
-def _read(diagnosis: Diagnosis) -> dict[str, Any]:
-    """The facts the walk read and found known (first read wins; all reads agree)."""
-    found: dict[str, Any] = {}
-    for step in diagnosis.trace:
-        for fact in step.facts:
-            if fact.available and fact.value is not None:
-                found.setdefault(fact.name, fact.value)
-    return found
-
-
-def _cell(read: dict[str, Any]) -> str | None:
-    if _OUTAGE_CELL in read:
-        return str(read[_OUTAGE_CELL])
-    serving = read.get(_SERVING)
-    if serving:  # a tuple of cell ids, nearest first
-        return str(serving[0])
-    if _HLR_CELL in read:
-        return str(read[_HLR_CELL])
-    return None
-
-
 def result_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis: Diagnosis, *,
                script: bool, explanation: bool, trace: bool) -> dict[str, Any]:
     """The results row of a diagnosis (`diagnosis` walked with its trace: the path and the
     cell are read from it); the complaint's own fields as parsed."""
-    read = _read(diagnosis)
+    place = place_of_diagnosis(diagnosis)  # the one derivation the incidents use too
     refund = diagnosis.refund
     out: dict[str, Any] = {
         "row": row, "complaint_id": diagnosis.complaint_id, "symptom": diagnosis.symptom,
@@ -66,8 +41,8 @@ def result_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis:
         "path": _joined(tuple(step.node for step in diagnosis.trace), ">"),
         "unavailable": _joined(diagnosis.unavailable),
         "also_found": _joined(diagnosis.also_found),
-        "cell": _cell(read),
-        "platform": None if _PLATFORM not in read else str(read[_PLATFORM]),
+        "cell": place.cell,
+        "platform": place.platform,
     }
     if script:
         out["script"] = diagnosis.script

@@ -11,12 +11,14 @@ every run anyway.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scenario_runs import shipped_cases, shipped_engine, sources_of
+from test_template_limits import COMPLAINT, _engine
 
 import diagtree_adapters as ad
 from diagtree import Diagnosis, Engine
@@ -125,3 +127,17 @@ def test_adiagnose_and_a_session_conclude_without_the_script(demo_engine: Engine
         return await started.adiagnosis(script=False)
 
     assert asyncio.run(awaited()).script == ""
+
+
+def test_a_failing_action_is_noted_when_first_read_without_the_script(tmp_path: Path) -> None:
+    """Without the script, templated actions render on first use of `actions` or `notes`;
+    a failing one is left as written and noted, as with the script."""
+    engine = _engine(tmp_path, "{{ 1 / 0 }}", action="Call back {{ 7 ** 100000000 }}")
+    on = engine.diagnose(COMPLAINT, locale="en")
+    off = engine.diagnose(COMPLAINT, locale="en", script=False)
+    assert "actions" not in vars(off) and "notes" not in vars(off)  # not rendered yet
+    assert off.notes == tuple(n for n in on.notes if not n.startswith(_SCRIPT_NOTES))
+    assert any(n.startswith("action ") and "failed to render" in n for n in off.notes)
+    assert any(n.startswith("script ") for n in on.notes)  # the script's own note, with it
+    assert off.actions == on.actions == ("Call back {{ 7 ** 100000000 }}",)
+    _same_but_script(on, off)

@@ -134,13 +134,15 @@ class Diagnosis:
 
     def __getattr__(self, name: str) -> Any:
         """A lazy field, worked out on first use (only called when it is not there yet; two
-        threads may both work it out, to the same values)."""
+        threads may both work it out, to the same values). The means to work them out go
+        once every lazy field is there."""
         if name in LAZY_FIELDS:
             fields = self.__dict__
             values = fields.get(_LAZY)
             if values is not None:
-                fields.update(values())
-                fields.pop(_LAZY, None)
+                fields.update(values(self, name))
+                if LAZY_FIELDS.issubset(fields):
+                    fields.pop(_LAZY, None)
             if name in fields:
                 return fields[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -171,14 +173,18 @@ class Diagnosis:
         return masked
 
 
-#: the fields of a `Diagnosis` that `build` may leave to a function called on first use
-LAZY_FIELDS: frozenset[str] = frozenset({"explanation", "also_found"})
+#: the fields of a `Diagnosis` that `build` may leave to a function called on first use: the
+#: agent's view always; the actions and the notes when the script is not rendered (the
+#: actions' templates render on first use, and a failed render adds to the notes)
+LAZY_FIELDS: frozenset[str] = frozenset({"explanation", "also_found", "actions", "notes"})
+#: the lazy fields that have defaults (the constructor's, for `Diagnosis(...)` by hand)
+_DEFAULTED: frozenset[str] = frozenset({"explanation", "also_found"})
 _LAZY = "_lazy_fields"
 
 
 # the lazy fields' defaults serve the constructor only (`Diagnosis(...)` by hand): without a
 # class attribute, a diagnosis built lazily reaches `__getattr__` for them
-for _name in LAZY_FIELDS:
+for _name in _DEFAULTED:
     delattr(Diagnosis, _name)
 del _name
 
@@ -190,26 +196,34 @@ def ms(milliseconds: float) -> float:
 
 
 _FIELDS: dict[type, frozenset[str]] = {}
+#: the fields of a `Diagnosis` never left lazy
+_EAGER: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Diagnosis)) - LAZY_FIELDS
 
 
 def build(cls: type[R], fields: dict[str, Any],
-          lazy: Callable[[], dict[str, Any]] | None = None) -> R:
+          lazy: Callable[[Any, str], dict[str, Any]] | None = None) -> R:
     """`cls(**fields)` for a frozen dataclass, in one step instead of one guarded
     ``object.__setattr__`` per field (25 of them for a `Diagnosis`: several microseconds on
-    every diagnosis). `fields` must name every field exactly once — except, with `lazy`, the
-    `LAZY_FIELDS` of a `Diagnosis`, which `lazy()` returns on first use; anything else is a
+    every diagnosis). `fields` must name every field exactly once — except, with `lazy`, those
+    of the `LAZY_FIELDS` of a `Diagnosis` it leaves out, which ``lazy(diagnosis, name)``
+    returns on first use of one (a dict holding at least that field); anything else is a
     `TypeError`, as the regular constructor would raise."""
     names = _FIELDS.get(cls)
     if names is None:
         names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-    wanted = names - LAZY_FIELDS if lazy is not None and cls is Diagnosis else names
-    if fields.keys() != wanted:
+    keys = fields.keys()
+    if lazy is not None and cls is Diagnosis:
+        ok = keys <= names and keys >= _EAGER
+    else:
+        ok = keys == names
+    if not ok:
         given = set(fields)
+        wanted = names - LAZY_FIELDS if lazy is not None and cls is Diagnosis else names
         raise TypeError(f"{cls.__name__}: missing {sorted(wanted - given)}, "
-                        f"unexpected {sorted(given - wanted)}")
+                        f"unexpected {sorted(given - names)}")
     obj = object.__new__(cls)
     obj.__dict__.update(fields)
-    if lazy is not None and cls is Diagnosis:
+    if lazy is not None and cls is Diagnosis and len(keys) < len(names):  # some left lazy
         obj.__dict__[_LAZY] = lazy
     return obj
 

@@ -43,7 +43,8 @@ if TYPE_CHECKING:  # policy.py imports this module
     from diagtree._conclude.policy import WalkEnd
 
 __all__ = ["EVIDENCE", "Evidence", "Explainer", "also_found", "also_found_facts",
-           "explanation_problems", "lint_explanations", "sentences"]
+           "evidence_of", "evidence_taken", "explanation_problems", "lint_explanations",
+           "sentences"]
 
 Read = Callable[[str], Any]  # a fact's value; UNKNOWN when it cannot be read without a call
 Check = Callable[[str, Read, Mapping[str, Any]], bool]
@@ -175,7 +176,27 @@ def also_found_facts(store: WalkEnd) -> Evidence:
     """The evidence `also_found` may read: a fact the walk read, or one that a source which
     already answered holds (the store reads it from that answer: no call); anything else is
     UNKNOWN. Cheap: the facts are read only when `also_found` runs."""
-    answered = {call.source for call in store.calls if call.ok}
+    return evidence_of(store, *evidence_taken(store))
+
+
+_NO_ANSWERS: Mapping[str, Any] = {}
+
+
+def evidence_taken(store: WalkEnd) -> tuple[tuple[str, ...], Mapping[str, Any]]:
+    """What of `store` the evidence must take when the walk ends (a session's store goes on
+    changing): the sources that answered, and the customer's own answers (not defaults)."""
+    answered = tuple({call.source: None for call in store.calls if call.ok})
+    given = store.answers
+    if not given:
+        return answered, _NO_ANSWERS
+    defaulted = store.defaulted
+    answers = {k: v for k, v in given.items() if k not in defaulted}
+    return answered, answers or _NO_ANSWERS
+
+
+def evidence_of(store: WalkEnd, answered: tuple[str, ...], answers: Mapping[str, Any],
+                ) -> Evidence:
+    """The evidence over `store`, with what `evidence_taken` took of it."""
 
     def read(name: str) -> Any:
         value = dict.get(store, name, _MISSING)
@@ -187,8 +208,6 @@ def also_found_facts(store: WalkEnd) -> Evidence:
             return store[name]
         except Exception:  # a plain WalkEnd, or an adapter failing to derive it: no evidence
             return UNKNOWN
-    defaulted = store.defaulted
-    answers = {k: v for k, v in store.answers.items() if k not in defaulted}
     return Evidence(store.complaint.type, read, answers)
 
 

@@ -23,7 +23,7 @@ from diagtree._conclude.diagnosis import (
     build,
     json_value,
 )
-from diagtree._conclude.explain import Explainer, also_found, also_found_facts
+from diagtree._conclude.explain import Explainer, also_found, evidence_of, evidence_taken
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._errors import ComplaintError
 from diagtree._expr.closures import ARITHMETIC_NOTES, arithmetic_notes
@@ -80,6 +80,7 @@ class IncidentCounter(Protocol):
                 values: Mapping[str, Any]) -> int: ...
 
 _MISSING: Any = object()  # "not there" where None is a value
+_NOTED: dict[type, bool] = {}  # per type of answers: whether it noted those the walk used
 _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
 
 
@@ -173,8 +174,9 @@ class Concluder:
                  locale: str | None, started: float, walk_ms: float,
                  script: bool = True) -> Diagnosis:
         """The diagnosis of a walk that ended at `cause`. Without `script` the customer's
-        script is not rendered ("", and none of its notes); the actions still are (only
-        their templated texts, compiled when the engine loaded)."""
+        script is not rendered ("", and none of its notes); templated actions are then
+        rendered when `actions` or `notes` is first read (a failed render is noted), with
+        the explanation and also_found (`Diagnosis.LAZY_FIELDS`)."""
         complaint = store.complaint
         category = category_of(cause)
         entry = self._entries.get(cause, _MISSING)
@@ -199,29 +201,24 @@ class Concluder:
         loc = locale or self.locale
         unavailable = store.unavailable()
         answers = _used_answers(store, tree, steps)
-        variables = localize(values, complaint.utc_offset) if values else {}
-        variables.update(
-            complaint_id=complaint.id, grade=grade, resolution=resolution,
-            department=department, feedback_due=due, reported_at=complaint.reported_at,
-            unavailable=list(unavailable), answers=answers,
-            refund=None if refund is None else {"amount": refund.amount,
-                                                "within_authority": refund.within_authority})
         render_start = time.perf_counter()
+        scripts = self.scripts
+        rendered: dict[str, Any] = {}
         if script:
-            text, actions = self.scripts.render(entry, loc, variables, notes)
+            variables = _variables(values, complaint, grade, resolution, department, due,
+                                   unavailable, answers, refund)
+            text, actions = scripts.render(entry, loc, variables, notes)
+            rendered.update(actions=actions, notes=tuple(notes))
         else:
-            text, actions = "", self.scripts.render_actions(entry, variables, notes)
+            text = ""
+            if not scripts.templated(entry):  # nothing to render: as written
+                rendered.update(actions=tuple(entry.actions) if entry else (),
+                                notes=tuple(notes))
         end = time.perf_counter()
         fetch_ms = store.fetch_ms()  # (books late derivations to their calls first)
-        explainer = self.explainer
-        facts = also_found_facts(store)
-
-        def agent_view() -> dict[str, Any]:  # on first use (Diagnosis.LAZY_FIELDS)
-            also = also_found(facts, cause)
-            return {"also_found": also,
-                    "explanation": explainer.explain(entry, cause, category, resolution,
-                                                     department, loc, variables, also, [])}
-
+        later = _Later(self, entry, values, store, refund, due)
+        if "notes" not in rendered:
+            later.notes = tuple(notes)
         calls = store.calls
         return build(Diagnosis, {
             "complaint_id": complaint.id, "symptom": complaint.type,
@@ -233,13 +230,77 @@ class Concluder:
             "feedback_kind": feedback.kind if feedback else "result",
             "feedback_due": due.isoformat(),
             "feedback_every_hours": feedback.every_hours if feedback else None,
-            "actions": actions, "refund": refund, "locale": loc, "script": text,
+            "refund": refund, "locale": loc, "script": text,
             "values": tuple([(k, json_value(v)) for k, v in values.items()]) if values else (),
             "answers": tuple(answers.items()),
             "trace": tuple(steps), "sources": tuple(calls), "unavailable": unavailable,
-            "notes": tuple(notes),
             "timings_ms": _timings(end - started, walk_ms, fetch_ms, end - render_start),
-        }, agent_view)
+            **rendered,
+        }, later)
+
+
+def _variables(values: Mapping[str, Any], complaint: Complaint, grade: str, resolution: str,
+               department: str | None, due: _dt.datetime, unavailable: tuple[str, ...],
+               answers: Mapping[str, Any], refund: Refund | None) -> dict[str, Any]:
+    """The variables of the outcome's script, actions and explanation."""
+    variables = localize(values, complaint.utc_offset) if values else {}
+    variables.update(
+        complaint_id=complaint.id, grade=grade, resolution=resolution,
+        department=department, feedback_due=due, reported_at=complaint.reported_at,
+        unavailable=list(unavailable), answers=answers,
+        refund=None if refund is None else {"amount": refund.amount,
+                                            "within_authority": refund.within_authority})
+    return variables
+
+
+class _Later:
+    """What a diagnosis's lazy fields (`Diagnosis.LAZY_FIELDS`) are worked out from, on first
+    use: as little as that needs, since a kept diagnosis keeps it until then. The rest is
+    read back from the diagnosis itself. The walk's store (the evidence of also_found) is let
+    go once also_found is worked out."""
+
+    __slots__ = ("answered", "answers", "complaint", "concluder", "due", "entry", "found",
+                 "notes", "refund", "store", "values")
+
+    def __init__(self, concluder: Concluder, entry: CatalogEntry | None,
+                 values: dict[str, Any], store: WalkEnd, refund: Refund | None,
+                 due: _dt.datetime) -> None:
+        self.concluder = concluder
+        self.entry = entry
+        self.values = values
+        self.complaint = store.complaint
+        self.refund = refund
+        self.due = due
+        self.notes: tuple[str, ...] = ()  # the notes before the actions (when rendered here)
+        self.store: WalkEnd | None = store
+        # taken now: a session's store goes on changing
+        self.answered, self.answers = evidence_taken(store)
+        self.found: tuple[str, ...] | None = None
+
+    def __call__(self, diagnosis: Diagnosis, name: str) -> dict[str, Any]:
+        d = diagnosis
+        if name in ("actions", "notes"):  # rendered only now (no script): their notes
+            more: list[str] = []
+            actions = self.concluder.scripts.render_actions(self.entry, self._variables(d),
+                                                            more)
+            return {"actions": actions, "notes": self.notes + tuple(more)}
+        also = self.found
+        if also is None:
+            store = self.store
+            assert store is not None
+            also = self.found = also_found(evidence_of(store, self.answered, self.answers),
+                                           d.cause)
+            self.store = None
+        if name == "also_found":
+            return {"also_found": also}
+        explanation = self.concluder.explainer.explain(
+            self.entry, d.cause, d.category, d.resolution, d.department, d.locale,
+            self._variables(d), also, [])
+        return {"also_found": also, "explanation": explanation}
+
+    def _variables(self, d: Diagnosis) -> dict[str, Any]:
+        return _variables(self.values, self.complaint, d.grade, d.resolution, d.department,
+                          self.due, d.unavailable, dict(d.answers), self.refund)
 
 
 def _timings(total_s: float, walk_ms: float, fetch_ms: float, render_s: float,
@@ -255,8 +316,13 @@ def _used_answers(store: WalkEnd, tree: CompiledTree | None, steps: list[TraceSt
     """The answers the walk used (given or defaulted), in the order it asked: answers given to
     questions it never asked are left out."""
     given = store.answers
-    if isinstance(given, _NotedAnswers):  # the walk noted them
-        return given.in_use()
+    kind = type(given)
+    noted = _NOTED.get(kind)
+    if noted is None:  # a runtime protocol check costs microseconds: once per type
+        noted = _NOTED[kind] = isinstance(given, _NotedAnswers)
+    if noted:  # the walk noted them
+        in_use: dict[str, Any] = given.in_use()  # type: ignore[attr-defined]
+        return in_use
     if len(given) == len(store.defaulted):  # none given: only the defaults the walk took
         return dict(given)
     if tree is None:

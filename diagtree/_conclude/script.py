@@ -36,6 +36,8 @@ class ScriptRenderer:
             for entry in entries for text in entry.actions if "{" in text}
         # per (cause, locale), its script and actions as one template (None: one by one)
         self._bundles: dict[tuple[str, str], jinja2.Template | None] = {}
+        # per cause: whether any of its actions is a template
+        self._templated: dict[str, bool] = {}
 
     def render(self, entry: CatalogEntry | None, locale: str, variables: dict[str, Any],
                notes: list[str]) -> tuple[str, tuple[str, ...]]:
@@ -47,6 +49,15 @@ class ScriptRenderer:
             return rendered
         script = self.render_script(entry.script if entry else None, locale, variables, notes)
         return script, self.render_actions(entry, variables, notes)
+
+    def templated(self, entry: CatalogEntry | None) -> bool:
+        """Whether any of the outcome's actions is a template (else they are as written)."""
+        if entry is None:
+            return False
+        found = self._templated.get(entry.cause)
+        if found is None:
+            found = self._templated[entry.cause] = any("{" in a for a in entry.actions)
+        return found
 
     def render_bundle(self, entry: CatalogEntry | None, locale: str,
                       variables: dict[str, Any]) -> tuple[str, tuple[str, ...]] | None:

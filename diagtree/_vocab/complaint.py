@@ -236,7 +236,20 @@ def parse_time(value: Any, field_name: str) -> _dt.datetime:
     return parsed
 
 
+_NO_SUBJECT = Subject()  # (frozen: one for every complaint without a subject)
+
+
+def _is_mapping(value: Any) -> bool:
+    """`isinstance(value, Mapping)`, without the ABC check for a plain dict."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _string(value: Any, field_name: str, *, required: bool = False) -> str | None:
+    if type(value) is str and value.isascii():  # the common case: valid text as it is
+        if required and not value.strip():
+            raise ComplaintError(field_name, "is required (it is empty)",
+                                 "complaint_missing_field")
+        return value
     if value is None:
         if required:
             raise ComplaintError(field_name, "is required", "complaint_missing_field")
@@ -315,7 +328,7 @@ def parse_complaint(data: Mapping[str, Any], *, default_id: str | None = None,
     of that region; it is normalised to E.164 digits. Without it the MSISDN must be E.164.
     """
     check_region(default_region)
-    if not isinstance(data, Mapping):
+    if not _is_mapping(data):
         raise ComplaintError("(complaint)", f"expected a mapping, got {type(data).__name__}")
     for key in data:
         if key not in _KEYS:
@@ -338,7 +351,7 @@ def parse_complaint(data: Mapping[str, Any], *, default_id: str | None = None,
     location = None
     loc = data.get("location")
     if loc is not None:
-        if not isinstance(loc, Mapping) or set(loc) - {"lat", "lon"}:
+        if not _is_mapping(loc) or set(loc) - {"lat", "lon"}:
             raise ComplaintError("location", "expected {lat: <degrees>, lon: <degrees>}")
         location = Location(_degrees(loc.get("lat"), "location.lat", 90),
                             _degrees(loc.get("lon"), "location.lon", 180))
@@ -346,10 +359,10 @@ def parse_complaint(data: Mapping[str, Any], *, default_id: str | None = None,
         raise ComplaintError("location", f"is required for a {ctype} complaint "
                              "(where the problem happens)", "complaint_missing_field")
 
-    subject = Subject()
+    subject = _NO_SUBJECT
     sub = data.get("subject")
     if sub is not None:
-        if not isinstance(sub, Mapping):
+        if not _is_mapping(sub):
             raise ComplaintError("subject", "expected a mapping")
         _known_keys(sub, _SUBJECT_KEYS, "subject")
         subject = Subject(**{k: _string(sub.get(k), f"subject.{k}") for k in _SUBJECT_KEYS})
@@ -357,7 +370,7 @@ def parse_complaint(data: Mapping[str, Any], *, default_id: str | None = None,
     incident = data.get("incident")
     if incident is None:
         incident = {}
-    if not isinstance(incident, Mapping) or set(incident) - {"distinct_customers_24h"}:
+    if not _is_mapping(incident) or set(incident) - {"distinct_customers_24h"}:
         raise ComplaintError("incident", "expected {distinct_customers_24h: <count>}")
     distinct = _count(incident.get("distinct_customers_24h"), "incident.distinct_customers_24h")
 
@@ -369,7 +382,7 @@ def parse_complaint(data: Mapping[str, Any], *, default_id: str | None = None,
         raise ComplaintError("history", "expected a list of earlier complaints")
     for i, entry in enumerate(raw_history):
         name = f"history[{i}]"
-        if not isinstance(entry, Mapping):
+        if not _is_mapping(entry):
             raise ComplaintError(name, "expected {id, at, type, cause}")
         _known_keys(entry, _HISTORY_KEYS, name)
         history.append(HistoryEntry(

@@ -327,10 +327,14 @@ class FactStore(WalkEnd):
 
     def release(self) -> None:
         """The diagnosis is over: fetches never read are cancelled where they can be (still
-        queued, or async), never waited for."""
+        queued, or async), never waited for; the answers are let go."""
         for call in self.pending.values():
             call.future.cancel()
         self.pending.clear()
+        # what a concluded diagnosis no longer reads (its lazy fields may still read facts
+        # from the store, until worked out): let go, since a kept diagnosis keeps the store
+        self.answers = {}
+        self._booked = {}
 
     def __missing__(self, name: str) -> Any:
         source, check = self.sources.fact_info.get(name) or (source_of(name), None)

@@ -35,6 +35,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_testing",),
     ("testing", "vector"),  # public modules over the API
     ("_author",),
+    ("_batch",),           # batch diagnosis over frames and files, on processes or Dask
+    ("batch",),            # its public face, `diagtree.batch`
     ("_service",),         # the HTTP service (a tool: it wraps the public API)
     ("_report", "_replay"),  # quality analytics of a results frame; version replay
     ("_cli",),

@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from diagtree._cli.batch import add_batch
 from diagtree._cli.demo_data import add_demo_data
 from diagtree._cli.diagnose import add_diagnose
 from diagtree._cli.diff import add_diff
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_validate(sub)
     add_lint(sub)
     add_diagnose(sub)
+    add_batch(sub)
     add_test(sub)
     add_render(sub)
     add_demo_data(sub)

@@ -1,0 +1,72 @@
+"""A chunk of complaint rows diagnosed: the one function every path runs (in this process,
+in a worker process, in a Dask partition), so that all of them agree row for row with
+`Engine.diagnose` on each complaint alone.
+
+Each row either gives a results row or an errors row — never both, never neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from diagtree import ComplaintError, Engine, parse_complaint
+from diagtree._batch.results import error_row, result_row
+from diagtree._batch.rows import complaint_of, is_absent
+
+__all__ = ["Options", "Outcome", "diagnose_rows", "frame_rows"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to put in the results besides the contract's columns."""
+
+    script: bool = False
+    trace: bool = False
+    explanation: bool = False
+
+
+@dataclass
+class Outcome:
+    """The rows a chunk gave: results rows and errors rows, each in row order."""
+
+    results: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+
+
+#: a chunk row: its number, and the row's cells — or the error that reading it already gave
+Row = tuple[int, Mapping[Any, Any] | ComplaintError]
+
+
+def frame_rows(frame: Any, first_row: int) -> list[Row]:
+    """The rows of a pandas DataFrame chunk, numbered from `first_row`."""
+    records: list[dict[Any, Any]] = frame.to_dict("records")
+    return list(enumerate(records, start=first_row))
+
+
+def diagnose_rows(engine: Engine, rows: Iterable[Row], options: Options) -> Outcome:
+    """Diagnose each row as `Engine.diagnose` would the complaint alone."""
+    outcome = Outcome([], [])
+    region = engine.default_region
+    for number, cells in rows:
+        if isinstance(cells, ComplaintError):
+            outcome.errors.append(error_row(number, None, cells))
+            continue
+        complaint_id = cells.get("id")
+        if is_absent(complaint_id):
+            complaint_id = None
+        try:
+            data = complaint_of(cells)
+            complaint_id = data.get("id", complaint_id)
+            complaint = parse_complaint(data, default_region=region)
+        except ComplaintError as exc:
+            outcome.errors.append(error_row(number, complaint_id, exc))
+            continue
+        # the trace always: the path and the cell are read from it; the script only if asked
+        diagnosis = engine.diagnose(complaint, trace=True, script=options.script)
+        outcome.results.append(result_row(
+            number, complaint.msisdn, complaint.channel, complaint.reported_at.isoformat(),
+            diagnosis, script=options.script, explanation=options.explanation,
+            trace=options.trace))
+    return outcome

@@ -1,0 +1,238 @@
+"""Complaints read and results written in chunks, by the file's extension: CSV (``.csv``),
+Parquet (``.parquet``/``.pq``, a file or a folder of partitions) and JSON lines
+(``.jsonl``/``.ndjson``).
+
+Reading streams: a chunk of rows at a time (never the whole file). A CSV row with the wrong
+number of cells, a JSON line that is not a JSON object, or a cell that is not UTF-8 becomes an
+error for that row (its `ComplaintError`), never the end of the run. A file whose header names
+a column outside the contract is refused before any row (`BatchInputError`): a misspelt column
+would otherwise reject every row.
+
+Writing: each chunk's frame to a part file, the parts joined in order at the end (`join_parts`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from diagtree import ComplaintError
+from diagtree._batch.chunk import Row
+from diagtree._batch.frames import COMPLAINT_COLUMNS, dtypes
+from diagtree._errors import did_you_mean
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = ["BatchInputError", "check_columns", "count_rows", "file_format", "join_parts",
+           "read_chunks", "read_frame", "write_part"]
+
+FORMATS: Final = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
+                  ".ndjson": "jsonl"}
+
+
+class BatchInputError(ValueError):
+    """The batch input or output cannot be used at all (unknown format, unreadable file,
+    a column outside the contract): said in one line, before any row is diagnosed."""
+
+
+def file_format(path: str | Path) -> str:
+    """``csv``, ``parquet`` or ``jsonl``, by the extension; a folder (or a URL such as
+    ``s3://bucket/month/``) without one is a folder of Parquet partitions."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS and ("://" in str(path) or Path(path).is_dir()):
+        return "parquet"
+    if suffix not in FORMATS:
+        raise BatchInputError(f"{path}: unknown file type {suffix or '(no extension)'!r}: "
+                              "use .csv, .parquet or .jsonl")
+    return FORMATS[suffix]
+
+
+def check_columns(path: str | Path, columns: list[str]) -> None:
+    seen: set[str] = set()
+    for column in columns:
+        if column in seen:
+            raise BatchInputError(f"{path}: the column {column!r} is given twice")
+        seen.add(column)
+        if column not in COMPLAINT_COLUMNS and column.split(".")[0] not in {
+                "location", "subject", "incident"}:
+            hint = did_you_mean(column[:100], COMPLAINT_COLUMNS)
+            raise BatchInputError(f"{path}: unknown column {column[:60]!r}" +
+                                  (f"; {hint}" if hint else "") +
+                                  " (the columns are docs/batch.md's complaints frame)")
+
+
+def read_chunks(path: str | Path, chunk_size: int) -> Iterator[list[Row]]:
+    """The rows of a complaints file, `chunk_size` at a time, numbered from 1."""
+    kind = file_format(path)
+    if kind == "parquet":
+        return _parquet_chunks(path, chunk_size)
+    try:
+        handle = open(path, encoding="utf-8", errors="surrogateescape", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise BatchInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if kind == "csv":
+        return _csv_chunks(path, handle, chunk_size)
+    return _jsonl_chunks(handle, chunk_size)
+
+
+def _csv_chunks(path: str | Path, handle: Any, chunk_size: int) -> Iterator[list[Row]]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        check_columns(path, header)
+        width = len(header)
+        chunk: list[Row] = []
+        for number, cells in enumerate(reader, start=1):
+            if len(cells) == width:
+                chunk.append((number, dict(zip(header, cells, strict=True))))
+            elif not cells:  # a blank line is no row
+                continue
+            else:
+                chunk.append((number, ComplaintError(
+                    "(row)", f"has {len(cells)} cells, the header has {width}")))
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def _jsonl_chunks(handle: Any, chunk_size: int) -> Iterator[list[Row]]:
+    with handle:
+        chunk: list[Row] = []
+        number = 0
+        for line in handle:
+            if not line.strip():
+                continue
+            number += 1
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                chunk.append((number, ComplaintError(
+                    "(row)", f"not valid JSON: {exc.msg} at character {exc.pos}")))
+            except RecursionError:
+                chunk.append((number, ComplaintError("(row)", "the JSON nests too deeply")))
+            else:
+                chunk.append((number, value if isinstance(value, dict) else ComplaintError(
+                    "(row)", f"expected a JSON object, got {type(value).__name__}")))
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def _parquet_chunks(path: str | Path, chunk_size: int) -> Iterator[list[Row]]:
+    import pyarrow.dataset as ds  # noqa: PLC0415 - the `batch` extra
+
+    try:
+        dataset = ds.dataset(str(path), format="parquet")
+    except (OSError, ValueError) as exc:
+        raise BatchInputError(f"{path}: cannot read as Parquet: {exc}") from None
+    check_columns(path, list(dataset.schema.names))
+
+    def chunks() -> Iterator[list[Row]]:
+        number = 1
+        for batch in dataset.to_batches(batch_size=chunk_size):
+            if batch.num_rows == 0:
+                continue
+            rows = batch.to_pylist()
+            yield list(enumerate(rows, start=number))
+            number += len(rows)
+
+    return chunks()
+
+
+def count_rows(path: str | Path) -> int | None:
+    """The number of rows (Parquet: exact, from the metadata; CSV and JSON lines: the lines,
+    an estimate for the progress bar), or None when it cannot be told cheaply."""
+    try:
+        if file_format(path) == "parquet":
+            import pyarrow.dataset as ds  # noqa: PLC0415
+
+            return int(ds.dataset(str(path), format="parquet").count_rows())
+        lines = 0
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 22):
+                lines += block.count(b"\n")
+        return max(0, lines - (file_format(path) == "csv"))
+    except (OSError, ValueError):
+        return None
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def arrow_schema(columns: tuple[str, ...]) -> pa.Schema:
+    import pyarrow as pa  # noqa: PLC0415 - the `batch` extra
+
+    kinds = {"Int64": pa.int64(), "Float64": pa.float64(), "boolean": pa.bool_()}
+    types = dtypes(columns)
+    return pa.schema([(c, kinds.get(types[c], pa.string())) for c in columns])
+
+
+def write_part(frame: pd.DataFrame, path: Path, kind: str) -> None:
+    """One chunk's frame to a part file (written aside, then renamed: a part file that exists
+    is whole)."""
+    tmp = path.with_name(path.name + ".tmp")
+    if kind == "csv":
+        frame.to_csv(tmp, index=False, header=False, lineterminator="\n")
+    elif kind == "jsonl":
+        text = frame.to_json(orient="records", lines=True, force_ascii=False) if len(frame) \
+            else ""
+        tmp.write_text(text if not text or text.endswith("\n") else text + "\n",
+                       encoding="utf-8")
+    else:
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        table = pa.Table.from_pandas(frame, schema=arrow_schema(tuple(frame.columns)),
+                                     preserve_index=False)
+        pq.write_table(table, tmp)
+    tmp.replace(path)
+
+
+def join_parts(parts: list[Path], out: Path, kind: str, columns: tuple[str, ...]) -> None:
+    """The part files, in order, as one file `out` (written aside, then renamed)."""
+    tmp = out.with_name(out.name + ".tmp")
+    if kind == "parquet":
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        with pq.ParquetWriter(tmp, arrow_schema(columns)) as writer:
+            for part in parts:
+                writer.write_table(pq.read_table(part))
+    else:
+        with open(tmp, "wb") as sink:
+            if kind == "csv":
+                sink.write((",".join(columns) + "\n").encode("utf-8"))
+            for part in parts:
+                with open(part, "rb") as piece:
+                    shutil.copyfileobj(piece, sink, 1 << 20)
+    tmp.replace(out)
+
+
+def read_frame(path: str | Path) -> pd.DataFrame:
+    """A results or errors file written by a batch run, with the contract's dtypes."""
+    import pandas as pd  # noqa: PLC0415
+
+    kind = file_format(path)
+    if kind == "parquet":
+        frame = pd.read_parquet(path)
+    elif kind == "csv":
+        with open(path, encoding="utf-8") as handle:
+            header = next(csv.reader(handle), [])
+        return pd.read_csv(path, dtype=dtypes(tuple(header)), keep_default_na=False,
+                           na_values=[""])
+    else:
+        frame = pd.read_json(path, lines=True, dtype=False, convert_dates=False)
+    types = dtypes(tuple(frame.columns))
+    return frame.astype({c: types[c] for c in frame.columns})

@@ -1,0 +1,61 @@
+"""One diagnosis → one row of the results frame; one rejected complaint → one errors row.
+
+The row holds plain values (text, numbers, booleans, None for a missing value); lists are
+``;``-joined, the path is the node ids joined by ``>``. ``cell`` and ``platform`` are the place
+of the diagnosis (`_incidents.place`: the outcome's own ``cell``/``platform`` values, else the
+facts the walk read), the same derivation the incident index uses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from diagtree import ComplaintError, Diagnosis
+from diagtree._incidents.place import place_of_diagnosis
+
+__all__ = ["error_row", "result_row"]
+
+
+def _joined(values: tuple[str, ...], sep: str = ";") -> str | None:
+    return sep.join(values) if values else None
+
+
+def result_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis: Diagnosis, *,
+               script: bool, explanation: bool, trace: bool) -> dict[str, Any]:
+    """The results row of a diagnosis (`diagnosis` walked with its trace: the path and the
+    cell are read from it); the complaint's own fields as parsed."""
+    place = place_of_diagnosis(diagnosis)  # the one derivation the incidents use too
+    refund = diagnosis.refund
+    out: dict[str, Any] = {
+        "row": row, "complaint_id": diagnosis.complaint_id, "symptom": diagnosis.symptom,
+        "msisdn": msisdn, "channel": channel, "reported_at": reported_at,
+        "tree_id": diagnosis.tree_id, "tree_version": diagnosis.tree_version,
+        "cause": diagnosis.cause, "category": diagnosis.category,
+        "resolution": diagnosis.resolution, "department": diagnosis.department,
+        "grade": diagnosis.grade, "grade_reasons": _joined(diagnosis.grade_reasons),
+        "feedback_due": diagnosis.feedback_due,
+        "refund_amount": None if refund is None else float(refund.amount),
+        "refund_currency": None if refund is None else refund.currency,
+        "refund_within_authority": None if refund is None else refund.within_authority,
+        "path": _joined(tuple(step.node for step in diagnosis.trace), ">"),
+        "unavailable": _joined(diagnosis.unavailable),
+        "also_found": _joined(diagnosis.also_found),
+        "cell": place.cell,
+        "platform": place.platform,
+    }
+    if script:
+        out["script"] = diagnosis.script
+    if explanation:
+        out["explanation"] = diagnosis.explanation
+    if trace:
+        out["trace"] = json.dumps([step.to_dict() for step in diagnosis.trace],
+                                  ensure_ascii=False)
+    return out
+
+
+def error_row(row: int, complaint_id: Any, error: ComplaintError) -> dict[str, Any]:
+    """The errors row of a complaint rejected (its id as given, if it had one)."""
+    cid = None if complaint_id is None else str(complaint_id)
+    return {"row": row, "complaint_id": cid, "field": error.field, "code": error.code,
+            "message": error.reason}

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from diagtree import Diagnosis, Engine, parse_complaint
-from diagtree._replay.compare import walk_path
+from diagtree._batch.results import walk_path
 from diagtree_adapters import mock_sources
 from diagtree_adapters.demo import demo_complaints, demo_records
 

@@ -120,7 +120,9 @@ def expected_row(diagnosis: Diagnosis) -> dict[str, Any]:
         "feedback_due": diagnosis.feedback_due,
         "refund_amount": refund and refund.amount, "refund_currency": refund and refund.currency,
         "refund_within_authority": refund and refund.within_authority,
-        "path": ">".join(s.node for s in diagnosis.trace) or None,
+        # the nodes passed, then the node the walk concluded at (the last step's next)
+        "path": ">".join([*(s.node for s in diagnosis.trace),
+                          *(s.next for s in diagnosis.trace[-1:] if s.next)]) or None,
         "unavailable": ";".join(diagnosis.unavailable) or None,
         "also_found": ";".join(diagnosis.also_found) or None,
         "cell": cell, "platform": platform,
@@ -215,7 +217,8 @@ def test_the_frames_have_the_contracts_columns_and_types() -> None:
     assert str(result.results["row"].dtype) == "Int64"
     assert result.results["resolution"].isin(["frontline", "dispatch"]).all()
     trace = json.loads(result.results.loc[0, "trace"])
-    assert [s["node"] for s in trace] == result.results.loc[0, "path"].split(">")
+    assert [*(s["node"] for s in trace), trace[-1]["next"]] == \
+        result.results.loc[0, "path"].split(">")
     assert result.results["script"].str.len().min() > 0
     assert COMPLAINT_COLUMNS[0] == "id" and len(COMPLAINT_COLUMNS) == 16
 

@@ -14,11 +14,21 @@ from typing import Any
 from diagtree import ComplaintError, Diagnosis
 from diagtree._incidents.place import place_of_diagnosis
 
-__all__ = ["error_row", "result_row"]
+__all__ = ["error_row", "result_row", "walk_path"]
 
 
 def _joined(values: tuple[str, ...], sep: str = ";") -> str | None:
     return sep.join(values) if values else None
+
+
+def walk_path(diagnosis: Diagnosis) -> str | None:
+    """The results frame's ``path``: the nodes the walk passed, ``>``-joined, ending at the
+    node where it concluded (so two outcomes of one cause stay apart on a path overlay);
+    None for a walk with no step."""
+    nodes = [step.node for step in diagnosis.trace]
+    if nodes and diagnosis.trace[-1].next:
+        nodes.append(diagnosis.trace[-1].next)
+    return ">".join(nodes) if nodes else None
 
 
 def result_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis: Diagnosis, *,
@@ -38,7 +48,7 @@ def result_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis:
         "refund_amount": None if refund is None else float(refund.amount),
         "refund_currency": None if refund is None else refund.currency,
         "refund_within_authority": None if refund is None else refund.within_authority,
-        "path": _joined(tuple(step.node for step in diagnosis.trace), ">"),
+        "path": walk_path(diagnosis),
         "unavailable": _joined(diagnosis.unavailable),
         "also_found": _joined(diagnosis.also_found),
         "cell": place.cell,

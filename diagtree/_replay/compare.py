@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from diagtree._batch.results import walk_path
 from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._decisions.log import LogLine
 from diagtree._decisions.verify import Verifier, _complaint, _locale, _missing
@@ -23,21 +24,11 @@ from diagtree._walk.engine import Engine
 from diagtree._walk.sources import Source
 
 __all__ = ["MOVED_COLUMNS", "Case", "Moved", "Replay", "replay_cases", "replay_log",
-           "walk_path"]
+           "walk_path"]  # walk_path: the results frame's path (diagtree._batch.results)
 
-SEPARATOR: Final = ">"
 #: the columns of the moved complaints' CSV (`Replay.moved_rows`)
 MOVED_COLUMNS: Final = ("complaint_id", "symptom", "old_cause", "new_cause", "old_path",
                         "new_path", "old_tree", "new_tree", "note")
-
-
-def walk_path(diagnosis: Diagnosis) -> str:
-    """The nodes a walk passed, ``>``-joined, ending where it ended (the results frame's
-    ``path``)."""
-    nodes = [step.node for step in diagnosis.trace]
-    if diagnosis.trace and diagnosis.trace[-1].next:
-        nodes.append(diagnosis.trace[-1].next)
-    return SEPARATOR.join(nodes)
 
 
 @dataclass(frozen=True)
@@ -129,7 +120,7 @@ class _Tally:
     def add(self, before: Diagnosis, after: Diagnosis, note: str = "") -> None:
         self.count += 1
         self.pairs[(before.cause, after.cause)] += 1
-        old_path, new_path = walk_path(before), walk_path(after)
+        old_path, new_path = walk_path(before) or "", walk_path(after) or ""
         if before.cause != after.cause or old_path != new_path:
             self.moved.append(Moved(before.complaint_id, before.symptom, before.cause,
                                     after.cause, old_path, new_path, _tree(before),

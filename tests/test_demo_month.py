@@ -112,6 +112,14 @@ def test_the_mass_incident_is_there(month: DemoMonth) -> None:
     assert incident.customers >= 20
     planted = frame[frame["id"].isin(incident.complaint_ids)]
     assert planted["msisdn"].nunique() == incident.customers
+    # the HLR last saw its complainants on the cell, and as many who have not called: the
+    # customers a proactive notice reaches (diagtree incidents' notices.csv)
+    subscribers = month.tables["hlr", "subscribers"]
+    registered = set(subscribers.loc[subscribers["registration.cell_id"] == incident.cell_id,
+                                     "msisdn"])
+    assert set(planted["msisdn"]) <= registered
+    assert len(registered - set(frame["msisdn"][frame["id"].isin(incident.complaint_ids)])) \
+        >= incident.customers
 
 
 def test_the_engine_sees_the_outage(month: DemoMonth, folder: Path) -> None:

@@ -209,6 +209,18 @@ class _Coverage:
         return point_in(rng, np.full(count, float(c["lat"])), np.full(count, float(c["lon"])),
                         radius)
 
+    def _register(self, rng: np.random.Generator, cell_id: str, who: np.ndarray) -> None:
+        """Make the HLR's last serving cell `cell_id` for the lines `who` (they complain there)
+        and for as many again who do not: the customers an incident's proactive notice
+        reaches before they call (no shipped tree reads the registration cell)."""
+        pool = self.city.pools["healthy"]
+        others = pool[~np.isin(pool, who)]
+        quiet = rng.choice(others, min(len(who), len(others)), replace=False)
+        subscribers = self.city.tables[("hlr", "subscribers")]
+        lines = np.concatenate([who, quiet])
+        column = subscribers.columns.get_loc("registration.cell_id")
+        subscribers.iloc[lines, column] = cell_id
+
     def outages(self, rng: np.random.Generator, rows: _Rows, total: int) -> list[_Planted]:
         """The mass incident and four smaller outages in the last days, with their complaints;
         platform faults."""
@@ -231,6 +243,8 @@ class _Coverage:
             rows.add(line=who, at=np.minimum(at, SNAPSHOT - 60), type=symptom,
                      loc=self._at_cell(rng, cell, count))
             cell_id = str(self.cells["cell_id"].iloc[cell])
+            if k == 0:  # the HLR last saw the mass incident's customers, and its neighbours
+                self._register(rng, cell_id, who)
             raised_text = str(isotimes(np.array([raised]))[0])
             self.alarms.append({
                 "element": cell_id, "type": kind, "severity": "critical",

@@ -24,9 +24,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import diagtree.batch
-from diagtree import ComplaintError, ConfigurationError, Diagnosis, Engine
+from diagtree import ComplaintError, ConfigurationError, Diagnosis, Engine, IncidentIndex
+from diagtree._batch.results import PLACE_FACTS, walk_path, walked_path, walked_place
 from diagtree._batch.spec import engine_for
 from diagtree._cli import main as cli_main
+from diagtree._incidents.place import place_of_diagnosis
+from diagtree._vocab.complaint import parse_complaint
 from diagtree.batch import (
     COMPLAINT_COLUMNS,
     ERROR_COLUMNS,
@@ -199,6 +202,63 @@ def test_a_batch_row_is_the_diagnosis_of_that_complaint_alone(
     engine = city_engine(seed, down)
     results, errors = diagnose_frame(frame, engine, chunk_size=chunk_size)
     assert_agrees(engine, items, results, errors)
+
+
+# -- the walk without a trace (`Engine._diagnose_walked`): what a row reads of the trace -------
+
+def without_trace(diagnosis: Diagnosis) -> dict[str, Any]:
+    out = diagnosis.to_dict()  # all but the timings and the trace
+    del out["timings_ms"], out["trace"]
+    for call in out["sources"]:
+        del call["latency_ms"]
+    return out
+
+
+def assert_walked_as_traced(engine: Engine, complaint: dict[str, Any]) -> None:
+    try:
+        parsed = parse_complaint(complaint, default_region=engine.default_region)
+    except ComplaintError:
+        return
+    walked = engine._diagnose_walked(parsed, script=False, facts=PLACE_FACTS)
+    assert walked is not None
+    traced = engine.diagnose(parsed, trace=True, script=False)
+    assert walked_path(walked) == walk_path(traced)
+    assert walked_place(walked) == place_of_diagnosis(traced)
+    assert walked.reads == tuple(read for step in traced.trace for read in step.facts
+                                 if read.name in PLACE_FACTS)
+    assert without_trace(walked.diagnosis) == without_trace(
+        engine.diagnose(parsed, trace=False, script=False))
+    assert walked.diagnosis.trace == ()
+
+
+@fuzz(12)
+@given(data=st.data(), seed=st.sampled_from([3, 11]),
+       down=st.sampled_from([(), ("coverage",), ("billing", "coverage", "hlr")]))
+def test_the_walk_without_a_trace_gives_the_traces_path_and_place(
+        data: st.DataObject, seed: int, down: tuple[str, ...]) -> None:
+    engine = city_engine(seed, down)
+    for complaint in data.draw(st.lists(complaints(seed), min_size=1, max_size=4)):
+        assert_walked_as_traced(engine, complaint)
+
+
+def test_the_demo_complaints_walk_without_a_trace_as_with_one() -> None:
+    for case in demo_complaints():  # (the planted outage and platform fault among them)
+        assert_walked_as_traced(demo_engine(), case["complaint"])
+
+
+def test_an_engine_that_counts_incidents_walks_with_the_trace() -> None:
+    engine = Engine(sources=mock_sources(records_from_mapping(city(3).records)),
+                    incidents=IncidentIndex())
+    complaint = parse_complaint(city(3).cases[0]["complaint"])
+    assert engine._diagnose_walked(complaint, script=False, facts=PLACE_FACTS) is None
+
+
+def test_rows_with_the_trace_column_are_the_rows_without_it() -> None:
+    frame = demo_frame()
+    plain_rows, _ = diagnose_frame(frame, demo_engine())
+    traced_rows, _ = diagnose_frame(frame, demo_engine(), trace=True)
+    assert traced_rows.drop(columns=["trace"]).equals(plain_rows)
+    assert plain_rows["platform"].notna().any() and plain_rows["cell"].notna().any()
 
 
 def test_the_demo_city_agrees_with_its_planted_causes() -> None:

@@ -4,6 +4,11 @@ The row holds plain values (text, numbers, booleans, None for a missing value); 
 ``;``-joined, the path is the node ids joined by ``>``. ``cell`` and ``platform`` are the place
 of the diagnosis (`_incidents.place`: the outcome's own ``cell``/``platform`` values, else the
 facts the walk read), the same derivation the incident index uses.
+
+Both are read from the trace (`walk_path`, `place_of_diagnosis`) — or, when the row has no
+trace to show, from what the engine's walk gives without building one (`Walked`: the trace's
+node ids and its reads of the place facts; `walked_path`, `walked_place`), the same values
+(a property test holds them equal).
 """
 
 from __future__ import annotations
@@ -12,9 +17,21 @@ import json
 from typing import Any
 
 from diagtree import ComplaintError, Diagnosis
-from diagtree._incidents.place import place_of_diagnosis
+from diagtree._incidents.place import (
+    CELL_FACTS,
+    PLATFORM_FACT,
+    Place,
+    place_of_diagnosis,
+    place_of_outcome,
+    place_of_reads,
+)
+from diagtree._walk.engine import Walked
 
-__all__ = ["error_row", "result_row", "walk_path"]
+__all__ = ["PLACE_FACTS", "error_row", "result_row", "traced_row", "walk_path", "walked_path",
+           "walked_place"]
+
+#: the facts the place of a diagnosis may be read from (what `Walked.reads` must hold)
+PLACE_FACTS = frozenset((*CELL_FACTS, PLATFORM_FACT))
 
 
 def _joined(values: tuple[str, ...], sep: str = ";") -> str | None:
@@ -31,11 +48,36 @@ def walk_path(diagnosis: Diagnosis) -> str | None:
     return ">".join(nodes) if nodes else None
 
 
-def result_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis: Diagnosis, *,
+def walked_path(walked: Walked) -> str | None:
+    """`walk_path` of the diagnosis had it been traced."""
+    return ">".join(walked.path) if walked.path else None
+
+
+def walked_place(walked: Walked) -> Place:
+    """`place_of_diagnosis` of the diagnosis had it been traced: the outcome's own values
+    first, then the place facts the walk read."""
+    own = place_of_outcome(walked.diagnosis.values, ())
+    if own.cell is not None and own.platform is not None:
+        return own
+    read = place_of_reads(walked.reads)
+    return Place(read.cell if own.cell is None else own.cell,
+                 read.platform if own.platform is None else own.platform)
+
+
+def traced_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis: Diagnosis, *,
                script: bool, explanation: bool, trace: bool) -> dict[str, Any]:
-    """The results row of a diagnosis (`diagnosis` walked with its trace: the path and the
-    cell are read from it); the complaint's own fields as parsed."""
-    place = place_of_diagnosis(diagnosis)  # the one derivation the incidents use too
+    """The results row of a diagnosis walked with its trace (the path and the cell are read
+    from it); the complaint's own fields as parsed."""
+    return result_row(row, msisdn, channel, reported_at, diagnosis, walk_path(diagnosis),
+                      place_of_diagnosis(diagnosis), script=script, explanation=explanation,
+                      trace=trace)
+
+
+def result_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis: Diagnosis,
+               path: str | None, place: Place, *, script: bool, explanation: bool,
+               trace: bool) -> dict[str, Any]:
+    """The results row of a diagnosis, its `path` and its `place` (`traced_row`, or
+    `walked_path` and `walked_place`); the complaint's own fields as parsed."""
     refund = diagnosis.refund
     out: dict[str, Any] = {
         "row": row, "complaint_id": diagnosis.complaint_id, "symptom": diagnosis.symptom,
@@ -48,7 +90,7 @@ def result_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis:
         "refund_amount": None if refund is None else float(refund.amount),
         "refund_currency": None if refund is None else refund.currency,
         "refund_within_authority": None if refund is None else refund.within_authority,
-        "path": walk_path(diagnosis),
+        "path": path,
         "unavailable": _joined(diagnosis.unavailable),
         "also_found": _joined(diagnosis.also_found),
         "cell": place.cell,

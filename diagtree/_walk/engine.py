@@ -28,18 +28,18 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from diagtree._compile.library import Library, load_library
-from diagtree._compile.steps import CompiledTree
-from diagtree._conclude.diagnosis import Diagnosis
+from diagtree._compile.steps import CompiledTree, Step
+from diagtree._conclude.diagnosis import Diagnosis, FactRead
 from diagtree._conclude.policy import AppliedPolicy, Concluder, IncidentCounter
 from diagtree._conclude.script import ScriptRenderer
 from diagtree._errors import AuthoringError, ConfigurationError, Location, Problem
 from diagtree._load.limits import Limits
 from diagtree._vocab.complaint import Complaint, check_region, parse_complaint
 from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
-from diagtree._vocab.facts import FactSchema
+from diagtree._vocab.facts import UNKNOWN, FactSchema
 from diagtree._vocab.taxonomy import LOCALES, Question
 from diagtree._walk.answers import UsedAnswers, known_questions
 from diagtree._walk.fetch import settle, settle_async
@@ -47,7 +47,19 @@ from diagtree._walk.session import DecisionSink, Session
 from diagtree._walk.sources import AnySource
 from diagtree._walk.walk import Runtime, finish, new_store
 
-__all__ = ["Engine", "shipped_name", "shipped_trees"]
+__all__ = ["Engine", "Walked", "shipped_name", "shipped_trees"]
+
+_MISSING: Any = object()
+
+
+class Walked(NamedTuple):
+    """A diagnosis without its trace, and what a results row reads of the trace: the `path`
+    (the trace's node ids, then its last step's ``next``) and the `reads` of the facts asked
+    for (the trace's `FactRead`s of those facts, in its order)."""
+
+    diagnosis: Diagnosis
+    path: tuple[str, ...]
+    reads: tuple[FactRead, ...]
 
 
 def shipped_trees() -> Path:
@@ -169,6 +181,41 @@ class Engine:
                 self._decision_log.record_diagnosis(diagnosis, parsed, answers=answers,
                                                     facts=store)
             return diagnosis
+        finally:
+            store.release()
+
+    def _diagnose_walked(self, complaint: Complaint, *, script: bool,
+                         facts: frozenset[str]) -> Walked | None:
+        """For `diagtree.batch` (private): `diagnose(complaint, trace=False, script=script)`
+        with the few things a results row reads of the trace (`Walked`), without building
+        the trace. None for an engine that logs decisions or counts incidents (both read the
+        trace): diagnose with the trace then."""
+        runtime = self._runtime
+        if self._decision_log is not None or runtime.conclude.incidents is not None:
+            return None
+        started = time.perf_counter()
+        store = new_store(runtime, complaint, None, interactive=False)
+        walked: list[Step] = []
+        try:
+            diagnosis = settle(
+                store, lambda: finish(runtime, store, None, False, started, script, walked))
+            if not walked:
+                return Walked(diagnosis, (), ())
+            *passed, end = walked
+            path = [step.id for step in passed]
+            if passed and end.id:
+                path.append(end.id)
+            peek = dict.get  # the store's own entries only, as the trace reads them
+            reads = []
+            for step in passed:
+                for name, source in step.reads:
+                    if name in facts:
+                        value = peek(store, name, _MISSING)
+                        if value is _MISSING:
+                            continue
+                        reads.append(FactRead(name, None, source, False) if value is UNKNOWN
+                                     else FactRead(name, value, source, True))
+            return Walked(diagnosis, tuple(path), tuple(reads))
         finally:
             store.release()
 

@@ -197,10 +197,15 @@ def materialize(store: FactStore, visited: list[Any], end: Step) -> list[TraceSt
 
 
 def finish(runtime: Runtime, store: FactStore, locale: str | None, trace: bool,
-           started: float, script: bool = True) -> Diagnosis:
+           started: float, script: bool = True, walked: list[Step] | None = None,
+           ) -> Diagnosis:
     """Walk the store's tree to its end and conclude: the diagnosis (without `script`, its
     script is not rendered). A walk that fails (never expected) still concludes, undecided,
-    for an expert to see."""
+    for an expert to see.
+
+    `walked` (without `trace` only): a list given the steps the walk passed through, then
+    the step it ended at — the trace's nodes without building the trace (left empty when the
+    walk itself failed, like the trace). The diagnosis is the one without a trace."""
     complaint = store.complaint
     tree = store.tree
     notes: list[str] = []
@@ -214,8 +219,12 @@ def finish(runtime: Runtime, store: FactStore, locale: str | None, trace: bool,
     else:
         failed = False
         try:
-            end, records = walk_records(store, trace)
-            steps = materialize(store, records, end)
+            end, records = walk_records(store, trace or walked is not None)
+            if trace:
+                steps = materialize(store, records, end)
+            elif walked is not None:
+                walked.extend(records)
+                walked.append(end)
             values = _values(end, store, notes)
         except Exception as exc:
             # never expected: the walk is checked at load and facts are type-checked; if

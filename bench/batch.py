@@ -1,14 +1,18 @@
 """Benchmark: `diagtree batch` on a large complaints file — rows per second and peak memory.
 
 Run: ``.venv/bin/python bench/batch.py [--rows 1000000] [--workers N] [--chunk-size N]
-[--format csv|parquet|jsonl] [--keep DIR]``. Writes a complaints file of `--rows` rows (the
+[--format csv|parquet|jsonl] [--keep DIR] [--baseline]``.
+
+Writes a complaints file of `--rows` rows (the
 demo city's complaints over and over, ids made unique, one bad row in a thousand), runs
 `diagtree.batch.diagnose_file` on it with the demo city's records, and prints the rows per
 second (total and per worker), the peak resident memory of the whole run (this process and
 its workers, summed, sampled every 50 ms — shared pages counted in each process, so an upper
 bound), and both against the targets (issue 12): 1 M complaints within 1 GiB peak; a full
 diagnosis from raw records, scripts off, ≥ 25 k complaints/s per core. Not a test: the numbers
-are printed, never asserted (``--no-fail`` is implied).
+are printed, never asserted (``--no-fail`` is implied). With ``--baseline`` it first runs the
+same file the old way — every row diagnosed with its full trace, the path and the cell read
+from it — on one worker in this process, and prints both rates per CPU-second and their ratio.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+from diagtree import Engine
 from diagtree._batch.spec import engine_for
 from diagtree.batch import COMPLAINT_COLUMNS, EngineSpec, diagnose_file
 from diagtree_adapters.demo import demo_complaints
@@ -148,6 +153,22 @@ def engine_loop_rate(rows: int) -> float:
     return n / (time.process_time() - started)
 
 
+def traced_rate(source: Path, folder: Path, chunk_size: int) -> float:
+    """The old way, for comparison: each row diagnosed with its full trace (the engine's
+    trace-less walk refused, as for an engine that logs decisions), one worker in this
+    process; rows per CPU-second."""
+    walked = Engine._diagnose_walked
+    Engine._diagnose_walked = lambda self, *a, **k: None  # type: ignore[method-assign]
+    try:
+        started = time.process_time()
+        report = diagnose_file(source, folder / f"baseline{source.suffix}",
+                               EngineSpec(demo=True), workers=1, chunk_size=chunk_size,
+                               progress=False)
+        return report.rows / (time.process_time() - started)
+    finally:
+        Engine._diagnose_walked = walked  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -155,6 +176,8 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=5000)
     parser.add_argument("--format", choices=("csv", "parquet", "jsonl"), default="csv")
     parser.add_argument("--keep", metavar="DIR", help="write the files here (kept)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also run the old way (full trace per row) and print the ratio")
     args = parser.parse_args()
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="batch-bench-"))
@@ -165,6 +188,7 @@ def main() -> None:
     print(f"input: {args.rows:,} complaints, {source.stat().st_size / 2**20:.1f} MiB "
           f"{args.format} (written in {time.perf_counter() - started:.1f} s)")
 
+    before = traced_rate(source, folder, args.chunk_size) if args.baseline else None
     with PeakMemory() as memory:
         cpu = cpu_seconds()
         started = time.perf_counter()
@@ -188,6 +212,9 @@ def main() -> None:
           f"{RATE_TARGET:,}: ratio {per_cpu / RATE_TARGET:.2f}; the Engine.diagnose loop, "
           f"scripts and trace off, does {baseline:,.0f}: batch/loop ratio "
           f"{per_cpu / baseline:.2f})")
+    if before is not None:
+        print(f"before: the old way (full trace per row, 1 worker in this process) "
+              f"{before:,.0f} rows per CPU-second: now/before ratio {per_cpu / before:.2f}")
     print(f"memory: peak {memory.peak / 2**20:,.0f} MiB (this process and its workers, summed; "
           f"target ≤ {MEMORY_TARGET / 2**20:,.0f} MiB for 1 M rows: ratio "
           f"{scaled / MEMORY_TARGET:.2f})")

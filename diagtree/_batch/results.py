@@ -32,6 +32,7 @@ __all__ = ["PLACE_FACTS", "error_row", "result_row", "traced_row", "walk_path", 
 
 #: the facts the place of a diagnosis may be read from (what `Walked.reads` must hold)
 PLACE_FACTS = frozenset((*CELL_FACTS, PLATFORM_FACT))
+_NOWHERE = Place(None, None)
 
 
 def _joined(values: tuple[str, ...], sep: str = ";") -> str | None:
@@ -56,7 +57,10 @@ def walked_path(walked: Walked) -> str | None:
 def walked_place(walked: Walked) -> Place:
     """`place_of_diagnosis` of the diagnosis had it been traced: the outcome's own values
     first, then the place facts the walk read."""
-    own = place_of_outcome(walked.diagnosis.values, ())
+    values = walked.diagnosis.values
+    if not values and not walked.reads:  # the common case: nothing says a place
+        return _NOWHERE
+    own = place_of_outcome(values, ())
     if own.cell is not None and own.platform is not None:
         return own
     read = place_of_reads(walked.reads)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import re
+import shutil
 import threading
 from functools import cache
 from pathlib import Path
@@ -18,8 +20,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import diagtree_adapters as ad
-from diagtree import Engine, IncidentIndex
+from diagtree import Engine, IncidentIndex, shipped_trees
 from diagtree._check.policy import DEFAULT_INCIDENTS, IncidentRule
+from diagtree._incidents.place import Place, place_of_outcome
+from diagtree_adapters.demo import demo_complaints, demo_records
 
 from conftest import fuzz
 
@@ -238,3 +242,44 @@ def test_memory_is_bounded_by_the_window() -> None:
                      cell="elsewhere", platform=None)
     assert len(index) == 1 and index.open_incidents() == []
     assert len(index.take_closed()) == 1
+
+
+class _PlaceSpy:
+    """An `incidents=` counter that records where the engine's hook places each complaint."""
+
+    def __init__(self) -> None:
+        self.places: list[tuple[str, str, Place]] = []
+
+    def bind(self, policy: Any) -> None:
+        pass
+
+    def observe(self, end: Any, cause: str, steps: Any, values: Any) -> int:
+        self.places.append((end.complaint.id, cause, place_of_outcome(values, steps)))
+        return 0
+
+
+def test_the_hook_places_a_complaint_alike_with_and_without_a_trace(tmp_path: Path) -> None:
+    """A tree whose condition reads the cell (no outcome value names it): the hook places
+    the complaint by the walk's reads whether the caller asked for a trace or not."""
+    trees = tmp_path / "trees"
+    shutil.copytree(shipped_trees(), trees,
+                    ignore=shutil.ignore_patterns("scenarios", "__pycache__", "*.py"))
+    events = trees / "shared" / "location_events.yaml"
+    text = events.read_text(encoding="utf-8")
+    text = text.replace("check: coverage.outage.active\n",
+                        "check: coverage.outage.active and coverage.outage.cell != null\n")
+    text = re.sub(r"\n +cell: coverage\.outage\.cell[^\n]*", "", text)
+    events.write_text(text, encoding="utf-8")
+    records = demo_records()
+    places = []
+    for trace in (True, False):
+        spy = _PlaceSpy()
+        engine = Engine(trees, sources=ad.mock_sources(records), incidents=spy)
+        for case in demo_complaints():
+            engine.diagnose(case["complaint"], answers=case.get("answers") or {},
+                            trace=trace, script=False)
+        places.append(spy.places)
+    traced, untraced = places
+    assert sum(1 for _, cause, place in traced
+               if cause == "network.site_outage" and place.cell) >= 5
+    assert untraced == traced

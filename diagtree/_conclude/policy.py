@@ -172,11 +172,13 @@ class Concluder:
     def conclude(self, store: WalkEnd, tree: CompiledTree | None, cause: str,
                  values: dict[str, Any], steps: list[TraceStep], notes: list[str],
                  locale: str | None, started: float, walk_ms: float,
-                 script: bool = True) -> Diagnosis:
+                 script: bool = True, placed: list[TraceStep] | None = None) -> Diagnosis:
         """The diagnosis of a walk that ended at `cause`. Without `script` the customer's
         script is not rendered ("", and none of its notes); templated actions are then
         rendered when `actions` or `notes` is first read (a failed render is noted), with
-        the explanation and also_found (`Diagnosis.LAZY_FIELDS`)."""
+        the explanation and also_found (`Diagnosis.LAZY_FIELDS`). `placed`: the steps of a
+        walk without a trace, made for the incident index alone (it places the complaint as
+        its trace would)."""
         complaint = store.complaint
         category = category_of(cause)
         entry = self._entries.get(cause, _MISSING)
@@ -188,7 +190,8 @@ class Concluder:
         if self.incidents is not None:  # the count from the index, unless the caller's is more
             store["complaint.incident.distinct_customers_24h"] = max(
                 complaint.incident_distinct_customers_24h,
-                self.incidents.observe(store, cause, steps, values))
+                self.incidents.observe(store, cause, steps if placed is None else placed,
+                                      values))
         grade, reasons = policy.grade(store, cause, category, notes)
         if ARITHMETIC_NOTES in store:  # a condition's arithmetic overflowed: say so
             notes.extend(arithmetic_notes(store))

@@ -210,6 +210,10 @@ def finish(runtime: Runtime, store: FactStore, locale: str | None, trace: bool,
     tree = store.tree
     notes: list[str] = []
     steps: list[TraceStep] = []
+    # an incident index places the complaint by the trace's reads: walked without a trace,
+    # the steps are still made for it alone (the diagnosis keeps no trace)
+    placed: list[TraceStep] | None = None
+    need_place = not trace and walked is None and runtime.conclude.incidents is not None
     waited = store.waited
     walk_start = time.perf_counter()
     if tree is None:
@@ -219,12 +223,14 @@ def finish(runtime: Runtime, store: FactStore, locale: str | None, trace: bool,
     else:
         failed = False
         try:
-            end, records = walk_records(store, trace or walked is not None)
+            end, records = walk_records(store, trace or walked is not None or need_place)
             if trace:
                 steps = materialize(store, records, end)
             elif walked is not None:
                 walked.extend(records)
                 walked.append(end)
+            elif need_place:
+                placed = materialize(store, records, end)
             values = _values(end, store, notes)
         except Exception as exc:
             # never expected: the walk is checked at load and facts are type-checked; if
@@ -248,7 +254,7 @@ def finish(runtime: Runtime, store: FactStore, locale: str | None, trace: bool,
     # the walk's own time: not what it waited for sources (their time is the `fetch` timing)
     walk_ms = (time.perf_counter() - walk_start - (store.waited - waited)) * 1000
     return runtime.conclude.conclude(store, tree, cause, values, steps, notes, locale,
-                                     started, walk_ms, script)
+                                     started, walk_ms, script, placed)
 
 
 def _values(end: Step, store: FactStore, notes: list[str]) -> dict[str, Any]:

@@ -247,7 +247,14 @@ def test_a_source_whose_calls_hang_is_not_asked_again_past_a_bound() -> None:
     try:
         for _ in range(MAX_HUNG_CALLS):
             quick.diagnose(case["complaint"])
+        # each hung call reaches the source on its own fetch thread, which a loaded machine
+        # may start late: wait until all of them hang there before the next diagnosis
+        deadline = time.monotonic() + 10
+        while hlr.calls < MAX_HUNG_CALLS and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert hlr.calls == MAX_HUNG_CALLS
         d = quick.diagnose(case["complaint"])
+        time.sleep(0.05)  # had a thread been taken, its call would have reached the source
         assert hlr.calls == MAX_HUNG_CALLS  # the last one was not asked: no thread taken
         assert "earlier calls are still running" in (d.sources[0].error or "")
     finally:

@@ -1,6 +1,8 @@
 """Results frames for the report's tests, made by diagnosing the demo complaints one by one and
-writing the batch contract's columns (docs/batch.md). Until `diagtree batch` writes them, this
-is the reference writer; `result_row` follows the contract's rules for `cell` and `platform`.
+writing the batch contract's columns (docs/batch.md). Unlike a `diagtree batch` row, whose
+`cell` is only the place its outcome or its trace names, `cell` here is taken from every fact
+the sources answered (fetched again), so that the top-cells table of the golden report has
+cells of every network cause to rank.
 """
 
 from __future__ import annotations

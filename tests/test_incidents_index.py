@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import diagtree_adapters as ad
 from diagtree import Engine, IncidentIndex, shipped_trees
 from diagtree._check.policy import DEFAULT_INCIDENTS, IncidentRule
-from diagtree._incidents.place import Place, place_of_outcome
+from diagtree._incidents.place import Place, place_of_outcome, trace_reads
 from diagtree_adapters.demo import demo_complaints, demo_records
 
 from conftest import fuzz
@@ -254,7 +254,7 @@ class _PlaceSpy:
         pass
 
     def observe(self, end: Any, cause: str, steps: Any, values: Any) -> int:
-        self.places.append((end.complaint.id, cause, place_of_outcome(values, steps)))
+        self.places.append((end.complaint.id, cause, place_of_outcome(values, trace_reads(steps))))
         return 0
 
 

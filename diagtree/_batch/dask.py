@@ -22,7 +22,7 @@ from diagtree._batch.files import (
     join_parts,
     write_part,
 )
-from diagtree._batch.frames import ERROR_COLUMNS, dtypes, result_columns
+from diagtree._batch.frames import ERROR_COLUMNS, frame_of, result_columns
 from diagtree._batch.run import BatchReport, errors_path_for, progress_bar
 from diagtree._batch.spec import EngineFactory, engine_for
 
@@ -40,27 +40,16 @@ def _combined_columns(options: Options) -> tuple[str, ...]:
                           trace=options.trace) + _ERROR_ONLY
 
 
-def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
-    import pandas as pd  # noqa: PLC0415
-
-    types = dtypes(columns)
-    return pd.DataFrame({c: pd.array([], dtype=types[c]) for c in columns})
-
-
 def _partition(frame: pd.DataFrame, factory: EngineFactory, options: Options,
                offsets: tuple[int, ...], partition_info: dict[str, Any] | None = None,
                ) -> pd.DataFrame:
-    import pandas as pd  # noqa: PLC0415
-
     columns = _combined_columns(options)
     if partition_info is None or len(frame) == 0:  # dask's meta call, an empty partition
-        return _empty(columns)
+        return frame_of([], columns)
     first = offsets[partition_info["number"]] + 1
     outcome = diagnose_rows(engine_for(factory), frame_rows(frame, first), options)
     rows = sorted([*outcome.results, *outcome.errors], key=lambda r: int(r["row"]))
-    types = dtypes(columns)
-    return pd.DataFrame({c: pd.array([r.get(c) for r in rows], dtype=types[c])
-                         for c in columns})
+    return frame_of(rows, columns)
 
 
 def diagnose_dask(frame: dd.DataFrame, factory: EngineFactory, *, script: bool = False,
@@ -82,7 +71,7 @@ def _lazy(frame: dd.DataFrame, factory: EngineFactory, options: Options,
         offsets.append(offsets[-1] + int(length))
     columns = _combined_columns(options)
     combined = frame.map_partitions(_partition, factory, options, tuple(offsets),
-                                    meta=_empty(columns), align_dataframes=False)
+                                    meta=frame_of([], columns), align_dataframes=False)
     diagnosed = combined["code"].isna()
     results = combined[diagnosed][list(columns[:-len(_ERROR_ONLY)])]
     errors = combined[~diagnosed][list(ERROR_COLUMNS)]

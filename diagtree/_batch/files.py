@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from diagtree import ComplaintError
 from diagtree._batch.chunk import Row
 from diagtree._batch.frames import COMPLAINT_COLUMNS, dtypes
+from diagtree._batch.rows import PARENTS
 from diagtree._errors import did_you_mean
 
 if TYPE_CHECKING:
@@ -60,8 +61,7 @@ def check_columns(path: str | Path, columns: list[str]) -> None:
         if column in seen:
             raise BatchInputError(f"{path}: the column {column!r} is given twice")
         seen.add(column)
-        if column not in COMPLAINT_COLUMNS and column.split(".")[0] not in {
-                "location", "subject", "incident"}:
+        if column not in COMPLAINT_COLUMNS and column.split(".")[0] not in PARENTS:
             hint = did_you_mean(column[:100], COMPLAINT_COLUMNS)
             raise BatchInputError(f"{path}: unknown column {column[:60]!r}" +
                                   (f"; {hint}" if hint else "") +

@@ -11,8 +11,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["COMPLAINT_COLUMNS", "ERROR_COLUMNS", "OPTIONAL_RESULT_COLUMNS", "RESULT_COLUMNS",
-           "dtypes", "empty_errors", "empty_results", "errors_frame", "result_columns",
-           "results_frame"]
+           "dtypes", "errors_frame", "frame_of", "result_columns", "results_frame"]
 
 #: the complaints frame: the complaint fields, nested ones by dotted name (`history` is the
 #: JSON text of the list); an empty or NA cell means the field is absent
@@ -50,7 +49,9 @@ def result_columns(*, script: bool = False, explanation: bool = False,
     return RESULT_COLUMNS + tuple(c for c in OPTIONAL_RESULT_COLUMNS if asked[c])
 
 
-def _frame(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.DataFrame:
+def frame_of(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.DataFrame:
+    """A frame of these columns, typed as the contract says, from rows (mappings of column →
+    plain value or None; a column a row lacks is NA)."""
     import pandas as pd  # noqa: PLC0415 - `import diagtree.batch` stays light
 
     data = {c: pd.array([r.get(c) for r in rows], dtype=_DTYPES.get(c, "string"))
@@ -60,17 +61,9 @@ def _frame(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.DataFr
 
 def results_frame(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.DataFrame:
     """A results frame from results rows (each a mapping of column → plain value or None)."""
-    return _frame(rows, columns)
+    return frame_of(rows, columns)
 
 
 def errors_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     """An errors frame from errors rows."""
-    return _frame(rows, ERROR_COLUMNS)
-
-
-def empty_results(columns: tuple[str, ...] = RESULT_COLUMNS) -> pd.DataFrame:
-    return _frame([], columns)
-
-
-def empty_errors() -> pd.DataFrame:
-    return _frame([], ERROR_COLUMNS)
+    return frame_of(rows, ERROR_COLUMNS)

@@ -17,21 +17,12 @@ import json
 from typing import Any
 
 from diagtree import ComplaintError, Diagnosis
-from diagtree._incidents.place import (
-    CELL_FACTS,
-    PLATFORM_FACT,
-    Place,
-    place_of_diagnosis,
-    place_of_outcome,
-    place_of_reads,
-)
+from diagtree._incidents.place import PLACE_FACTS, Place, place_of_diagnosis, place_of_outcome
 from diagtree._walk.engine import Walked
 
 __all__ = ["PLACE_FACTS", "error_row", "result_row", "traced_row", "walk_path", "walked_path",
            "walked_place"]
 
-#: the facts the place of a diagnosis may be read from (what `Walked.reads` must hold)
-PLACE_FACTS = frozenset((*CELL_FACTS, PLATFORM_FACT))
 _NOWHERE = Place(None, None)
 
 
@@ -60,12 +51,7 @@ def walked_place(walked: Walked) -> Place:
     values = walked.diagnosis.values
     if not values and not walked.reads:  # the common case: nothing says a place
         return _NOWHERE
-    own = place_of_outcome(values, ())
-    if own.cell is not None and own.platform is not None:
-        return own
-    read = place_of_reads(walked.reads)
-    return Place(read.cell if own.cell is None else own.cell,
-                 read.platform if own.platform is None else own.platform)
+    return place_of_outcome(values, walked.reads)
 
 
 def traced_row(row: int, msisdn: str, channel: str, reported_at: str, diagnosis: Diagnosis, *,

@@ -20,10 +20,10 @@ from typing import Any, Final
 
 from diagtree import ComplaintError
 
-__all__ = ["complaint_of", "is_absent"]
+__all__ = ["PARENTS", "complaint_of", "is_absent"]
 
 #: the objects a dotted column names a field of
-_PARENTS: Final = frozenset({"location", "subject", "incident"})
+PARENTS: Final = frozenset({"location", "subject", "incident"})
 #: the columns whose cells are numbers (in a CSV, their text must read as one)
 _DECIMALS: Final = frozenset({"location.lat", "location.lon"})
 _COUNTS: Final = frozenset({"incident.distinct_customers_24h"})
@@ -104,7 +104,7 @@ def complaint_of(row: Mapping[Any, Any]) -> dict[str, Any]:
             continue
         parent, dot, child = column.partition(".")
         if dot:
-            if parent not in _PARENTS:
+            if parent not in PARENTS:
                 raise ComplaintError(column, "unknown column", "complaint_unknown_field")
             nested = out.setdefault(parent, {})
             if not isinstance(nested, dict):
@@ -113,7 +113,7 @@ def complaint_of(row: Mapping[Any, Any]) -> dict[str, Any]:
             nested[child] = _number(column, value)
         elif column == "history":
             out[column] = _history(value)
-        elif column in _PARENTS and isinstance(value, Mapping):
+        elif column in PARENTS and isinstance(value, Mapping):
             fields = {k: v for k, v in value.items() if not is_absent(v)}
             if column in out:
                 raise ComplaintError(column, f"{column} is given twice (as an object and as "

@@ -10,7 +10,6 @@ interrupted (``--resume`` carries on from the last finished chunk).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -116,7 +115,7 @@ def _run(args: argparse.Namespace) -> int:
                                    progress=args.progress)
         else:
             report = run_file(args.input, args.output, spec, errors=args.errors,
-                              options=options, workers=args.workers or os.cpu_count() or 1,
+                              options=options, workers=args.workers,
                               chunk_size=args.chunk_size, resume=args.resume,
                               progress=args.progress)
     except AuthoringError as exc:

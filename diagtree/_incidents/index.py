@@ -32,7 +32,7 @@ from diagtree._errors import ConfigurationError
 from diagtree._incidents import frames
 from diagtree._incidents.incident import Episode, Incident, Key, Member, trailing
 from diagtree._incidents.notices import Notice, notices
-from diagtree._incidents.place import Place, place_of_diagnosis, place_of_outcome
+from diagtree._incidents.place import Place, place_of_diagnosis, place_of_outcome, trace_reads
 from diagtree._vocab.complaint import Complaint, parse_complaint
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class IncidentIndex:
         if kind is None:  # most causes: nothing to look up
             self._add(end.complaint, cause, Place(None, None))
             return 0
-        return self._add(end.complaint, cause, place_of_outcome(values, steps))
+        return self._add(end.complaint, cause, place_of_outcome(values, trace_reads(steps)))
 
     def add(self, diagnosis: Diagnosis, complaint: Complaint | Mapping[str, Any]) -> int:
         """Add a diagnosis of `complaint` (its cause at the place its trace says); returns the

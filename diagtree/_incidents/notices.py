@@ -10,6 +10,7 @@ log line.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -47,8 +48,9 @@ def notices(incidents: Iterable[Incident], registrations: Iterable[tuple[str, st
             found.append(Notice(incident.incident_id, msisdn, cell))
             _log.debug("notice for incident %s to %s on cell %s", incident.incident_id,
                        mask_number(msisdn), cell)
+    counts = Counter(n.incident_id for n in found)
     for listed in on_cell.values():
         for inc in listed:
             _log.info("incident %s on cell %s: %d customers to notify", inc.incident_id,
-                      inc.cell, sum(1 for n in found if n.incident_id == inc.incident_id))
+                      inc.cell, counts[inc.incident_id])
     return found

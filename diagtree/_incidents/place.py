@@ -20,19 +20,20 @@ so a live index and a day's batch always group the same complaints:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, NamedTuple
 
 from diagtree._conclude.diagnosis import Diagnosis, FactRead, TraceStep
 from diagtree._vocab.facts import UNKNOWN
 
-__all__ = ["CELL_FACTS", "PLATFORM_FACT", "Place", "place_of_diagnosis", "place_of_outcome",
-           "place_of_reads", "place_of_trace"]
+__all__ = ["CELL_FACTS", "PLACE_FACTS", "PLATFORM_FACT", "Place", "place_of_diagnosis",
+           "place_of_outcome", "place_of_reads", "trace_reads"]
 
 #: the facts that say the cell, in the order they are preferred
 CELL_FACTS: Final = ("coverage.outage.cell", "coverage.serving_cells", "hlr.registration.cell_id")
 PLATFORM_FACT: Final = "coverage.platform_fault.element"
-_WANTED: Final = frozenset((*CELL_FACTS, PLATFORM_FACT))
+#: every fact a place may be read from
+PLACE_FACTS: Final = frozenset((*CELL_FACTS, PLATFORM_FACT))
 
 
 class Place(NamedTuple):
@@ -57,7 +58,7 @@ def place_of_reads(reads: Iterable[FactRead]) -> Place:
     found: dict[str, str] = {}
     for read in reads:
         name = read.name
-        if name in _WANTED and name not in found and read.available:
+        if name in PLACE_FACTS and name not in found and read.available:
             known = _known(name, read.value)
             if known is not None:
                 found[name] = known
@@ -65,21 +66,21 @@ def place_of_reads(reads: Iterable[FactRead]) -> Place:
     return Place(cell, found.get(PLATFORM_FACT))
 
 
-def place_of_trace(trace: Iterable[TraceStep]) -> Place:
-    """`place_of_reads` over every step of a trace."""
-    return place_of_reads(read for step in trace for read in step.facts)
+def trace_reads(trace: Iterable[TraceStep]) -> Iterator[FactRead]:
+    """The facts every step of a trace read, in order."""
+    return (read for step in trace for read in step.facts)
 
 
 def place_of_outcome(values: Mapping[str, Any] | Iterable[tuple[str, Any]],
-                     trace: Iterable[TraceStep]) -> Place:
+                     reads: Iterable[FactRead]) -> Place:
     """The place of a walk that ended at an outcome with these `values` (a mapping, or the
-    name/value pairs of `Diagnosis.values`) after these trace steps: the outcome's own
-    ``cell`` / ``platform`` values first, then the facts the trace read."""
+    name/value pairs of `Diagnosis.values`) after reading these facts: the outcome's own
+    ``cell`` / ``platform`` values first, then the facts read (`place_of_reads`)."""
     named = dict(values.items() if isinstance(values, Mapping) else values)
     cell = _known("cell", named.get("cell"))
     platform = _known("platform", named.get("platform"))
     if cell is None or platform is None:
-        read = place_of_trace(trace)
+        read = place_of_reads(reads)
         cell = cell if cell is not None else read.cell
         platform = platform if platform is not None else read.platform
     return Place(cell, platform)
@@ -88,4 +89,4 @@ def place_of_outcome(values: Mapping[str, Any] | Iterable[tuple[str, Any]],
 def place_of_diagnosis(diagnosis: Diagnosis) -> Place:
     """The cell and the platform of a diagnosis: the results frame's ``cell`` and
     ``platform``."""
-    return place_of_outcome(diagnosis.values, diagnosis.trace)
+    return place_of_outcome(diagnosis.values, trace_reads(diagnosis.trace))

@@ -403,6 +403,9 @@ def test_the_incidents_command_writes_its_four_files(tmp_path: Path, suffix: str
     regraded = pd.read_csv(out / "regraded.csv") if suffix == ".csv" \
         else pd.read_json(out / "regraded.jsonl", lines=True, dtype=False)
     assert list(regraded["grade"]) == ["major"] * 55 + ["normal"]
+    # the complaint's own times come back as the text they were, never epoch milliseconds
+    regraded_text = (out / f"regraded{suffix}").read_text(encoding="utf-8")
+    assert str(f["reported_at"].iloc[0]).replace("/", "\\/") in regraded_text
     with (out / "notices.csv").open(encoding="utf-8") as fh:
         notices = list(csv.DictReader(fh))
     assert [(n["msisdn"], n["cell"]) for n in notices] == [("8613700000001", CELL),

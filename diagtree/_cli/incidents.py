@@ -56,7 +56,9 @@ def _read(path: Path) -> Any:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     if suffix == ".parquet":
         return pd.read_parquet(path)
-    return pd.read_json(path, lines=True, dtype=False)
+    # (texts stay texts: pandas would turn a column named *_at into dates, written back as
+    # epoch milliseconds)
+    return pd.read_json(path, lines=True, dtype=False, convert_dates=False)
 
 
 def _write(frame: Any, path: Path) -> None:

@@ -42,6 +42,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from diagtree.batch import COMPLAINT_COLUMNS  # the batch input contract
+
 from ._month_city import (
     MONTH_DAYS,
     SNAPSHOT,
@@ -55,11 +57,6 @@ from ._texts import PLACES, TEXTS
 
 __all__ = ["COMPLAINT_COLUMNS", "MASS_MIN", "DemoMonth", "Incident", "generate_month"]
 
-#: the complaints frame's columns (the batch input contract)
-COMPLAINT_COLUMNS: Final = (
-    "id", "type", "msisdn", "channel", "text", "reported_at", "location.lat", "location.lon",
-    "subject.charge_id", "subject.sp_code", "subject.payment_id", "subject.card_serial",
-    "subject.number", "agent_role", "incident.distinct_customers_24h", "history")
 #: the least distinct customers of the mass incident (the policy counts ≥ 20 in 24 h)
 MASS_MIN: Final = 30
 HISTORY_KEPT: Final = 5

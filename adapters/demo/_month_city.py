@@ -32,7 +32,7 @@ from ._model import TZ
 from ._network import build_network
 from ._subscribers import _MODELS, _PREFIXES, PLANS, SP_SERVICES
 
-__all__ = ["EPOCH", "MONTH_DAYS", "SNAPSHOT", "City", "build_city", "isotimes", "offsets",
+__all__ = ["EPOCH", "MONTH_DAYS", "SNAPSHOT", "City", "build_city", "isotimes",
            "or_none", "point_in"]
 
 EPOCH: Final = _dt.datetime(2026, 11, 1, tzinfo=TZ)
@@ -54,11 +54,6 @@ def isotimes(seconds: np.ndarray) -> np.ndarray:
     base = np.datetime64("2026-11-01T00:00:00", "s")
     local = base + seconds.astype("timedelta64[s]")
     return np.char.add(np.datetime_as_string(local, unit="s"), "+08:00")
-
-
-def offsets(text: str) -> int:
-    """Seconds since `EPOCH` of one ISO time (the inverse of `isotimes`, for one value)."""
-    return int((_dt.datetime.fromisoformat(text) - EPOCH).total_seconds())
 
 
 def _numbers(rng: np.random.Generator, n: int, digits: int) -> np.ndarray:

@@ -42,7 +42,7 @@ from diagtree._vocab.taxonomy import CAUSES, DATA_UNAVAILABLE, DEPARTMENTS, base
 if TYPE_CHECKING:  # policy.py imports this module
     from diagtree._conclude.policy import WalkEnd
 
-__all__ = ["EVIDENCE", "Evidence", "Explainer", "also_found", "also_found_facts",
+__all__ = ["EVIDENCE", "Evidence", "Explainer", "also_found",
            "evidence_of", "evidence_taken", "explanation_problems", "lint_explanations",
            "sentences"]
 
@@ -170,13 +170,6 @@ class Evidence(NamedTuple):
     symptom: str
     read: Read
     answers: Mapping[str, Any]
-
-
-def also_found_facts(store: WalkEnd) -> Evidence:
-    """The evidence `also_found` may read: a fact the walk read, or one that a source which
-    already answered holds (the store reads it from that answer: no call); anything else is
-    UNKNOWN. Cheap: the facts are read only when `also_found` runs."""
-    return evidence_of(store, *evidence_taken(store))
 
 
 _NO_ANSWERS: Mapping[str, Any] = {}

@@ -23,8 +23,7 @@ from diagtree._errors import ComplaintError
 from diagtree._walk.engine import Engine
 from diagtree._walk.sources import Source
 
-__all__ = ["MOVED_COLUMNS", "Case", "Moved", "Replay", "replay_cases", "replay_log",
-           "walk_path"]  # walk_path: the results frame's path (diagtree._batch.results)
+__all__ = ["MOVED_COLUMNS", "Case", "Moved", "Replay", "replay_cases", "replay_log"]
 
 #: the columns of the moved complaints' CSV (`Replay.moved_rows`)
 MOVED_COLUMNS: Final = ("complaint_id", "symptom", "old_cause", "new_cause", "old_path",

@@ -181,12 +181,13 @@ def build_report(results: str | Path, folder: str | Path, *, classes: str | Path
     mapping = _classes(Path(classes))
     frame = read_frame(results, RESULT_COLUMNS)
     incident_table = read_incidents(incidents) if incidents is not None else None
-    tables = build_tables(frame, mapping, incident_table, path_counts(frame))
+    counts = counts_by_tree(frame)  # (the paths of every row are split once)
+    tables = build_tables(frame, mapping, incident_table, path_counts(counts))
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
         table.to_csv(out / f"{name}.csv", index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
-    (out / "paths.json").write_text(json.dumps(counts_by_tree(frame), ensure_ascii=False,
+    (out / "paths.json").write_text(json.dumps(counts, ensure_ascii=False,
                                                indent=1, sort_keys=True) + "\n",
                                     encoding="utf-8")
     times = frame["reported_at"].dropna()

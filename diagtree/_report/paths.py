@@ -48,11 +48,12 @@ def counts_by_tree(df: pd.DataFrame) -> dict[str, Any]:
     return {"trees": trees}
 
 
-def path_counts(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per tree and node: ``tree_id, node, walks`` (most walked first)."""
+def path_counts(counts: dict[str, Any]) -> pd.DataFrame:
+    """One row per tree and node of `counts` (`counts_by_tree`): ``tree_id, node, walks``
+    (most walked first)."""
     import pandas as pd  # noqa: PLC0415
 
-    rows = [(tree_id, node, walks) for tree_id, body in counts_by_tree(df)["trees"].items()
+    rows = [(tree_id, node, walks) for tree_id, body in counts["trees"].items()
             for node, walks in body["nodes"].items()]
     out = pd.DataFrame(rows, columns=["tree_id", "node", "walks"])
     out["walks"] = out["walks"].astype("int64")

@@ -42,6 +42,84 @@ def test_a_national_number_is_not_taken_for_an_international_one() -> None:
     assert "13912345678" not in str(error)  # masked
 
 
+def _full_parse(digits: str) -> str | None:
+    """What `phonenumbers` makes of ``+digits`` in full: the E.164 digits, or None."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+
+
+def _calling_codes() -> list[str]:
+    import phonenumbers
+
+    return sorted(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+@fuzz(600)
+@given(st.sampled_from(_calling_codes()) | st.text("0123456789", min_size=1, max_size=3),
+       st.text("0123456789", min_size=0, max_size=15))
+def test_the_e164_shortcut_agrees_with_the_full_parse(code: str, rest: str) -> None:
+    # `_e164` answers without phonenumbers' parse where that parse only splits off the country
+    # code: wherever it answers, it must say what the full parse says
+    from diagtree._vocab.complaint import _e164
+
+    digits = (code + rest)[:17]
+    known, valid = _e164(digits)
+    if known:
+        assert (digits if valid else None) == _full_parse(digits)
+
+
+@pytest.mark.parametrize("digits", [
+    "8613800000001", "447400123456", "12025550123", "4930123456", "3491234567",
+    "79161234567", "2348031234567", "886912345678", "61412345678", "525512345678",
+    "8613800000"])
+def test_the_e164_shortcut_answers_for_ordinary_numbers(digits: str) -> None:
+    from diagtree._vocab.complaint import _e164, _normalised
+
+    assert _e164(digits) == (True, _full_parse(digits) is not None)
+    _normalised.cache_clear()
+    assert _normalised(digits, None) == _normalised("+" + digits, None) == _full_parse(digits)
+
+
+def test_the_e164_shortcut_agrees_on_every_region_s_example_numbers() -> None:
+    # phonenumbers' own example number of every type in every region (and one digit more or
+    # less): the valid numbers the shortcut must know, and near misses it must refuse alike
+    import phonenumbers
+
+    from diagtree._vocab.complaint import _e164
+
+    answered = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)[1:]
+            for digits in (e164, e164[:-1], e164 + "5"):
+                known, valid = _e164(digits)
+                if known:
+                    answered += 1
+                    assert (digits if valid else None) == _full_parse(digits), digits
+    assert answered > 3000  # (most are answered without the full parse)
+
+
+@pytest.mark.parametrize("digits", ["390612345678", "8860912345678", "4407400123456", "86", "447",
+                                    "0123456"])
+def test_the_e164_shortcut_leaves_leading_zeros_and_prefixes_to_the_full_parse(
+        digits: str) -> None:
+    from diagtree._vocab.complaint import _e164, _normalised
+
+    assert _e164(digits) == (False, False)
+    _normalised.cache_clear()
+    assert _normalised(digits, None) == _normalised("+" + digits, None) == _full_parse(digits)
+
+
 @pytest.mark.parametrize("number", ["13800000001", "8613800000001", "+8613800000001",
                                     "013800000001"])
 def test_with_a_default_region_a_national_number_is_normalised(number: str) -> None:

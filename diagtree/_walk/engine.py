@@ -42,7 +42,7 @@ from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._vocab.facts import UNKNOWN, FactSchema
 from diagtree._vocab.taxonomy import LOCALES, Question
 from diagtree._walk.answers import UsedAnswers, known_questions
-from diagtree._walk.fetch import settle, settle_async
+from diagtree._walk.fetch import FactStore, settle, settle_async
 from diagtree._walk.session import DecisionSink, Session
 from diagtree._walk.sources import AnySource
 from diagtree._walk.walk import Runtime, finish, new_store
@@ -168,21 +168,35 @@ class Engine:
         Every source the complaint's tree can read is asked at once; the walk waits for one
         only when it reads one of its facts, at most until its timeout."""
         started = time.perf_counter()
+        parsed, store = self._store(complaint, answers, trace, sources, None)
+        try:
+            diagnosis = settle(
+                store, lambda: finish(self._runtime, store, locale, trace, started, script))
+            return self._logged_diagnosis(diagnosis, parsed, answers, store)
+        finally:
+            store.release()
+
+    def _store(self, complaint: Complaint | Mapping[str, Any],
+               answers: Mapping[str, Any] | None, trace: bool,
+               sources: Iterable[AnySource] | None, loop: asyncio.AbstractEventLoop | None,
+               ) -> tuple[Complaint, FactStore]:
+        """`diagnose`'s and `adiagnose`'s start: the complaint parsed, its fact store (its
+        sources asked, on `loop` for async ones when given)."""
         runtime = self._runtime
         parsed = complaint if isinstance(complaint, Complaint) \
             else parse_complaint(complaint, default_region=runtime.default_region)
-        store = new_store(runtime, parsed, answers, interactive=False, sources=sources)
+        store = new_store(runtime, parsed, answers, interactive=False, sources=sources,
+                          loop=loop)
         if not trace and store.answers:  # no trace to tell the answers used: note them
             store.answers = UsedAnswers(store.answers)
-        try:
-            diagnosis = settle(
-                store, lambda: finish(runtime, store, locale, trace, started, script))
-            if self._decision_log is not None:
-                self._decision_log.record_diagnosis(diagnosis, parsed, answers=answers,
-                                                    facts=store)
-            return diagnosis
-        finally:
-            store.release()
+        return parsed, store
+
+    def _logged_diagnosis(self, diagnosis: Diagnosis, parsed: Complaint,
+                          answers: Mapping[str, Any] | None, store: FactStore) -> Diagnosis:
+        """`diagnosis`, recorded in the decision log (if any) with the facts it read."""
+        if self._decision_log is not None:
+            self._decision_log.record_diagnosis(diagnosis, parsed, answers=answers, facts=store)
+        return diagnosis
 
     def _diagnose_walked(self, complaint: Complaint, *, script: bool,
                          facts: frozenset[str]) -> Walked | None:
@@ -225,20 +239,12 @@ class Engine:
                         script: bool = True) -> Diagnosis:
         """`diagnose`, awaited: the same diagnosis, without blocking the event loop."""
         started = time.perf_counter()
-        runtime = self._runtime
-        parsed = complaint if isinstance(complaint, Complaint) \
-            else parse_complaint(complaint, default_region=runtime.default_region)
-        store = new_store(runtime, parsed, answers, interactive=False, sources=sources,
-                          loop=asyncio.get_running_loop())
-        if not trace and store.answers:
-            store.answers = UsedAnswers(store.answers)
+        parsed, store = self._store(complaint, answers, trace, sources,
+                                    asyncio.get_running_loop())
         try:
             diagnosis = await settle_async(
-                store, lambda: finish(runtime, store, locale, trace, started, script))
-            if self._decision_log is not None:
-                self._decision_log.record_diagnosis(diagnosis, parsed, answers=answers,
-                                                    facts=store)
-            return diagnosis
+                store, lambda: finish(self._runtime, store, locale, trace, started, script))
+            return self._logged_diagnosis(diagnosis, parsed, answers, store)
         finally:
             store.release()
 

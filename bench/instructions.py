@@ -1,6 +1,7 @@
 """Instructions per full diagnosis, counted by valgrind: a measure this noisy machine can't move.
 
-Run: ``.venv/bin/python bench/instructions.py [--untraced]``. Needs valgrind, its headers
+Run: ``.venv/bin/python bench/instructions.py [--untraced] [--raw] [--no-script]``
+(``--untraced --raw --no-script`` is `bench/throughput.py`'s first row). Needs valgrind, its headers
 (``valgrind/callgrind.h``) and gcc. The script re-runs itself under callgrind with
 instrumentation off, loads the engine and the demo city, diagnoses every demo complaint twice
 to warm up, then switches counting on (through a three-line C helper built into a temporary
@@ -33,17 +34,20 @@ void stop(void) { CALLGRIND_DUMP_STATS; CALLGRIND_STOP_INSTRUMENTATION; }
 """
 
 
-def _count(helper: Path, traced: bool) -> None:
-    """Inside valgrind: warm up, then count one pass over the demo complaints."""
+def _count(helper: Path, traced: bool, raw: bool, script: bool) -> None:
+    """Inside valgrind: warm up, then count one pass over the demo complaints (parsed first,
+    or with `raw` given as mappings: the parse counted too)."""
     records = demo.demo_records()
     engine = Engine(sources=ad.mock_sources(records))
-    every = [(parse_complaint(c["complaint"]), dict(c.get("answers") or {}),
+    every = [(c["complaint"] if raw else parse_complaint(c["complaint"]),
+              dict(c.get("answers") or {}),
               ad.mock_sources(records, down=c["down"]) if c.get("down") else None)
              for c in demo.demo_complaints()]
 
     def one_pass() -> None:
         for complaint, answers, sources in every:
-            engine.diagnose(complaint, answers=answers, sources=sources, trace=traced)
+            engine.diagnose(complaint, answers=answers, sources=sources, trace=traced,
+                            script=script)
 
     one_pass()
     one_pass()
@@ -57,10 +61,13 @@ def _count(helper: Path, traced: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--untraced", action="store_true", help="diagnose with trace=False")
+    parser.add_argument("--raw", action="store_true",
+                        help="diagnose from the complaint mappings (the parse counted too)")
+    parser.add_argument("--no-script", action="store_true", help="diagnose with script=False")
     parser.add_argument("--inside", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
-        _count(Path(args.inside), not args.untraced)
+        _count(Path(args.inside), not args.untraced, args.raw, not args.no_script)
         return
     tools = {tool: shutil.which(tool) for tool in ("valgrind", "gcc")}
     for tool, path in tools.items():
@@ -80,7 +87,8 @@ def main() -> None:
         run = subprocess.run(  # noqa: S603 - fixed arguments: this script, under valgrind
             [valgrind, "--tool=callgrind", "--instr-atstart=no",
              f"--callgrind-out-file={out}", sys.executable, __file__, "--inside", str(helper),
-             *(["--untraced"] if args.untraced else [])],
+             *(["--untraced"] if args.untraced else []), *(["--raw"] if args.raw else []),
+             *(["--no-script"] if args.no_script else [])],
             check=False, capture_output=True, text=True,
             env={**os.environ, "PYTHONHASHSEED": "0"})
         if run.returncode:
@@ -91,7 +99,8 @@ def main() -> None:
             for line in dump.read_text().splitlines():
                 if line.startswith("summary:"):
                     total += int(line.split()[1])
-    kind = "untraced" if args.untraced else "with the trace"
+    kind = ("untraced" if args.untraced else "with the trace") + \
+        (", from raw mappings" if args.raw else "") + (", no script" if args.no_script else "")
     print(f"{total / diagnoses:,.0f} instructions per full diagnosis ({kind}; "
           f"{diagnoses} demo complaints, counted by callgrind)")
 

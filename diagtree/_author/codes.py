@@ -775,10 +775,30 @@ scripts:
         "catalog, scripts, policy", "A feedback time (`within_hours`, `every_hours`) is not "
                                     "between 0 and 8784 hours (a leap year), or an authority "
                                     "limit is not between 0 and 10^12 CNY (a huge or infinite "
-                                    "number would overflow the deadlines computed from it).",
-        "Write the time in hours and the limit in CNY, as the taxonomy gives them.",
+                                    "number would overflow the deadlines computed from it); or "
+                                    "an `incidents:` number is out of its range (`window_hours` "
+                                    "more than 0, customer counts from 1, the warning "
+                                    "thresholds rising), or the grade rule on the incident "
+                                    "count grades from another number than "
+                                    "`incidents.min_customers`.",
+        "Write the time in hours and the limit in CNY, as the taxonomy gives them; give the "
+        "grade rule on the incident count the number of `incidents.min_customers`.",
         Example(_files(("policy.yaml", EXAMPLE_CONTEXT["policy.yaml"].replace(
             "normal: {within_hours: 48,", "normal: {within_hours: 1.0e+999,"))))),
+    "policy_incident_rule_unreadable": CodeDoc(
+        "catalog, scripts, policy", "A grade rule reads the mass-incident count "
+                                    "(`complaint.incident.distinct_customers_24h`) alone, but "
+                                    "not as a number of customers from which it holds, so its "
+                                    "number cannot be checked against "
+                                    "`incidents.min_customers` (which the incident index "
+                                    "counts to).",
+        "Write it `complaint.incident.distinct_customers_24h >= N` (or `> N-1`, `N <= …`, "
+        "`N - 1 < …`, `not (… < N)`), N being `incidents.min_customers`. A rule that reads "
+        "other facts as well is not the mass-incident rule and is not checked.",
+        Example(_files(("policy.yaml", EXAMPLE_CONTEXT["policy.yaml"].replace(
+            "  grades: []\n", "  grades:\n    - grade: major\n"
+            "      when: complaint.incident.distinct_customers_24h == 20\n"
+            "      reason: part of a mass incident\n"))))),
     "duplicate_policy": CodeDoc(
         "catalog, scripts, policy", "More than one file starts with `policy:`.",
         "Keep one policy file.",

@@ -45,3 +45,14 @@ def test_generated_forests_are_sound_and_of_the_size_asked(tmp_path: Path) -> No
         assert written == load.count_nodes(library)
         assert size * 0.95 <= written <= size
         assert library.by_symptom
+
+
+INCIDENTS_BENCH = BENCH.parent / "incidents.py"
+
+
+def test_incidents_bench_prints_both_rates_and_the_ratio() -> None:
+    run = subprocess.run([sys.executable, str(INCIDENTS_BENCH), "--complaints", "400",
+                          "--baseline"], capture_output=True, text=True, timeout=120, check=True)
+    for label in ("IncidentIndex.add, one outage of 400 complaints", "complaints/s",
+                  "100 customers in the last window", "old count", "ratio"):
+        assert label in run.stdout, (label, run.stdout)

@@ -21,8 +21,12 @@ import pytest
 
 import diagtree_adapters as ad
 from diagtree import AuthoringError, Engine, Incident, IncidentIndex, service_problem
-from diagtree._check.policy import DEFAULT_INCIDENTS, IncidentRule
+from diagtree._check.policy import DEFAULT_INCIDENTS, IncidentRule, read_policy
 from diagtree._cli import main as cli_main
+from diagtree._errors import Problem
+from diagtree._load.yaml import load_yaml
+
+from tree_helpers import real_schemas
 
 T0 = _dt.datetime(2026, 11, 20, 9, 0, tzinfo=_dt.timezone(_dt.timedelta(hours=8)))
 CELL = "460-00-20811-1"
@@ -123,6 +127,52 @@ def test_the_grade_rule_and_the_incident_rule_count_alike(tmp_path: Path, old: s
     lines = (tmp_path / "trees" / "policy.yaml").read_text(encoding="utf-8").splitlines()
     assert "distinct_customers_24h >=" in lines[problem.location.line - 1]  # at the rule
     assert "min_customers" in problem.message and "use the same number" in (problem.hint or "")
+
+
+COUNT = "complaint.incident.distinct_customers_24h"
+SHIPPED_POLICY = Path(__file__).resolve().parent.parent / "trees" / "policy.yaml"
+
+
+def _policy_problems(rule: str, min_customers: int = 20) -> tuple[str, list[Problem]]:
+    """The problems of the shipped policy with its incident grade rule written as `rule`."""
+    text = SHIPPED_POLICY.read_text(encoding="utf-8")
+    assert f"when: {COUNT} >= 20\n" in text
+    text = text.replace(f"when: {COUNT} >= 20\n", f"when: {rule}\n").replace(
+        "min_customers: 20", f"min_customers: {min_customers}")
+    data, pos, problems = load_yaml(text, "policy.yaml")
+    read_policy(data, pos, real_schemas()[1], problems)
+    return text, problems
+
+
+@pytest.mark.parametrize("form", [
+    "X >= 20", "X > 19", "20 <= X", "19 < X", "20 - 1 < X", "not (X < 20)", "not (19 >= X)",
+    "(X) >= 2 * 10", "X > 19.5", "X >= 19.5", "X >= -(-20)"])
+def test_the_incident_grade_rule_is_read_in_its_equivalent_forms(form: str) -> None:
+    rule = form.replace("X", COUNT)
+    assert _policy_problems(rule)[1] == []
+    _, problems = _policy_problems(rule, min_customers=25)  # then it grades from 20, not 25
+    [problem] = problems
+    assert problem.code == "policy_out_of_range"
+    assert "from 20 customers" in problem.message and "makes one from 25" in problem.message
+
+
+@pytest.mark.parametrize("form", [
+    "X == 20", "X != 0", "X < 20", "X <= 19", "X * 2 >= 40", "X >= 20 and X < 1000",
+    "not X > 19 or X >= 20", "X >= 20 / 0"])
+def test_an_incident_grade_rule_it_cannot_read_is_refused_where_it_is(form: str) -> None:
+    rule = form.replace("X", COUNT)
+    text, problems = _policy_problems(rule)
+    [problem] = problems
+    assert problem.code == "policy_incident_rule_unreadable"
+    line = text.splitlines()[problem.location.line - 1]
+    assert line[problem.location.col - 1:].startswith(rule.partition(" ")[0]), (line, problem)
+    assert f"{COUNT} >= 20" in (problem.hint or "") and "min_customers" in problem.hint
+    headline = problem.headline()
+    assert headline.startswith(f"policy.yaml:{problem.location.line}:{problem.location.col}: ")
+
+
+def test_a_rule_reading_the_count_with_other_facts_is_not_the_incident_rule() -> None:
+    assert _policy_problems(f'{COUNT} >= 5 and complaint.channel == "hotline"')[1] == []
 
 
 def test_a_policy_without_incidents_uses_the_defaults(tmp_path: Path) -> None:

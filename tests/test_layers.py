@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_testing",),
     ("testing", "vector"),  # public modules over the API
     ("_author",),
+    ("_records",),         # which records the shipped adapters read: batch and service share it
     ("_batch",),           # batch diagnosis over frames and files, on processes or Dask
     ("batch",),            # its public face, `diagtree.batch`
     ("_service",),         # the HTTP service (a tool: it wraps the public API)

@@ -2,9 +2,10 @@
 
 1. An AST scan of ``diagtree/**/*.py`` (the lint package aside: its rules document their own
    codes) finds every code the code reports — the code argument of ``Problem(…)``, of any
-   ``….error(loc, "code", …)`` helper, and of ``ComplaintError(field, reason, "code")`` (its
-   default when left out) — and checks each is in `CODES`, and each `CODES` entry is reported
-   somewhere.
+   ``….error(loc, "code", …)`` helper, of ``ComplaintError(field, reason, "code")`` (its
+   default when left out) and ``TicketError(…)``, and of the service's
+   ``ProblemError(status, "code", …)`` and ``problem_body(…)`` — and checks each is in
+   `CODES`, and each `CODES` entry is reported somewhere.
 2. ``docs/errors.md`` is exactly `render_error_docs()` (``DIAGTREE_UPDATE_GOLDEN=1`` rewrites it).
 3. Every example not marked illustrative reports its code, and nothing else but its `also`.
 """
@@ -57,8 +58,13 @@ def _code_argument(call: ast.Call) -> ast.expr | str | None:
         return code
     if name == "error" and isinstance(func, ast.Attribute):  # Fields/_DocReader/_Checker.error
         return call.args[1] if len(call.args) > 1 else keywords.get("code")
-    if name in ("ComplaintError", "SessionStateError"):
+    if name in ("ProblemError", "problem_body"):  # the service's problem documents
+        return call.args[1] if len(call.args) > 1 else keywords.get("code")
+    if name in ("ComplaintError", "SessionStateError", "TicketError"):
         given = call.args[2] if len(call.args) > 2 else keywords.get("code")
+        if given is None and name == "TicketError":
+            raise AssertionError(f"line {call.lineno}: a TicketError(…) whose code the scan "
+                                 "cannot find")
         if given is None:
             error = ComplaintError if name == "ComplaintError" else SessionStateError
             default = inspect.signature(error).parameters["code"].default
@@ -87,7 +93,10 @@ def _scan(source: str, where: str) -> Iterator[tuple[str, str]]:
             elif arg is not None:
                 found = [c.value for c in ast.walk(arg)
                          if isinstance(c, ast.Constant) and isinstance(c.value, str)]
-                forwarded = isinstance(arg, ast.Name) and arg.id in params
+                # a parameter, or a parameter's code (`exc.code`, `self.code`), passed on
+                forwarded = (isinstance(arg, ast.Name) and arg.id in params) or (
+                    isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name)
+                    and arg.value.id in params and arg.attr == "code")
                 assert found or forwarded, (
                     f"{where}:{node.lineno}: the code is passed as `{ast.unparse(arg)}`, which "
                     "this scan cannot read: pass a string literal (or teach the scan)")
@@ -116,7 +125,8 @@ def test_the_scan_reads_every_way_codes_are_passed() -> None:
     # a positional Problem code, a Fields.error code, a conditional code in _expr.check, a
     # ComplaintError's explicit and default codes
     for code in ("yaml_syntax", "unknown_key", "not_a_condition", "complaint_bad_msisdn",
-                 "complaint_invalid", "session_state_invalid"):
+                 "complaint_invalid", "session_state_invalid", "ticket_not_dispatched",
+                 "tree_changed", "body_too_large"):
         assert code in found, code
     assert any(w.startswith("diagtree/_expr/check.py") for w in found["type_mismatch"])
 
@@ -129,9 +139,13 @@ def test_the_scan_on_a_made_up_module() -> None:
             f.error(loc, "a_code", "message")
             problems.append(Problem(loc, "b_code" if expect else "c_code", "message"))
             raise ComplaintError("type", "unknown")
+            raise TicketError("complaint.id", "another complaint", "d_code")
+            raise ProblemError(409, "e_code", "detail")
+        def answer(exc):
+            return ProblemError(422, exc.code, "detail")   # a parameter's code: not a code
         """)
     found = sorted(code for code, _ in _scan(source, "m.py"))
-    assert found == ["a_code", "b_code", "c_code", "complaint_invalid"]
+    assert found == ["a_code", "b_code", "c_code", "complaint_invalid", "d_code", "e_code"]
     with pytest.raises(AssertionError, match="cannot read"):
         list(_scan("CODE = 'x'\nProblem(loc, CODE, 'message')\n", "m.py"))
 

@@ -1,4 +1,5 @@
-"""Every problem code `validate`, `diagtree test` and complaint parsing can report, documented.
+"""Every problem code `validate`, `diagtree test`, complaint parsing, trouble tickets
+(`TicketError`) and the HTTP service's problem documents can report, documented.
 
 `CODES` maps each code to a `CodeDoc`: its area, a one-line meaning, what the author should do,
 and a short example that triggers it. `render_error_docs` writes ``docs/errors.md`` from it;
@@ -93,6 +94,14 @@ AREAS: Final = (
                   "`type_mismatch`, `unknown_value`)."),
     ("complaints", "The complaint a CRM sends: `ComplaintError.code`. `diagtree test` fails a "
                    "scenario case whose complaint is rejected, with the same reason."),
+    ("tickets", "A diagnosis made into a TM Forum TMF621 TroubleTicket "
+                "(`diagtree.trouble_ticket`, docs/integration.md): `TicketError.code`, with "
+                "`field` naming what stands in the way."),
+    ("service", "The HTTP service (`diagtree serve`, docs/service.md) answers every error "
+                "with a problem document (RFC 9457): its `code`, also in its `type` "
+                "`urn:diagtree:problem:CODE`, and the `field` at fault where there is one. A "
+                "complaint or an answer it refuses (422) carries the "
+                "[complaint codes](#complaints)."),
 )
 
 #: the folder every `knowledge` example is loaded in: a catalog, its scripts and a policy
@@ -775,10 +784,30 @@ scripts:
         "catalog, scripts, policy", "A feedback time (`within_hours`, `every_hours`) is not "
                                     "between 0 and 8784 hours (a leap year), or an authority "
                                     "limit is not between 0 and 10^12 CNY (a huge or infinite "
-                                    "number would overflow the deadlines computed from it).",
-        "Write the time in hours and the limit in CNY, as the taxonomy gives them.",
+                                    "number would overflow the deadlines computed from it); or "
+                                    "an `incidents:` number is out of its range (`window_hours` "
+                                    "more than 0, customer counts from 1, the warning "
+                                    "thresholds rising), or the grade rule on the incident "
+                                    "count grades from another number than "
+                                    "`incidents.min_customers`.",
+        "Write the time in hours and the limit in CNY, as the taxonomy gives them; give the "
+        "grade rule on the incident count the number of `incidents.min_customers`.",
         Example(_files(("policy.yaml", EXAMPLE_CONTEXT["policy.yaml"].replace(
             "normal: {within_hours: 48,", "normal: {within_hours: 1.0e+999,"))))),
+    "policy_incident_rule_unreadable": CodeDoc(
+        "catalog, scripts, policy", "A grade rule reads the mass-incident count "
+                                    "(`complaint.incident.distinct_customers_24h`) alone, but "
+                                    "not as a number of customers from which it holds, so its "
+                                    "number cannot be checked against "
+                                    "`incidents.min_customers` (which the incident index "
+                                    "counts to).",
+        "Write it `complaint.incident.distinct_customers_24h >= N` (or `> N-1`, `N <= …`, "
+        "`N - 1 < …`, `not (… < N)`), N being `incidents.min_customers`. A rule that reads "
+        "other facts as well is not the mass-incident rule and is not checked.",
+        Example(_files(("policy.yaml", EXAMPLE_CONTEXT["policy.yaml"].replace(
+            "  grades: []\n", "  grades:\n    - grade: major\n"
+            "      when: complaint.incident.distinct_customers_24h == 20\n"
+            "      reason: part of a mass incident\n"))))),
     "duplicate_policy": CodeDoc(
         "catalog, scripts, policy", "More than one file starts with `policy:`.",
         "Keep one policy file.",
@@ -892,6 +921,87 @@ scripts:
         "Pass back exactly what `Session.state()` returned (its JSON Schema is "
         "`schema/diagtree-session-state.schema.json`).",
         Example("`engine.resume({})` — the state has no `version`", "illustrative")),
+    # -- tickets -------------------------------------------------------------------------------
+    "ticket_not_dispatched": CodeDoc(
+        "tickets", "The diagnosis is resolved by the front line (`resolution` is not "
+                   "`dispatch`): there is no ticket to open (`field`: "
+                   "`diagnosis.resolution`).",
+        "Open tickets only for dispatched diagnoses (`diagnosis.resolution == \"dispatch\"`).",
+        Example("`trouble_ticket(d, complaint)` for a diagnosis `d` resolved on the call",
+                "illustrative")),
+    "ticket_wrong_complaint": CodeDoc(
+        "tickets", "The complaint given is not the one diagnosed (its `id` is not the "
+                   "diagnosis's `complaint_id`; `field`: `complaint.id`).",
+        "Pass the complaint the diagnosis was made of.",
+        Example("`trouble_ticket(d, other)` where `other[\"id\"] != d.complaint_id`",
+                "illustrative")),
+    # -- service -------------------------------------------------------------------------------
+    "request_invalid": CodeDoc(
+        "service", "422: the request body does not fit the endpoint's schema (a missing or "
+                   "mistyped field); `errors` lists each field with its reason.",
+        "Send the body the OpenAPI document (`GET /openapi.json`) describes."),
+    "body_too_large": CodeDoc(
+        "service", "413: the request body is larger than the service's `max_body_bytes`.",
+        "Send a smaller body (a complaint is a few KB), or raise the limit in the service's "
+        "configuration."),
+    "unauthenticated": CodeDoc(
+        "service", "401: no API key, or one the service does not know.",
+        "Send `Authorization: Bearer KEY` or `X-API-Key: KEY` with a key of the service's "
+        "configuration."),
+    "forbidden": CodeDoc(
+        "service", "403: the endpoint is for supervisors (`POST /trees/reload`).",
+        "Call it with a supervisor's key."),
+    "role_mismatch": CodeDoc(
+        "service", "403: the complaint's `agent_role` is not the role of the caller's key (a "
+        "body cannot claim another role).",
+        "Leave `agent_role` out (the key's role is used) or send the key's role."),
+    "session_not_found": CodeDoc(
+        "service", "404: no such session — or one of another caller, which is not shown to "
+        "exist (`field`: `session_id`).",
+        "Use the id `POST /sessions` returned, with the same key (or a supervisor's)."),
+    "tree_not_found": CodeDoc(
+        "service", "404: no tree with that id in the knowledge in force (`field`: `tree_id`).",
+        "List the trees with `GET /trees`."),
+    "tree_changed": CodeDoc(
+        "service", "409: the session's tree changed since it started (a reload); the problem "
+        "carries `pinned` and `current` (id, version).",
+        "Repeat the step with `on_tree_change: pinned` (carry on on the old version) or "
+        "`restart` (start again on the new one)."),
+    "pinned_tree_gone": CodeDoc(
+        "service", "409: `on_tree_change: pinned` asked for a tree version the service no "
+        "longer keeps.",
+        "Repeat the step with `on_tree_change: restart`."),
+    "session_unreadable": CodeDoc(
+        "service", "409: the stored session cannot be resumed on the trees in force (its "
+        "state names a question or an answer they no longer have).",
+        "Repeat the step with `on_tree_change: restart`, or start a new session."),
+    "version_conflict": CodeDoc(
+        "service", "409: `expected_version` is not the session's version: another request "
+        "changed it first (the problem carries the current `version` when known).",
+        "Read the session again (`GET /sessions/{id}`) and repeat the step with its version."),
+    "busy": CodeDoc(
+        "service", "409: the session kept changing under this request (many concurrent steps "
+        "on one session).",
+        "Try again; send one step at a time per session."),
+    "too_many_sessions": CodeDoc(
+        "service", "429: the caller already has the configured number of open sessions.",
+        "Finish or abandon open sessions, wait for them to expire, or raise "
+        "`max_open_sessions`."),
+    "knowledge_invalid": CodeDoc(
+        "service", "422: `POST /trees/reload` found problems in the knowledge files; the "
+        "detail lists them (the codes above), and the knowledge in force is kept.",
+        "Fix the files (`diagtree validate` shows the same problems) and reload again."),
+    "http_error": CodeDoc(
+        "service", "An HTTP error the framework raised (an unknown path: 404; a method the "
+        "path does not take: 405), as a problem document.",
+        "Check the path and the method against `GET /openapi.json`."),
+    "internal_error": CodeDoc(
+        "service", "500: the service failed; the request changed nothing (the log names the "
+        "exception's type).",
+        "Report it with the log line; the request can be repeated."),
+    "store_unavailable": CodeDoc(
+        "service", "503 from `GET /readyz`: the session store cannot be reached.",
+        "Check the store (the SQLite file and its folder); the detail names the error type."),
 }
 
 
@@ -925,7 +1035,9 @@ there is one, says what was probably meant. In Python the problems are the `Prob
 
 A complaint that a CRM sends is checked by `parse_complaint` (and `Engine.diagnose`): a
 malformed one raises `ComplaintError` with `field`, `reason` and one of the
-[complaint codes](#complaints).
+[complaint codes](#complaints). `trouble_ticket` refuses a diagnosis with a `TicketError` and
+one of the [ticket codes](#tickets); the HTTP service answers an error with a problem document
+whose `code` is one of the [service codes](#service) (or a complaint code).
 
 The codes of `diagtree lint`'s own rules are in [lint-rules.md](lint-rules.md).
 

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["BatchInputError", "check_columns", "count_rows", "file_format", "join_parts",
-           "read_chunks", "read_frame", "write_part"]
+__all__ = ["FORMATS", "BatchInputError", "check_columns", "count_rows", "file_format",
+           "join_parts", "read_chunks", "read_frame", "results_format", "write_frame",
+           "write_part"]
 
 FORMATS: Final = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
                   ".ndjson": "jsonl"}
@@ -53,6 +54,23 @@ def file_format(path: str | Path) -> str:
         raise BatchInputError(f"{path}: unknown file type {suffix or '(no extension)'!r}: "
                               "use .csv, .parquet or .jsonl")
     return FORMATS[suffix]
+
+
+def results_format(path: str | Path) -> str:
+    """The format of a results or errors file to be read whole (`file_format`), once the file
+    is known to be there and its reader installed — else a `BatchInputError` saying which. The
+    one check of every reader of a results file: `read_frame`, `diagtree incidents`,
+    `diagtree report`."""
+    kind = file_format(path)
+    if not Path(path).is_file():
+        raise BatchInputError(f"{path}: no such file")
+    if kind == "parquet":
+        try:
+            import pyarrow  # noqa: F401, PLC0415 - the `batch` extra
+        except ImportError:
+            raise BatchInputError(f"{path}: reading Parquet needs pyarrow "
+                                  "(pip install 'diagtree[batch]')") from None
+    return kind
 
 
 def check_columns(path: str | Path, columns: list[str]) -> None:
@@ -224,7 +242,7 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     """A results or errors file written by a batch run, with the contract's dtypes."""
     import pandas as pd  # noqa: PLC0415
 
-    kind = file_format(path)
+    kind = results_format(path)
     if kind == "parquet":
         frame = pd.read_parquet(path)
     elif kind == "csv":
@@ -236,3 +254,14 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         frame = pd.read_json(path, lines=True, dtype=False, convert_dates=False)
     types = dtypes(tuple(frame.columns))
     return frame.astype({c: types[c] for c in frame.columns})
+
+
+def write_frame(frame: pd.DataFrame, path: Path, kind: str) -> None:
+    """A whole frame to one file of the format `kind` (with its header: `read_frame` reads it
+    back)."""
+    if kind == "csv":
+        frame.to_csv(path, index=False)
+    elif kind == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True, force_ascii=False)

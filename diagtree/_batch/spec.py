@@ -40,15 +40,9 @@ class EngineSpec:
     def __call__(self) -> Engine:
         """The engine (a new one on every call: see `engine_for` for the cached one)."""
         import diagtree_adapters as ad  # noqa: PLC0415 - the adapters compose the engine
+        from diagtree import _records  # noqa: PLC0415 - the one choice of the records
 
-        if self.demo:
-            from diagtree_adapters.demo import demo_records  # noqa: PLC0415
-
-            records = demo_records()
-        elif self.data is not None:
-            records = ad.load_records(self.data)
-        else:
-            records = ad.records_from_mapping({})
+        records = _records.source_records(self.data, demo=self.demo)
         return Engine(self.trees, sources=ad.mock_sources(records, down=list(self.down)),
                       default_region=self.region, locale=self.locale)
 

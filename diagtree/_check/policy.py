@@ -33,19 +33,21 @@ VIP), and the trace says so.
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass
 from typing import Any, Final
 
 from diagtree._check import schema as _schema
-from diagtree._errors import Problem, did_you_mean
+from diagtree._errors import Location, Problem, did_you_mean
 from diagtree._expr import Expression, compile_expression
+from diagtree._expr.ast import Arith, Compare, FactRef, Literal, Neg, Node, Not
 from diagtree._load.fields import Fields
 from diagtree._load.yaml import Positions
 from diagtree._vocab.facts import FactSchema
 from diagtree._vocab.taxonomy import CATEGORIES, CAUSES, DEPARTMENTS, GRADES
 
-__all__ = ["DEFAULT_INCIDENTS", "Feedback", "GradeRule", "IncidentRule", "Policy", "read_policy"]
+__all__ = ["DEFAULT_INCIDENTS", "INCIDENT_COUNT", "Feedback", "GradeRule", "IncidentRule",
+           "Policy", "incident_threshold", "read_policy"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
         return None
     pf.only(_schema.POLICY.keys)
     rules = []
-    counted: list[tuple[Fields, int]] = []  # rules on the mass-incident count, with its number
+    counted: list[tuple[Fields, Expression]] = []  # rules on the mass-incident count alone
     raw = pf.raw("grades") or []
     if not isinstance(raw, list):
         pf.error((*pf.path, "grades"), "type_mismatch",
@@ -162,9 +164,8 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
         problems.extend(probs)
         if expr is not None:
             rules.append(GradeRule(grade, expr, reason, rf.loc().line))
-            on_count = _INCIDENT_RULE.fullmatch(text)
-            if on_count:
-                counted.append((rf, int(on_count.group(1))))
+            if expr.facts == (INCIDENT_COUNT,):
+                counted.append((rf, expr))
     feedback: dict[str, Feedback] = {}
     ff = pf.child("feedback", "`feedback`")
     for grade in GRADES:
@@ -190,11 +191,23 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
     above = af.string("above", required=True, choices=DEPARTMENTS) or "billing_center"
     incidents = _read_incidents(pf, problems) if pf.has("incidents") else DEFAULT_INCIDENTS
     least = incidents.min_customers if incidents is not None else None
-    for rf, threshold in counted:
-        if least is not None and threshold != least:
+    for rf, expr in counted:
+        threshold = incident_threshold(expr.ir)
+        if threshold is None:
+            origin = pos.text_origin((*rf.path, "when"))
+            problems.append(Problem(
+                Location(origin.file, origin.line + expr.ir.line - 1, origin.col + expr.ir.col),
+                "policy_incident_rule_unreadable",
+                "this rule reads the mass-incident count alone, but not as a number of "
+                "customers from which it holds (`>= N`), so its number cannot be checked "
+                "against `incidents.min_customers`",
+                hint=f"write it `{INCIDENT_COUNT} >= {least or 'N'}`"
+                + (f" (or `> {least - 1}`, `{least} <= …`), {least} being "
+                   "`incidents.min_customers`" if least is not None else "")))
+        elif least is not None and threshold != least:
             rf.error((*rf.path, "when"), "policy_out_of_range",
-                     f"this rule grades a mass incident from {threshold} customers, but "
-                     f"`incidents.min_customers` makes one from {least}: "
+                     f"this rule grades a mass incident from {_shown(threshold)} customers, "
+                     f"but `incidents.min_customers` makes one from {least}: "
                      "members of an incident would be graded differently from what the "
                      "incident index counts",
                      f"use the same number in both (e.g. >= {least})")
@@ -203,10 +216,67 @@ def read_policy(data: Any, pos: Positions, schema: FactSchema,
     return Policy(tuple(rules), feedback, limits, above, pos.file, incidents)
 
 
-#: a grade rule on the mass-incident count alone
-#: (``complaint.incident.distinct_customers_24h >= 20``)
-_INCIDENT_RULE: Final = re.compile(
-    r"\s*complaint\.incident\.distinct_customers_24h\s*>=\s*(\d+)\s*")
+#: the fact a grade rule reads for the mass-incident count (the index supplies it)
+INCIDENT_COUNT: Final = "complaint.incident.distinct_customers_24h"
+#: `a OP x` read as `x OP' a`; `not (x OP a)` as `x OP' a`
+_FLIPPED: Final = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NEGATED: Final = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
+def incident_threshold(node: Node) -> int | None:
+    """The fewest customers from which a condition on the count alone holds, when it says so
+    plainly — ``x >= 20``, ``x > 19``, ``20 <= x``, ``19 < x``, ``20 - 1 < x``,
+    ``not (x < 20)`` (`x` the count, a whole number; the other side any arithmetic of
+    numbers); None for any other form (``x == 20``, ``x * 2 > 39``, ``x > 5 and x < 9``…)."""
+    negated = isinstance(node, Not)
+    if isinstance(node, Not):
+        node = node.operand
+    if not isinstance(node, Compare):
+        return None
+    op, left, right = node.op, node.left, node.right
+    if _is_count(right) and not _is_count(left):
+        op, left, right = _FLIPPED.get(op, op), right, left
+    if negated:
+        op = _NEGATED.get(op, "")
+    bound = _number(right) if _is_count(left) else None
+    if bound is None or not math.isfinite(bound):
+        return None
+    if op == ">=":
+        return math.ceil(bound)
+    if op == ">":
+        return math.floor(bound) + 1
+    return None
+
+
+def _is_count(node: Node) -> bool:
+    return isinstance(node, FactRef) and node.name == INCIDENT_COUNT
+
+
+def _number(node: Node) -> float | None:
+    """The value of arithmetic on number literals (None: anything else, or it fails)."""
+    if isinstance(node, Literal):
+        value = node.value
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+            and abs(value) <= 1e300 else None
+    if isinstance(node, Neg):
+        inner = _number(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, Arith):
+        a, b = _number(node.left), _number(node.right)
+        if a is None or b is None:
+            return None
+        if node.op == "+":
+            return a + b
+        if node.op == "-":
+            return a - b
+        if node.op == "*":
+            return a * b
+        return a / b if b else None
+    return None
+
+
+def _shown(threshold: int) -> str:
+    return str(threshold) if threshold <= MAX_CUSTOMERS else f"more than {MAX_CUSTOMERS}"
 
 
 def _read_incidents(pf: Fields, problems: list[Problem]) -> IncidentRule | None:

@@ -1,9 +1,10 @@
 """`diagtree incidents RESULTS [--records DIR | --demo] -o DIR`: the mass incidents of a day's
 results (docs/incidents.md).
 
-Reads a results file (the batch output: CSV, Parquet or JSON lines, by its suffix), groups it by
-the policy's `incidents:` rule (``--trees``: the knowledge folder whose policy to use, default
-the shipped one) and writes into DIR:
+Reads a results file (the batch output: CSV, Parquet or JSON lines, by its suffix — the formats
+and errors of `diagtree batch`, read as `diagtree.batch.read_frame` reads it), groups it by the
+policy's `incidents:` rule (``--trees``: the knowledge folder whose policy to use, default the
+shipped one) and writes into DIR:
 
 - ``problems.json``: the incidents as TMF656 ServiceProblems (a JSON list);
 - ``incidents.csv``: one row per incident (incident_id, cause, cell, platform, first_at,
@@ -24,9 +25,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_incidents"]
+from diagtree._batch.files import BatchInputError, read_frame, results_format, write_frame
 
-_READERS = (".csv", ".parquet", ".jsonl", ".json")
+__all__ = ["add_incidents"]
 
 
 def add_incidents(sub: Any) -> None:
@@ -48,29 +49,6 @@ def add_incidents(sub: Any) -> None:
     p.set_defaults(run=run_incidents)
 
 
-def _read(path: Path) -> Any:
-    import pandas as pd  # noqa: PLC0415
-
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    # (texts stay texts: pandas would turn a column named *_at into dates, written back as
-    # epoch milliseconds)
-    return pd.read_json(path, lines=True, dtype=False, convert_dates=False)
-
-
-def _write(frame: Any, path: Path) -> None:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    elif suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
-
-
 def _registrations(records: Any) -> list[tuple[str, str]]:
     """(msisdn, cell) of every subscriber the HLR has registered on a cell."""
     pairs = []
@@ -87,19 +65,17 @@ def run_incidents(args: argparse.Namespace) -> int:
     from diagtree import Engine, IncidentIndex, service_problem  # noqa: PLC0415
 
     results = Path(args.results)
-    if not results.is_file():
-        print(f"diagtree incidents: {results}: no such file", file=sys.stderr)
-        return 2
-    if results.suffix.lower() not in _READERS:
-        print(f"diagtree incidents: {results}: expected one of {', '.join(_READERS)}",
-              file=sys.stderr)
+    try:
+        kind = results_format(results)
+    except BatchInputError as exc:
+        print(f"diagtree incidents: {exc}", file=sys.stderr)
         return 2
     if args.trees is not None and not Path(args.trees).is_dir():
         print(f"diagtree incidents: {args.trees}: no such folder", file=sys.stderr)
         return 2
     try:
-        frame = _read(results)
-    except (ValueError, OSError, ImportError) as exc:
+        frame = read_frame(results)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
         print(f"diagtree incidents: {results}: cannot read it ({exc})", file=sys.stderr)
         return 2
     if args.demo:
@@ -120,7 +96,7 @@ def run_incidents(args: argparse.Namespace) -> int:
                                        encoding="utf-8")
     index.table(incidents).to_csv(out / "incidents.csv", index=False)
     regraded = index.regrade_results(frame, incidents)
-    _write(regraded, out / f"regraded{results.suffix.lower()}")
+    write_frame(regraded, out / f"regraded{results.suffix.lower()}", kind)
     notices = index.notices(incidents, _registrations(records) if records is not None else [])
     with (out / "notices.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)

@@ -14,7 +14,7 @@ import datetime as _dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
-from diagtree._check.policy import IncidentRule, Policy
+from diagtree._check.policy import INCIDENT_COUNT, IncidentRule, Policy
 from diagtree._errors import ConfigurationError
 from diagtree._incidents.incident import Incident, Key, Member, make_incident, peak
 from diagtree._vocab.taxonomy import GRADES
@@ -22,10 +22,8 @@ from diagtree._vocab.taxonomy import GRADES
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["INCIDENT_FACT", "TABLE_COLUMNS", "group_frame", "incidents_table", "regrade_frame"]
+__all__ = ["TABLE_COLUMNS", "group_frame", "incidents_table", "regrade_frame"]
 
-#: the fact the policy's mass-incident grade rule reads
-INCIDENT_FACT: Final = "complaint.incident.distinct_customers_24h"
 #: the columns of incidents.csv (the shared contract)
 TABLE_COLUMNS: Final = ("incident_id", "cause", "cell", "platform", "first_at", "last_at",
                         "distinct_customers", "complaints", "warning_level", "members")
@@ -99,7 +97,7 @@ def _raising(policy: Policy, customers: int) -> list[tuple[str, str]]:
     """The (grade, reason) of the policy's rules on the incident count alone that match."""
     raised = []
     for rule in policy.rules:
-        if rule.when.facts == (INCIDENT_FACT,) and rule.when.fn({INCIDENT_FACT: customers}) \
+        if rule.when.facts == (INCIDENT_COUNT,) and rule.when.fn({INCIDENT_COUNT: customers}) \
                 is True:
             raised.append((rule.grade, rule.reason))
     return raised

@@ -13,15 +13,16 @@ peak too (they had the same dead site).
 from __future__ import annotations
 
 import datetime as _dt
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from diagtree._check.policy import IncidentRule
 from diagtree._vocab.taxonomy import category_of
 
-__all__ = ["Episode", "Incident", "Key", "Member", "incident_id", "peak", "trailing"]
+__all__ = ["Episode", "Incident", "Key", "Member", "incident_id", "peak"]
 
 
 class Key(NamedTuple):
@@ -38,11 +39,6 @@ class Member(NamedTuple):
     msisdn: str
     cell: str | None  # the cell of the diagnosis (a platform incident's affected cells)
     row: int = 0  # the row of a results frame (0: fed one by one)
-
-
-def trailing(members: Iterable[Member], at: _dt.datetime, window: _dt.timedelta) -> int:
-    """Distinct customers among `members` reported in ``[at - window, at]``."""
-    return len({m.msisdn for m in members if at - window <= m.at <= at})
 
 
 def peak(members: Sequence[Member], window: _dt.timedelta) -> int:
@@ -72,48 +68,86 @@ def incident_id(key: Key, first_at: _dt.datetime) -> str:
     return f"INC-{when}-{key.place}-{key.cause}"
 
 
+def _at(member: Member) -> _dt.datetime:
+    return member.at
+
+
 @dataclass
 class Episode:
     """The complaints of one key, each within the window of the one before (mutable: the
-    index grows it; its members are in arrival order)."""
+    index grows it; its members are kept in time order).
+
+    `add` answers, for the complaint added, the distinct customers in the window ending at it.
+    A complaint at or after the latest one (the usual case: complaints arrive in time order)
+    costs O(1) amortized — a sliding window over the members, the customers inside it
+    counted — whatever the episode's size; one arriving late is inserted in place and its window
+    counted from its members (O(log n + its window's members))."""
 
     key: Key
+    window: _dt.timedelta
     members: list[Member] = field(default_factory=list)
     first_at: _dt.datetime | None = None
     last_at: _dt.datetime | None = None
-    _peak: int | None = None
+    _start: int = 0  # the first member inside the window ending at `last_at`
+    _inside: Counter[str] = field(default_factory=Counter)  # its customers, counted
+    _peak: int | None = 0  # None: to be worked out again (`peak`)
 
-    def reaches(self, at: _dt.datetime, window: _dt.timedelta) -> bool:
+    def reaches(self, at: _dt.datetime) -> bool:
         """Whether a complaint at `at` belongs here (within the window of its span)."""
         assert self.first_at is not None and self.last_at is not None
-        return self.first_at - window <= at <= self.last_at + window
+        return self.first_at - self.window <= at <= self.last_at + self.window
 
-    def add(self, member: Member) -> None:
-        self.members.append(member)
-        self.first_at = member.at if self.first_at is None else min(self.first_at, member.at)
-        self.last_at = member.at if self.last_at is None else max(self.last_at, member.at)
-        self._peak = None
+    def add(self, member: Member) -> int:
+        """Add a complaint; the distinct customers reported in ``[at - window, at]``, it
+        included."""
+        at = member.at
+        if self.last_at is None or at >= self.last_at:
+            self.members.append(member)
+            self.first_at = at if self.first_at is None else self.first_at
+            self.last_at = at
+            self._inside[member.msisdn] += 1
+            lower = at - self.window
+            while self.members[self._start].at < lower:
+                gone = self.members[self._start].msisdn
+                self._inside[gone] -= 1
+                if not self._inside[gone]:
+                    del self._inside[gone]
+                self._start += 1
+            count = len(self._inside)
+            if self._peak is not None:  # in time order, the peak is the highest count so far
+                self._peak = max(self._peak, count)
+            return count
+        assert self.first_at is not None
+        insort(self.members, member, key=_at)  # after the members at the same time
+        self.first_at = min(self.first_at, at)
+        if at < self.last_at - self.window:
+            self._start += 1  # inserted before the window ending at `last_at`
+        else:
+            self._inside[member.msisdn] += 1
+        self._peak = None  # a late complaint may raise the windows after it
+        low = bisect_left(self.members, at - self.window, key=_at)
+        high = bisect_right(self.members, at, key=_at)
+        return len({m.msisdn for m in self.members[low:high]})
 
     def remove(self, complaint_id: str) -> bool:
         """Drop a complaint (diagnosed again); whether it was here."""
         kept = [m for m in self.members if m.complaint_id != complaint_id]
         if len(kept) == len(self.members):
             return False
-        self.members = kept
-        self.first_at = min((m.at for m in kept), default=None)
-        self.last_at = max((m.at for m in kept), default=None)
-        self._peak = None
+        self.members, self.first_at, self.last_at = [], None, None
+        self._start, self._inside, self._peak = 0, Counter(), 0
+        for member in kept:  # in time order: each added in O(1)
+            self.add(member)
         return True
 
-    def peak(self, window: _dt.timedelta) -> int:
+    def peak(self) -> int:
         if self._peak is None:
-            self._peak = peak(self.members, window)
+            self._peak = peak(self.members, self.window)
         return self._peak
 
     def incident(self, rule: IncidentRule) -> Incident | None:
         """The incident this episode is (None while its peak is below the threshold)."""
-        window = _dt.timedelta(hours=rule.window_hours)
-        if not self.members or self.peak(window) < rule.min_customers:
+        if not self.members or self.peak() < rule.min_customers:
             return None
         return make_incident(self.key, self.members, rule)
 

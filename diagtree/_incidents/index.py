@@ -30,7 +30,7 @@ from diagtree._conclude.diagnosis import Diagnosis, TraceStep
 from diagtree._conclude.policy import WalkEnd
 from diagtree._errors import ConfigurationError
 from diagtree._incidents import frames
-from diagtree._incidents.incident import Episode, Incident, Key, Member, trailing
+from diagtree._incidents.incident import Episode, Incident, Key, Member
 from diagtree._incidents.notices import Notice, notices
 from diagtree._incidents.place import Place, place_of_diagnosis, place_of_outcome, trace_reads
 from diagtree._vocab.complaint import Complaint, parse_complaint
@@ -43,9 +43,9 @@ _UNSEEN: Any = object()
 __all__ = ["IncidentIndex", "key_of"]
 
 
-def key_of(rule: IncidentRule, cause: str, place: Place) -> Key | None:
-    """The key a cause at a place is grouped under (None: not grouped)."""
-    kind = rule.grouping(cause)
+def key_of(cause: str, kind: str | None, place: Place) -> Key | None:
+    """The key a cause grouped by `kind` (the rule's `grouping` of it) at a place is grouped
+    under (None: not grouped)."""
     where = place.cell if kind == "cell" else place.platform if kind == "platform" else None
     return None if kind is None or where is None else Key(cause, kind, where)
 
@@ -103,13 +103,17 @@ class IncidentIndex:
         would); the distinct customers of its
         episode within the window ending at it, this one included (0: a cause not grouped,
         or no place)."""
-        kind = self._kinds.get(cause, _UNSEEN)
-        if kind is _UNSEEN:
-            kind = self._kinds[cause] = self._rule.grouping(cause)
-        if kind is None:  # most causes: nothing to look up
+        if self._grouping(cause) is None:  # most causes: nothing to look up
             self._add(end.complaint, cause, Place(None, None))
             return 0
         return self._add(end.complaint, cause, place_of_outcome(values, trace_reads(steps)))
+
+    def _grouping(self, cause: str) -> str | None:
+        """What `cause` is grouped by (the rule's `grouping`, asked once per cause)."""
+        kind: str | None = self._kinds.get(cause, _UNSEEN)
+        if kind is _UNSEEN:
+            kind = self._kinds[cause] = self._rule.grouping(cause)
+        return kind
 
     def add(self, diagnosis: Diagnosis, complaint: Complaint | Mapping[str, Any]) -> int:
         """Add a diagnosis of `complaint` (its cause at the place its trace says); returns the
@@ -138,19 +142,17 @@ class IncidentIndex:
                 episode.remove(complaint_id)
                 if not episode.members:
                     del self._open[earlier]
-            key = key_of(self._rule, cause, place)
+            key = key_of(cause, self._grouping(cause), place)
             if key is None:
                 return 0
-            window = self.window
             self._advance(at)
             current = self._open.get(key)
-            if current is None or not current.reaches(at, window):
+            if current is None or not current.reaches(at):
                 if current is not None:
                     self._close(current)
-                current = self._open[key] = Episode(key)
-            current.add(Member(at, complaint_id, msisdn, place.cell, row))
+                current = self._open[key] = Episode(key, self.window)
             self._where[complaint_id] = key
-            return trailing(current.members, at, window)
+            return current.add(Member(at, complaint_id, msisdn, place.cell, row))
 
     # -- eviction ----------------------------------------------------------------------------
     def _advance(self, at: _dt.datetime) -> None:
@@ -205,8 +207,8 @@ class IncidentIndex:
                      platform: str | None = None) -> Incident | None:
         """The open incident a new complaint with `cause` at `cell` (or `platform`) belongs to,
         if any — for a diagnosis: ``index.incident_for(d.cause, **index.place_of(d))``."""
-        key = key_of(self._rule, cause, Place(cell, platform))
         with self._lock:
+            key = key_of(cause, self._grouping(cause), Place(cell, platform))
             episode = self._open.get(key) if key is not None else None
             incident = episode.incident(self._rule) if episode is not None else None
         return incident

@@ -2,9 +2,10 @@
 asked for, low-cardinality ones as categories, times parsed — so a month of a million rows fits
 in a few hundred MiB.
 
-CSV, Parquet (needs pyarrow: ``pip install 'diagtree[batch]'``) and JSON lines (``.jsonl``,
-``.ndjson``, ``.json``) are told by the file's suffix. A missing column is a `ReportInputError`
-naming the file and the column; so is a time that does not parse (with its 1-based row).
+The formats are `diagtree batch`'s (`diagtree._batch.files.FORMATS`: CSV, Parquet — needs
+pyarrow, ``pip install 'diagtree[batch]'`` — and JSON lines), told by the file's suffix, with
+its errors (`results_format`). A missing column is a `ReportInputError` naming the file and the
+column; so is a time that does not parse (with its 1-based row).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from diagtree._batch.files import BatchInputError, results_format
 from diagtree._errors import DiagtreeError
 
 if TYPE_CHECKING:
@@ -32,18 +34,6 @@ _CHUNK: Final = 200_000
 
 class ReportInputError(DiagtreeError, ValueError):
     """A results or incidents file that a report cannot read: the file and what is wrong."""
-
-
-def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return "csv"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    raise ReportInputError(f"{path}: cannot tell the format from the suffix {suffix!r} "
-                           "(use .csv, .parquet or .jsonl)")
 
 
 def _columns_of(path: Path, kind: str) -> list[str]:
@@ -71,15 +61,10 @@ def read_frame(path: str | Path, columns: Sequence[str],
     import pandas as pd  # noqa: PLC0415
 
     path = Path(path)
-    if not path.is_file():
-        raise ReportInputError(f"{path}: no such file")
-    kind = _kind(path)
-    if kind == "parquet":
-        try:
-            import pyarrow  # noqa: F401, PLC0415
-        except ImportError:
-            raise ReportInputError(f"{path}: reading Parquet needs pyarrow "
-                                   "(pip install 'diagtree[batch]')") from None
+    try:
+        kind = results_format(path)
+    except BatchInputError as exc:
+        raise ReportInputError(str(exc)) from None
     try:
         present = _columns_of(path, kind)
     except (OSError, UnicodeDecodeError, ValueError) as exc:

@@ -40,6 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from diagtree import _records
 from diagtree._decisions.log import DecisionLog
 from diagtree._errors import ComplaintError, DiagtreeError
 from diagtree._privacy import mask_text
@@ -201,19 +202,12 @@ class Service:
 def _sources(data: str | None) -> list[Source]:
     import diagtree_adapters as ad  # noqa: PLC0415 - the service is a composition root
 
-    if data == "demo":
-        from diagtree_adapters.demo import demo_records  # noqa: PLC0415
-
-        records = demo_records()
-    elif data is None:
-        records = ad.records_from_mapping({})
-    else:
-        records = ad.load_records(data)
-    return list(ad.mock_sources(records))
+    demo = data == _records.DEMO
+    return list(ad.mock_sources(_records.source_records(None if demo else data, demo=demo)))
 
 
 def _demo_complaints(data: str | None) -> list[dict[str, Any]]:
-    if data != "demo":
+    if data != _records.DEMO:
         return []
     from diagtree_adapters.demo import demo_complaints  # noqa: PLC0415
 

@@ -421,6 +421,18 @@ def test_bad_answers_are_error_rows_naming_the_answer_column() -> None:
     assert list(result.results["row"]) == [3, 4]
 
 
+def test_an_answers_column_holds_the_json_text_of_an_object() -> None:
+    frame = answered_frame().head(3)
+    columns = [c for c in frame if c.startswith("answer.")]
+    objects = frame.drop(columns=columns)
+    objects["answers"] = [json.dumps({c[7:]: r[c] for c in columns if r[c]})
+                          for r in frame.to_dict("records")]
+    pd.testing.assert_frame_equal(diagnose_frame(objects, demo_engine()).results,
+                                  diagnose_frame(frame, demo_engine()).results)
+    objects.loc[0, "answers"] = "{"
+    assert diagnose_frame(objects, demo_engine()).errors["field"].tolist() == ["answers"]
+
+
 def test_an_answer_column_naming_no_question_is_refused_once_before_any_row(
         tmp_path: Path) -> None:
     frame = answered_frame().head(2).rename(

@@ -26,10 +26,12 @@ from hypothesis import strategies as st
 import diagtree.batch
 from diagtree import ComplaintError, ConfigurationError, Diagnosis, Engine, IncidentIndex
 from diagtree._batch.results import PLACE_FACTS, walk_path, walked_path, walked_place
+from diagtree._batch.rows import answers_of
 from diagtree._batch.spec import engine_for
 from diagtree._cli import main as cli_main
 from diagtree._incidents.place import place_of_diagnosis
 from diagtree._vocab.complaint import parse_complaint
+from diagtree._vocab.taxonomy import STANDARD_QUESTIONS, Question
 from diagtree.batch import (
     COMPLAINT_COLUMNS,
     ERROR_COLUMNS,
@@ -138,21 +140,50 @@ def plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+#: how the test expects a text answer cell of a yes/no question to read (docs/batch.md)
+YES_NO = {"true": True, "false": False, "yes": True, "no": False}
+
+
+def typed_answers(cells: dict[str, Any]) -> dict[str, Any]:
+    """The answers a row's answer cells stand for, worked out independently of
+    diagtree._batch: text by `YES_NO` (any case, spaces around), a bool as it is, an empty
+    cell no answer; anything else is kept as it is, for the engine to reject."""
+    out = {}
+    for qid, value in cells.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, str):
+            out[qid] = YES_NO.get(value.strip().lower(), value)
+        else:
+            out[qid] = value
+    return out
+
+
+def answer_columns(cells: dict[str, Any]) -> dict[str, Any]:
+    return {f"answer.{qid}": value for qid, value in cells.items()}
+
+
 def assert_agrees(engine: Engine, complaints: list[dict[str, Any]], results: pd.DataFrame,
-                  errors: pd.DataFrame) -> None:
-    """Row i of the batch is what `engine.diagnose` says of complaint i alone."""
+                  errors: pd.DataFrame, answers: list[dict[str, Any]] | None = None) -> None:
+    """Row i of the batch is what `engine.diagnose` says of complaint i alone, with the
+    answers row i gives (an answer the engine rejects: the error row names the answer's
+    column, ``answer.<id>``, with the engine's code)."""
     got = {int(r["row"]): r for r in results.to_dict("records")}
     failed = {int(r["row"]): r for r in errors.to_dict("records")}
     assert len(got) + len(failed) == len(complaints)
     assert list(results["row"]) == sorted(got) and list(errors["row"]) == sorted(failed)
     for number, complaint in enumerate(complaints, start=1):
+        given = typed_answers(answers[number - 1]) if answers else {}
         try:
-            diagnosis = engine.diagnose(complaint)
+            diagnosis = engine.diagnose(complaint, answers=given)
         except ComplaintError as exc:
             assert number in failed, (number, exc)
             row = failed[number]
-            assert (row["field"], row["code"], row["message"]) == (exc.field, exc.code,
-                                                                   exc.reason)
+            if exc.field.startswith("answers."):  # the batch names the column it read
+                assert (row["field"], row["code"]) == ("answer." + exc.field[8:], exc.code)
+            else:
+                assert (row["field"], row["code"], row["message"]) == (exc.field, exc.code,
+                                                                       exc.reason)
             continue
         assert number in got, (number, failed.get(number))
         row = {k: plain(v) for k, v in got[number].items() if k in RESULT_COLUMNS}
@@ -189,6 +220,23 @@ def complaints(draw: st.DrawFn, seed: int) -> dict[str, Any]:
     return complaint
 
 
+#: the questions the shipped trees ask
+ASKED = ("airplane_mode", "sim_works_in_other_phone", "mobile_data_enabled",
+         "apn_manually_changed")
+
+
+@st.composite
+def answer_cells(draw: st.DrawFn) -> dict[str, Any]:
+    """A row's answer cells: booleans, text as a CSV holds it (any case, spaces), an empty
+    cell — and now and then a bad one (a number, a word that is no answer)."""
+    values = st.sampled_from([True, False, "true", "FALSE", " yes ", "No", "", None])
+    bad = st.sampled_from([1, 0, "maybe", "y", 1.5])
+    cells = draw(st.dictionaries(st.sampled_from(ASKED), values, max_size=4))
+    if draw(st.integers(0, 5)) == 0:
+        cells[draw(st.sampled_from(ASKED))] = draw(bad)
+    return cells
+
+
 @fuzz(12)
 @given(data=st.data(), seed=st.sampled_from([3, 11]),
        down=st.sampled_from([(), ("billing", "coverage", "hlr")]),
@@ -197,11 +245,14 @@ def test_a_batch_row_is_the_diagnosis_of_that_complaint_alone(
         data: st.DataObject, seed: int, down: tuple[str, ...], text: bool,
         chunk_size: int) -> None:
     items = data.draw(st.lists(complaints(seed), min_size=1, max_size=6))
-    rows = [flatten(c) for c in items]
+    answers = [data.draw(answer_cells()) for _ in items]
+    rows = [{**flatten(c), **answer_columns(a)} for c, a in zip(items, answers, strict=True)]
     frame = pd.DataFrame([as_text(r) for r in rows] if text else rows)
+    if text:  # what a CSV holds: text
+        answers = [{k: as_text({"v": v})["v"] for k, v in a.items()} for a in answers]
     engine = city_engine(seed, down)
     results, errors = diagnose_frame(frame, engine, chunk_size=chunk_size)
-    assert_agrees(engine, items, results, errors)
+    assert_agrees(engine, items, results, errors, answers)
 
 
 # -- the walk without a trace (`Engine._diagnose_walked`): what a row reads of the trace -------
@@ -214,20 +265,21 @@ def without_trace(diagnosis: Diagnosis) -> dict[str, Any]:
     return out
 
 
-def assert_walked_as_traced(engine: Engine, complaint: dict[str, Any]) -> None:
+def assert_walked_as_traced(engine: Engine, complaint: dict[str, Any],
+                            answers: dict[str, Any] | None = None) -> None:
     try:
         parsed = parse_complaint(complaint, default_region=engine.default_region)
+        traced = engine.diagnose(parsed, answers=answers, trace=True, script=False)
     except ComplaintError:
         return
-    walked = engine._diagnose_walked(parsed, script=False, facts=PLACE_FACTS)
+    walked = engine._diagnose_walked(parsed, script=False, facts=PLACE_FACTS, answers=answers)
     assert walked is not None
-    traced = engine.diagnose(parsed, trace=True, script=False)
     assert walked_path(walked) == walk_path(traced)
     assert walked_place(walked) == place_of_diagnosis(traced)
     assert walked.reads == tuple(read for step in traced.trace for read in step.facts
                                  if read.name in PLACE_FACTS)
     assert without_trace(walked.diagnosis) == without_trace(
-        engine.diagnose(parsed, trace=False, script=False))
+        engine.diagnose(parsed, answers=answers, trace=False, script=False))
     assert walked.diagnosis.trace == ()
 
 
@@ -238,12 +290,13 @@ def test_the_walk_without_a_trace_gives_the_traces_path_and_place(
         data: st.DataObject, seed: int, down: tuple[str, ...]) -> None:
     engine = city_engine(seed, down)
     for complaint in data.draw(st.lists(complaints(seed), min_size=1, max_size=4)):
-        assert_walked_as_traced(engine, complaint)
+        assert_walked_as_traced(engine, complaint,
+                                typed_answers(data.draw(answer_cells())))
 
 
 def test_the_demo_complaints_walk_without_a_trace_as_with_one() -> None:
     for case in demo_complaints():  # (the planted outage and platform fault among them)
-        assert_walked_as_traced(demo_engine(), case["complaint"])
+        assert_walked_as_traced(demo_engine(), case["complaint"], case["answers"])
 
 
 def test_an_engine_that_counts_incidents_walks_with_the_trace() -> None:
@@ -318,6 +371,111 @@ def test_typed_cells_from_parquet_read_as_the_same_complaint() -> None:
     a, b = diagnose_frame(text, demo_engine()), diagnose_frame(typed, demo_engine())
     pd.testing.assert_frame_equal(a.results, b.results)
     pd.testing.assert_frame_equal(a.errors, b.errors)
+
+
+# -- the customer's answers ----------------------------------------------------------------------
+
+def answered_frame() -> pd.DataFrame:
+    """Demo complaints that reach a question, each with the planted answers."""
+    cases = [c for c in demo_complaints() if c["expected_cause"] in ("device.settings",
+                                                                     "device.sim_fault")]
+    return pd.DataFrame([{**as_text(flatten(c["complaint"])),
+                          **answer_columns({q: str(v).lower() for q, v in c["answers"].items()
+                                            if q in ASKED})} for c in cases])
+
+
+def test_answer_columns_reach_the_question_as_engine_diagnose() -> None:
+    frame = answered_frame()
+    result = diagnose_frame(frame, demo_engine())
+    assert result.failed == 0 and len(frame) >= 10
+    assert set(result.results["cause"]) == {"device.settings", "device.sim_fault"}
+    unanswered = diagnose_frame(frame.drop(columns=[c for c in frame if c.startswith("answer.")]),
+                                demo_engine())
+    assert (unanswered.results["cause"] == "unknown.needs_investigation").any()
+
+
+def test_an_answer_cell_is_converted_strictly_by_its_questions_type() -> None:
+    questions = {"airplane_mode": STANDARD_QUESTIONS["airplane_mode"],
+                 "colour": Question("colour", "choice", "red", (("en", "?"),), ("red", "blue"))}
+    assert answers_of({"airplane_mode": " YES ", "colour": "blue"}, questions) == \
+        {"airplane_mode": True, "colour": "blue"}
+    assert answers_of({"airplane_mode": False}, questions) == {"airplane_mode": False}
+    for cells in ({"airplane_mode": "1"}, {"airplane_mode": 1}, {"airplane_mode": "maybe"},
+                  {"colour": "Blue"}, {"colour": True}, {"airplane_mod": "true"}):
+        with pytest.raises(ComplaintError) as caught:
+            answers_of(cells, questions)
+        assert caught.value.field == f"answer.{next(iter(cells))}"
+        assert caught.value.code == "complaint_invalid"
+
+
+def test_bad_answers_are_error_rows_naming_the_answer_column() -> None:
+    frame = answered_frame().head(4).copy()
+    frame.loc[0, "answer.airplane_mode"] = "maybe"
+    frame.loc[1, "answer.airplane_mode"] = "2"
+    frame.loc[2, "answer.airplane_mode"] = ""  # no answer: the question's default
+    result = diagnose_frame(frame, demo_engine())
+    assert list(zip(result.errors["row"], result.errors["field"], result.errors["code"],
+                    strict=True)) == [(1, "answer.airplane_mode", "complaint_invalid"),
+                                      (2, "answer.airplane_mode", "complaint_invalid")]
+    assert "'maybe'" in result.errors["message"][0]
+    assert list(result.results["row"]) == [3, 4]
+
+
+def test_an_answers_column_holds_the_json_text_of_an_object() -> None:
+    frame = answered_frame().head(3)
+    columns = [c for c in frame if c.startswith("answer.")]
+    objects = frame.drop(columns=columns)
+    objects["answers"] = [json.dumps({c[7:]: r[c] for c in columns if r[c]})
+                          for r in frame.to_dict("records")]
+    pd.testing.assert_frame_equal(diagnose_frame(objects, demo_engine()).results,
+                                  diagnose_frame(frame, demo_engine()).results)
+    objects.loc[0, "answers"] = "{"
+    assert diagnose_frame(objects, demo_engine()).errors["field"].tolist() == ["answers"]
+
+
+def test_an_answer_column_naming_no_question_is_refused_once_before_any_row(
+        tmp_path: Path) -> None:
+    frame = answered_frame().head(2).rename(
+        columns={"answer.airplane_mode": "answer.airplane_mod"})
+    with pytest.raises(BatchInputError, match=r"did you mean 'answer\.airplane_mode'"):
+        diagnose_frame(frame, demo_engine())
+    source = write_input(frame, tmp_path / "in.csv")
+    with pytest.raises(BatchInputError, match=r"'answer\.airplane_mod': no such question"):
+        diagnose_file(source, tmp_path / "out.csv", demo_engine(), progress=False)
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "jsonl"])
+def test_answers_read_the_same_from_every_format(tmp_path: Path, kind: str) -> None:
+    text = answered_frame()
+    typed = text.copy()
+    for column in [c for c in text if c.startswith("answer.")]:
+        typed[column] = text[column].map({"true": True, "false": False, "": None}
+                                         ).astype("boolean")
+    expected = diagnose_frame(text, demo_engine())
+    source = write_input(typed if kind != "csv" else text, tmp_path / f"in.{kind}")
+    diagnose_file(source, tmp_path / "out.csv", demo_engine(), progress=False)
+    pd.testing.assert_frame_equal(read_frame(tmp_path / "out.csv"), expected.results)
+
+
+def test_jsonl_answers_may_nest_and_a_question_given_twice_is_an_error(tmp_path: Path) -> None:
+    [case] = [c for c in demo_complaints() if c["expected_cause"] == "device.settings"
+              and c["answers"]["airplane_mode"] is True][:1]
+    complaint = case["complaint"]
+    lines = [{**complaint, "answers": {"airplane_mode": True}},
+             {**complaint, "answers": {"airplane_mode": "yes"}},
+             {**complaint, "answers": {"airplane_mode": True},
+              "answer.airplane_mode": True},
+             {**complaint, "answers": ["airplane_mode"]},
+             {**complaint, "answers": {"airplane_mod": True}}]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    report = diagnose_file(source, tmp_path / "out.csv", demo_engine(), progress=False)
+    assert report.summary() == "5 rows: 2 diagnosed, 3 errors"
+    assert set(read_frame(tmp_path / "out.csv")["cause"]) == {"device.settings"}
+    errors = read_frame(tmp_path / "out.errors.csv")
+    assert list(errors["field"]) == ["answer.airplane_mode", "answers", "answer.airplane_mod"]
+    assert "given twice" in errors["message"][0]
+    assert "did you mean 'airplane_mode'" in errors["message"][2]
 
 
 def test_an_engine_cannot_be_sent_to_workers() -> None:
@@ -553,16 +711,16 @@ def test_the_progress_bar_shows_the_rate_when_asked(tmp_path: Path,
 
 def test_a_lost_row_fails_the_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from diagtree._batch import run
+    from diagtree._batch import workers
 
-    real = run.diagnose_rows
+    real = workers.diagnose_rows
 
     def losing(*args: Any) -> Any:
         outcome = real(*args)
         outcome.results.pop()
         return outcome
 
-    monkeypatch.setattr(run, "diagnose_rows", losing)
+    monkeypatch.setattr(workers, "diagnose_rows", losing)
     source = write_input(demo_frame(4), tmp_path / "in.csv")
     code, out, err = run_cli("batch", str(source), "-o", str(tmp_path / "o.csv"), "--demo",
                              "--workers", "1", capsys=capsys)

@@ -11,11 +11,11 @@ import dask.dataframe as dd
 import distributed
 import pandas as pd
 import pytest
-from test_batch import as_text, city, flatten
+from test_batch import ASKED, answer_columns, as_text, city, flatten
 
 from diagtree._batch.spec import engine_for
 from diagtree._cli import main as cli_main
-from diagtree.batch import EngineSpec, diagnose_dask, diagnose_frame, read_frame
+from diagtree.batch import BatchInputError, EngineSpec, diagnose_dask, diagnose_frame, read_frame
 from diagtree_adapters.demo import write
 
 
@@ -35,8 +35,12 @@ def spec(tmp_path_factory: pytest.TempPathFactory) -> EngineSpec:
 
 
 def bad_frame(n: int) -> pd.DataFrame:
-    frame = pd.DataFrame([as_text(flatten(c["complaint"])) for c in city(3).cases[:n]]
-                         ).fillna("")
+    """The city's complaints with their customers' answers (as a CSV holds them), two bad
+    rows."""
+    cases = city(3).cases[:n]
+    frame = pd.DataFrame([as_text({**flatten(c["complaint"]),
+                                   **answer_columns({q: c["answers"][q] for q in ASKED})})
+                          for c in cases]).fillna("")
     frame.loc[3, "type"] = "nope"
     frame.loc[17, "msisdn"] = "42"
     return frame
@@ -49,6 +53,14 @@ def test_dask_gives_the_pandas_rows(client: distributed.Client, spec: EngineSpec
     pd.testing.assert_frame_equal(on_dask.results, local.results)
     pd.testing.assert_frame_equal(on_dask.errors, local.errors)
     assert on_dask.balanced and on_dask.failed == 2
+    assert (on_dask.results["cause"].isin(["device.settings", "device.sim_fault"])).any()
+
+
+def test_an_answer_column_naming_no_question_is_refused_on_dask(client: distributed.Client,
+                                                                spec: EngineSpec) -> None:
+    frame = bad_frame(4).rename(columns={"answer.airplane_mode": "answer.airplane"})
+    with pytest.raises(BatchInputError, match=r"did you mean 'answer\.airplane_mode'"):
+        diagnose_frame(frame, spec, backend="dask", scheduler=client)
 
 
 def test_partitioned_parquet_through_the_command(client: distributed.Client, spec: EngineSpec,

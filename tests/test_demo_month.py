@@ -20,7 +20,9 @@ import pytest
 import diagtree_adapters as ad
 from diagtree import Engine, parse_complaint
 from diagtree._cli import main
+from diagtree.batch import diagnose_frame
 from diagtree_adapters.demo import (
+    ANSWER_COLUMNS,
     COMPLAINT_COLUMNS,
     DemoMonth,
     generate_month,
@@ -47,10 +49,13 @@ def folder(month: DemoMonth, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def complaint_of(row: dict[str, Any]) -> dict[str, Any]:
-    """A complaints-frame row as a complaint mapping (dotted names nested, NA = absent)."""
+    """A complaints-frame row as a complaint mapping (dotted names nested, NA = absent; the
+    answer columns left out)."""
     out: dict[str, Any] = {}
     for name, value in row.items():
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if name.startswith("answer."):
             continue
         node = out
         *parents, leaf = name.split(".")
@@ -69,7 +74,7 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def test_the_frame_is_a_month_of_complaints(month: DemoMonth) -> None:
     frame = month.complaints
-    assert tuple(frame.columns) == COMPLAINT_COLUMNS
+    assert tuple(frame.columns) == COMPLAINT_COLUMNS + ANSWER_COLUMNS
     assert len(frame) == SIZE
     assert frame["id"].is_unique
     times = [_dt.datetime.fromisoformat(t) for t in frame["reported_at"]]
@@ -90,6 +95,43 @@ def test_the_frame_is_a_month_of_complaints(month: DemoMonth) -> None:
 def test_every_row_parses(month: DemoMonth) -> None:
     for row in month.complaints.to_dict("records"):
         parse_complaint(complaint_of(row))
+
+
+ASKING = {"no_service", "cannot_call_out", "cannot_receive_calls", "no_data"}
+
+
+def test_the_customers_asked_answer_what_their_tree_asks(month: DemoMonth) -> None:
+    frame = month.complaints
+    answers = frame[list(ANSWER_COLUMNS)]
+    answered = answers.notna().any(axis=1)
+    assert set(frame.loc[answered, "type"]) == ASKING
+    assert 0.2 < answered[frame["type"].isin(ASKING)].mean() < 0.9  # not every customer
+    assert set(frame.loc[answers["answer.mobile_data_enabled"].notna(), "type"]) == {"no_data"}
+    # the APN is asked only with the data switch on, another phone only with airplane mode off
+    assert answers.loc[answers["answer.apn_manually_changed"].notna(),
+                       "answer.mobile_data_enabled"].all()
+    assert not answers.loc[answers["answer.sim_works_in_other_phone"].notna(),
+                           "answer.airplane_mode"].any()
+    asked = answers["answer.airplane_mode"].dropna()
+    assert 0.35 < asked.mean() < 0.75  # HANDSET: some handsets in airplane mode, not all
+    # nobody at the mass incident is asked: their walk concludes on the outage
+    mass = frame["id"].isin(month.incidents[0].complaint_ids)
+    assert not answered[mass].any()
+
+
+def test_the_answers_take_the_asked_complaints_past_their_question(month: DemoMonth,
+                                                                   folder: Path) -> None:
+    """What the answers are for: a batch of the answered complaints concludes on the handset
+    where, without them, it ends needing investigation."""
+    engine = Engine(sources=ad.mock_sources(ad.load_records(folder)))
+    sample = month.complaints[month.complaints[list(ANSWER_COLUMNS)].notna().any(axis=1)]
+    sample = sample.head(150)
+    with_answers = diagnose_frame(sample, engine).results["cause"]
+    without = diagnose_frame(sample.drop(columns=list(ANSWER_COLUMNS)), engine).results["cause"]
+    investigated = (without == "unknown.needs_investigation").mean()
+    assert investigated > 0.8 and (without != "device.settings").all()
+    assert (with_answers == "unknown.needs_investigation").mean() < investigated - 0.3
+    assert set(with_answers[with_answers != without]) <= {"device.settings", "device.sim_fault"}
 
 
 def test_the_mass_incident_is_there(month: DemoMonth) -> None:

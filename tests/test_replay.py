@@ -266,3 +266,34 @@ def test_a_demo_data_folder_is_replayed_with_its_records(sides: tuple[Path, Path
     out = json.loads(capsys.readouterr().out)
     assert out["summary"]["replayed"] == 1
     assert [m["complaint_id"] for m in out["moved"]] == [MOVER]
+
+
+def test_a_complaints_frame_carries_the_answers_as_diagtree_batch_reads_them(
+        sides: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The frame is read by the batch's reader: the answer column reaches the question (the
+    customer's airplane mode), a bad answer is a skipped row naming its column, an unknown
+    column is refused before any row."""
+    old, new = sides
+    found, _ = load_cases([shipped_trees() / "scenarios" / "no_service.yaml"])
+    case = next(c for c in found if c.id == "ns-settings-airplane-mode")
+    c = {"id": case.id, **case.complaint}
+    records = tmp_path / "records.yaml"
+    records.write_text(yaml.safe_dump({"sources": case.sources}, allow_unicode=True),
+                       encoding="utf-8")
+    head = "id,type,msisdn,reported_at,location.lat,location.lon,answer.airplane_mode\n"
+    row = (f"{c['type']},{c['msisdn']},{c['reported_at']},{c['location']['lat']},"
+           f"{c['location']['lon']}")
+    frame = tmp_path / "complaints.csv"
+    frame.write_text(head + f"A,{row},Yes\nB,{row},\nC,{row},perhaps\n", encoding="utf-8")
+    argv = ["replay", "--old", str(old), "--new", str(new), str(frame), "--data", str(records),
+            "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {(t["old_cause"], t["complaints"]) for t in out["transitions"]} == {
+        ("device.settings", 1), ("unknown.needs_investigation", 1)}
+    [skipped] = out["skipped"]
+    assert skipped["where"].endswith("row 3") and "answer.airplane_mode" in skipped["reason"]
+    frame.write_text(head.replace("answer.airplane_mode", "answer.airplane") + f"A,{row},yes\n",
+                     encoding="utf-8")
+    assert main(argv) == 2
+    assert "did you mean 'answer.airplane_mode'" in capsys.readouterr().err

@@ -35,11 +35,19 @@ from .._load import load_records
 from .._records import SourceRecords
 from ._generate import MIN_SUBSCRIBERS, generate
 from ._model import DemoCity
-from ._month import COMPLAINT_COLUMNS, MASS_MIN, DemoMonth, Incident, generate_month
+from ._month import (
+    ANSWER_COLUMNS,
+    COMPLAINT_COLUMNS,
+    MASS_MIN,
+    DemoMonth,
+    Incident,
+    generate_month,
+)
 from ._month_write import FORMATS, write_month
 from ._write import COMPLAINTS_FILE, write
 
 __all__ = [
+    "ANSWER_COLUMNS",
     "COMPLAINT_COLUMNS",
     "FORMATS",
     "MASS_MIN",

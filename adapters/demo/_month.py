@@ -31,6 +31,20 @@ it (a charge, a duplicated charge, an SP service, a payment, a recharge card). `
 the JSON list of the customer's last five earlier complaints of the month (``id``, ``at``,
 ``type``; the generator plants evidence, it diagnoses nothing, so no ``cause``). No row is
 malformed: every row parses with `diagtree.parse_complaint`.
+
+The customer's answers (``answer.<question id>`` columns, `ANSWER_COLUMNS`, nullable booleans):
+an agent asks the customer about the handset when the network and the line have nothing to
+say — the trees ask last. So the customers asked are those of the month's everyday complaints
+of a symptom whose tree asks (no service, cannot call out or receive, no data), made at home
+(not in a weak-coverage, interference or gap zone), on a line with nothing wrong that the tree
+checks first (no barring, suspension or reclaimed number; a phone with VoLTE for calls; no
+call forwarding for incoming calls; data provisioned for data) — a healthy line or one whose
+SIM has not registered. Each answers what the tree asks, about a handset drawn per complaint
+(`HANDSET`): airplane mode (the call and service symptoms), the mobile-data switch and, with
+it on, whether the APN was changed (no data); on a line whose SIM has not registered and with
+airplane mode off, whether the SIM works in another phone. Everyone else has empty answer
+cells: never asked (a few customers at home in the synthetic network's own weak spots are
+asked, and their walk concludes on the coverage before the question).
 """
 
 from __future__ import annotations
@@ -46,6 +60,7 @@ from diagtree.batch import COMPLAINT_COLUMNS  # the batch input contract
 
 from ._month_city import (
     MONTH_DAYS,
+    NOISE,
     SNAPSHOT,
     City,
     build_city,
@@ -55,7 +70,8 @@ from ._month_city import (
 )
 from ._texts import PLACES, TEXTS
 
-__all__ = ["COMPLAINT_COLUMNS", "MASS_MIN", "DemoMonth", "Incident", "generate_month"]
+__all__ = ["ANSWER_COLUMNS", "COMPLAINT_COLUMNS", "HANDSET", "MASS_MIN", "DemoMonth", "Incident",
+           "generate_month"]
 
 #: the least distinct customers of the mass incident (the policy counts ≥ 20 in 24 h)
 MASS_MIN: Final = 30
@@ -85,6 +101,16 @@ _HOURS: Final = np.array([1, 0.5, 0.3, 0.3, 0.3, 0.5, 1.5, 3, 5, 6, 6, 5.5, 5, 5
 #: platform faults: element, affects, day, hour, hours to the ETA (all in the last days)
 _PLATFORM: Final = (("smsc", ("sms",), 28, 9, 4), ("charging", ("data",), 29, 14, 3),
                     ("in", ("voice", "recharge"), 30, 10, 5))
+#: the customer's answers (docs/batch.md: ``answer.<question id>``), to the questions the
+#: shipped trees ask
+ANSWER_COLUMNS: Final = ("answer.airplane_mode", "answer.sim_works_in_other_phone",
+                         "answer.mobile_data_enabled", "answer.apn_manually_changed")
+#: the handset of a customer who is asked, drawn per complaint: airplane mode on (by
+#: symptom), the mobile-data switch off, the APN changed by hand (with the data switch on),
+#: a SIM that has not registered working in another phone
+HANDSET: Final[Mapping[str, Any]] = {
+    "airplane_mode": {"no_service": 0.6, "cannot_call_out": 0.5, "cannot_receive_calls": 0.5},
+    "mobile_data_off": 0.4, "apn_changed": 0.4, "sim_works_elsewhere": 0.5}
 
 
 @dataclass(frozen=True)
@@ -358,7 +384,7 @@ def _everyday(rng: np.random.Generator, city: City, rows: _Rows, count: int,
     zone = rng.integers(0, len(zones), count)
     near = point_in(rng, zones[zone, 0], zones[zone, 1], np.full(count, 100.0))
     loc[in_zone] = near[in_zone]
-    rows.add(line=line, at=at, type=symptom, loc=loc)
+    rows.add(line=line, at=at, type=symptom, loc=loc, home=~in_zone)
 
 
 def _subjects(rng: np.random.Generator, city: City, line: np.ndarray, code: np.ndarray,
@@ -423,7 +449,8 @@ def _texts(rng: np.random.Generator, code: np.ndarray) -> np.ndarray:
 
 
 def _frame(rng: np.random.Generator, city: City, rows: _Rows) -> tuple[pd.DataFrame, np.ndarray]:
-    """The complaints frame in time order (ids numbered in it), and each planted row's id."""
+    """The complaints frame in time order (ids numbered in it; the complaints frame's columns,
+    then the answer columns), and each planted row's id."""
     cols = rows.frame()
     line = cols["line"].astype(np.int64)
     at = cols["at"].astype(np.int64)
@@ -448,10 +475,50 @@ def _frame(rng: np.random.Generator, city: City, rows: _Rows) -> tuple[pd.DataFr
         "location.lon": pd.array(lon, dtype="Float64"), **subjects, "agent_role": role,
         "incident.distinct_customers_24h": pd.arrays.IntegerArray(
             np.zeros(n, np.int64), np.ones(n, bool)),
+        **_answers(rng, city, line, code, at, np.asarray(cols["home"]).astype(bool)),
         "_line": line, "_at": at})
     frame = frame.iloc[order].reset_index(drop=True)
     frame["history"] = _history(frame)
-    return frame[list(COMPLAINT_COLUMNS)], ids
+    return frame[[*COMPLAINT_COLUMNS, *ANSWER_COLUMNS]], ids
+
+
+def _answers(rng: np.random.Generator, city: City, line: np.ndarray, code: np.ndarray,
+             at: np.ndarray, home: np.ndarray) -> dict[str, pd.arrays.BooleanArray]:
+    """The answer columns: the answers of the customers asked (see the module), NA for the
+    rest."""
+    n = len(line)
+    noise = city.noise[line]
+    fit = (noise == 0) | (noise == NOISE.index("stale"))
+    subscribers = city.tables[("hlr", "subscribers")]
+    # a SIM not registered: its line's last update more than 24 h before the complaint
+    last = (pd.to_datetime(subscribers["registration.last_update"].str.slice(0, 19))
+            - pd.Timestamp("2026-11-01")).dt.total_seconds().to_numpy(np.int64)
+    stale = (noise == NOISE.index("stale")) & (at - last[line] > 86400)
+    volte = ~np.isin(line, city.pools["no_volte"])
+    forwarding = np.isin(line, city.pools["forwarding"])
+    data = (subscribers["services.data"].to_numpy() == "true")[line]
+    symptom = np.array(_SYMPTOMS, object)[code]
+    asked = home & fit
+    service = asked & (symptom == "no_service")
+    calls = asked & volte & ((symptom == "cannot_call_out")
+                             | ((symptom == "cannot_receive_calls") & ~forwarding))
+    no_data = asked & data & (symptom == "no_data")
+    share = np.zeros(n)
+    for name, p in HANDSET["airplane_mode"].items():
+        share[symptom == name] = p
+    airplane = rng.random(n) < share
+    data_on = rng.random(n) >= HANDSET["mobile_data_off"]
+    apn = rng.random(n) < HANDSET["apn_changed"]
+    works = rng.random(n) < HANDSET["sim_works_elsewhere"]
+    sim_asked = (service | (calls & (symptom == "cannot_call_out"))) & stale & ~airplane
+
+    def column(values: np.ndarray, given: np.ndarray) -> pd.arrays.BooleanArray:
+        return pd.arrays.BooleanArray(values & given, ~given)
+
+    return {"answer.airplane_mode": column(airplane, service | calls),
+            "answer.sim_works_in_other_phone": column(works, sim_asked),
+            "answer.mobile_data_enabled": column(data_on, no_data),
+            "answer.apn_manually_changed": column(apn, no_data & data_on)}
 
 
 def _history(frame: pd.DataFrame) -> np.ndarray:

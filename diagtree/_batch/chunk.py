@@ -1,6 +1,6 @@
 """A chunk of complaint rows diagnosed: the one function every path runs (in this process,
 in a worker process, in a Dask partition), so that all of them agree row for row with
-`Engine.diagnose` on each complaint alone.
+`Engine.diagnose` on each complaint alone, with the answers its row gives.
 
 Each row either gives a results row or an errors row — never both, never neither.
 """
@@ -20,7 +20,7 @@ from diagtree._batch.results import (
     walked_path,
     walked_place,
 )
-from diagtree._batch.rows import complaint_of, is_absent
+from diagtree._batch.rows import answers_of, complaint_of, is_absent
 
 __all__ = ["Options", "Outcome", "diagnose_rows", "frame_rows"]
 
@@ -61,6 +61,7 @@ def diagnose_rows(engine: Engine, rows: Iterable[Row], options: Options) -> Outc
     """Diagnose each row as `Engine.diagnose` would the complaint alone."""
     outcome = Outcome([], [])
     region = engine.default_region
+    questions = engine.questions
     for number, cells in rows:
         if isinstance(cells, ComplaintError):
             outcome.errors.append(error_row(number, None, cells))
@@ -69,21 +70,24 @@ def diagnose_rows(engine: Engine, rows: Iterable[Row], options: Options) -> Outc
         if is_absent(complaint_id):
             complaint_id = None
         try:
-            data = complaint_of(cells)
+            data, given = complaint_of(cells)
             complaint_id = data.get("id", complaint_id)
             complaint = parse_complaint(data, default_region=region)
+            # checked after the complaint, in the order `Engine.diagnose` checks them
+            answers = answers_of(given, questions) if given else None
         except ComplaintError as exc:
             outcome.errors.append(error_row(number, complaint_id, exc))
             continue
         # the path and the cell are what the trace says: without a trace column, only those
         # of its parts are kept (`Engine._diagnose_walked`); the script only if asked
         walked = None if options.trace else engine._diagnose_walked(
-            complaint, script=options.script, facts=PLACE_FACTS)
+            complaint, script=options.script, facts=PLACE_FACTS, answers=answers)
         reported_at = complaint.reported_at.isoformat()
         if walked is None:
             outcome.results.append(traced_row(
                 number, complaint.msisdn, complaint.channel, reported_at,
-                engine.diagnose(complaint, trace=True, script=options.script),
+                engine.diagnose(complaint, answers=answers, trace=True,
+                                script=options.script),
                 script=options.script, explanation=options.explanation, trace=options.trace))
         else:
             outcome.results.append(result_row(

@@ -10,20 +10,13 @@ frames, which `dask.compute` computes in one pass.
 from __future__ import annotations
 
 import collections
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diagtree._batch.chunk import Options, diagnose_rows, frame_rows
-from diagtree._batch.files import (
-    BatchInputError,
-    check_columns,
-    file_format,
-    join_parts,
-    write_part,
-)
+from diagtree._batch.files import BatchInputError, check_columns, file_format, has_answers
 from diagtree._batch.frames import ERROR_COLUMNS, frame_of, result_columns
-from diagtree._batch.run import BatchReport, errors_path_for, progress_bar
+from diagtree._batch.run import BatchReport, Parts, progress_bar
 from diagtree._batch.spec import EngineFactory, engine_for
 
 if TYPE_CHECKING:
@@ -59,12 +52,23 @@ def diagnose_dask(frame: dd.DataFrame, factory: EngineFactory, *, script: bool =
     ``dask.compute(results, errors)``: one pass). The partitions' lengths are computed first,
     to number the rows from 1 across partitions."""
     options = Options(script=script, trace=trace, explanation=explanation)
-    results, errors, _ = _lazy(frame, factory, options)
+    results, errors, _ = _lazy(frame, factory, options, "the complaints frame")
     return results, errors
 
 
-def _lazy(frame: dd.DataFrame, factory: EngineFactory, options: Options,
+def _check_answers(factory: EngineFactory, where: str, columns: list[str]) -> None:
+    """The answer columns checked against the questions of the engine a worker builds."""
+    check_columns(where, columns, engine_for(factory).questions)
+
+
+def _lazy(frame: dd.DataFrame, factory: EngineFactory, options: Options, where: str,
           ) -> tuple[dd.DataFrame, dd.DataFrame, int]:
+    names = [str(c) for c in frame.columns]
+    check_columns(where, names)
+    if has_answers(names):  # on a worker (its engine is kept for the partitions): once
+        import dask  # noqa: PLC0415
+
+        dask.delayed(_check_answers)(factory, where, names).compute()
     lengths = frame.map_partitions(len).compute()
     offsets = [0]
     for length in lengths:
@@ -113,55 +117,41 @@ def run_dask_file(source: str | Path, out: str | Path, factory: EngineFactory, *
     from distributed import Client  # noqa: PLC0415
 
     where = str(source)  # a local path, or a URL the workers read (s3://…, hdfs://…)
-    out = Path(out)
-    errors_out = Path(errors) if errors is not None else errors_path_for(out)
-    kind, out_kind, err_kind = file_format(where), file_format(out), file_format(errors_out)
+    kind = file_format(where)
+    parts = Parts.of(out, errors, options)
     if kind == "jsonl":
         raise BatchInputError(f"{where}: on Dask the input is Parquet or CSV (JSON lines: "
                               "run without --scheduler)")
     if "://" not in where and not Path(where).exists():
         raise BatchInputError(f"{where}: no such file or folder")
-    columns = result_columns(script=options.script, explanation=options.explanation,
-                             trace=options.trace)
-    parts = out.with_name(out.name + ".parts")
-    shutil.rmtree(parts, ignore_errors=True)
-    parts.mkdir(parents=True)
+    parts.start()
     with Client(scheduler) as client:
         frame = (dd.read_parquet(where) if kind == "parquet" else
                  dd.read_csv(where, dtype=str, keep_default_na=False))
-        check_columns(where, [str(c) for c in frame.columns])
-        results, rejected, rows = _lazy(frame, factory, options)
+        results, rejected, rows = _lazy(frame, factory, options, where)
         pairs = list(zip(results.to_delayed(), rejected.to_delayed(), strict=True))
         bar = progress_bar(lambda: rows, progress)
         diagnosed = failed = 0
         window: collections.deque[Any] = collections.deque()
         index = 0
+
+        def write_next() -> None:
+            nonlocal index, diagnosed, failed
+            got, lost = (f.result().reset_index(drop=True) for f in window.popleft())
+            parts.write(index, got, lost)
+            index, diagnosed, failed = index + 1, diagnosed + len(got), failed + len(lost)
+            if bar is not None:
+                bar.update(len(got) + len(lost))
+
         try:
             for pair in pairs:
                 window.append(client.compute(list(pair)))
                 while len(window) > 4:
-                    got = _write(window.popleft(), parts, index, out_kind, err_kind)
-                    index, diagnosed, failed = index + 1, diagnosed + got[0], failed + got[1]
-                    if bar is not None:
-                        bar.update(sum(got))
+                    write_next()
             while window:
-                got = _write(window.popleft(), parts, index, out_kind, err_kind)
-                index, diagnosed, failed = index + 1, diagnosed + got[0], failed + got[1]
-                if bar is not None:
-                    bar.update(sum(got))
+                write_next()
         finally:
             if bar is not None:
                 bar.close()
-    join_parts([parts / f"{i:06d}.results" for i in range(index)], out, out_kind, columns)
-    join_parts([parts / f"{i:06d}.errors" for i in range(index)], errors_out, err_kind,
-               ERROR_COLUMNS)
-    shutil.rmtree(parts, ignore_errors=True)
-    return BatchReport(rows, diagnosed, failed, str(out), str(errors_out))
-
-
-def _write(futures: Any, parts: Path, index: int, out_kind: str, err_kind: str,
-           ) -> tuple[int, int]:
-    results, errors = (f.result() for f in futures)
-    write_part(errors.reset_index(drop=True), parts / f"{index:06d}.errors", err_kind)
-    write_part(results.reset_index(drop=True), parts / f"{index:06d}.results", out_kind)
-    return len(results), len(errors)
+    parts.join(range(index))
+    return BatchReport(rows, diagnosed, failed, str(parts.out), str(parts.errors))

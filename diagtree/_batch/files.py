@@ -5,8 +5,9 @@ Parquet (``.parquet``/``.pq``, a file or a folder of partitions) and JSON lines
 Reading streams: a chunk of rows at a time (never the whole file). A CSV row with the wrong
 number of cells, a JSON line that is not a JSON object, or a cell that is not UTF-8 becomes an
 error for that row (its `ComplaintError`), never the end of the run. A file whose header names
-a column outside the contract is refused before any row (`BatchInputError`): a misspelt column
-would otherwise reject every row.
+a column outside the contract — or an answer column naming no question of the engine — is
+refused before any row (`BatchInputError`): a misspelt column would otherwise reject every row.
+(JSON lines have no header: there an unknown answer is an error row.)
 
 Writing: each chunk's frame to a part file, the parts joined in order at the end (`join_parts`).
 """
@@ -17,23 +18,24 @@ import csv
 import json
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from diagtree import ComplaintError
 from diagtree._batch.chunk import Row
 from diagtree._batch.frames import COMPLAINT_COLUMNS, dtypes
-from diagtree._batch.rows import PARENTS
+from diagtree._batch.rows import ANSWER, ANSWERS, PARENTS
 from diagtree._errors import did_you_mean
+from diagtree._vocab.taxonomy import Question
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
 __all__ = ["FORMATS", "BatchInputError", "check_columns", "count_rows", "file_format",
-           "join_parts", "read_chunks", "read_frame", "results_format", "write_frame",
-           "write_part"]
+           "has_answers", "join_parts", "read_chunks", "read_frame", "results_format",
+           "write_frame", "write_part"]
 
 FORMATS: Final = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
                   ".ndjson": "jsonl"}
@@ -73,41 +75,60 @@ def results_format(path: str | Path) -> str:
     return kind
 
 
-def check_columns(path: str | Path, columns: list[str]) -> None:
+def check_columns(path: str | Path, columns: list[str],
+                  questions: Mapping[str, Question] | None = None) -> None:
+    """Refuse a header with a column twice or outside the contract; with `questions` (the
+    engine's), also an answer column naming no question."""
     seen: set[str] = set()
     for column in columns:
         if column in seen:
             raise BatchInputError(f"{path}: the column {column!r} is given twice")
         seen.add(column)
-        if column not in COMPLAINT_COLUMNS and column.split(".")[0] not in PARENTS:
+        parent, dot, qid = column.partition(".")
+        if dot and parent == ANSWER:
+            if questions is not None and qid not in questions:
+                hint = did_you_mean(column[:100], [f"{ANSWER}.{q}" for q in questions])
+                raise BatchInputError(
+                    f"{path}: unknown column {column[:60]!r}: no such question" +
+                    (f"; {hint}" if hint else
+                     " (the questions: " + ", ".join(sorted(questions)) + ")"))
+        elif column not in COMPLAINT_COLUMNS and column != ANSWERS and parent not in PARENTS:
             hint = did_you_mean(column[:100], COMPLAINT_COLUMNS)
             raise BatchInputError(f"{path}: unknown column {column[:60]!r}" +
                                   (f"; {hint}" if hint else "") +
                                   " (the columns are docs/batch.md's complaints frame)")
 
 
-def read_chunks(path: str | Path, chunk_size: int) -> Iterator[list[Row]]:
-    """The rows of a complaints file, `chunk_size` at a time, numbered from 1."""
+def has_answers(columns: list[str]) -> bool:
+    """Whether a header has answer columns (to check against an engine's questions)."""
+    return any(c.startswith(ANSWER + ".") for c in columns)
+
+
+def read_chunks(path: str | Path, chunk_size: int,
+                questions: Mapping[str, Question] | None = None) -> Iterator[list[Row]]:
+    """The rows of a complaints file, `chunk_size` at a time, numbered from 1; its header
+    checked (`check_columns`, with `questions`) before the first chunk."""
     kind = file_format(path)
     if kind == "parquet":
-        return _parquet_chunks(path, chunk_size)
+        return _parquet_chunks(path, chunk_size, questions)
     try:
         handle = open(path, encoding="utf-8", errors="surrogateescape", newline="")  # noqa: SIM115
     except OSError as exc:
         raise BatchInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if kind == "csv":
-        return _csv_chunks(path, handle, chunk_size)
+        return _csv_chunks(path, handle, chunk_size, questions)
     return _jsonl_chunks(handle, chunk_size)
 
 
-def _csv_chunks(path: str | Path, handle: Any, chunk_size: int) -> Iterator[list[Row]]:
+def _csv_chunks(path: str | Path, handle: Any, chunk_size: int,
+                questions: Mapping[str, Question] | None) -> Iterator[list[Row]]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
             return
-        check_columns(path, header)
+        check_columns(path, header, questions)
         width = len(header)
         chunk: list[Row] = []
         for number, cells in enumerate(reader, start=1):
@@ -150,14 +171,15 @@ def _jsonl_chunks(handle: Any, chunk_size: int) -> Iterator[list[Row]]:
             yield chunk
 
 
-def _parquet_chunks(path: str | Path, chunk_size: int) -> Iterator[list[Row]]:
+def _parquet_chunks(path: str | Path, chunk_size: int,
+                    questions: Mapping[str, Question] | None) -> Iterator[list[Row]]:
     import pyarrow.dataset as ds  # noqa: PLC0415 - the `batch` extra
 
     try:
         dataset = ds.dataset(str(path), format="parquet")
     except (OSError, ValueError) as exc:
         raise BatchInputError(f"{path}: cannot read as Parquet: {exc}") from None
-    check_columns(path, list(dataset.schema.names))
+    check_columns(path, list(dataset.schema.names), questions)
 
     def chunks() -> Iterator[list[Row]]:
         number = 1

@@ -1,4 +1,5 @@
-"""One row of a complaints frame → the complaint mapping `parse_complaint` reads.
+"""One row of a complaints frame → the complaint mapping `parse_complaint` reads, and the
+customer's answers `Engine.diagnose(answers=...)` takes.
 
 A row is a mapping of column → cell: the contract's dotted columns (``location.lat``), or — from
 JSON lines — nested objects (``location: {lat, lon}``). An empty or NA cell is an absent field.
@@ -7,6 +8,15 @@ values; text cells of number columns (CSV) must read as a number; ``history`` is
 of the list (or the list itself). Anything wrong raises `ComplaintError` naming the column;
 everything else is `parse_complaint`'s to check — a batch row is judged exactly like a complaint
 given to `Engine.diagnose`.
+
+Answers: a column ``answer.<question id>`` per question (the facts frame's naming,
+docs/vector.md), and/or an ``answers`` cell holding an object of question id → answer (its JSON
+text in a CSV). An empty or NA cell is no answer; a question given twice in one row (a column
+and the object) is an error. A text cell is converted by the question's type as the CLI's
+``--answer`` reads it (`parse_answer`: ``true``/``false``/``yes``/``no`` in any case for a yes/no
+question, an option as written for a choice); a typed cell (a Parquet or JSON boolean) is taken
+as it is. Either way the answer is then checked like `Engine.diagnose`'s (`check_answer`):
+``1`` is not true, ``"maybe"`` is no answer — the error names ``answer.<question id>``.
 """
 
 from __future__ import annotations
@@ -16,14 +26,21 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from diagtree import ComplaintError
+from diagtree._vocab.taxonomy import Question
+from diagtree._walk.answers import check_answer, parse_answer
 
-__all__ = ["PARENTS", "complaint_of", "is_absent"]
+__all__ = ["ANSWER", "ANSWERS", "PARENTS", "RowComplaint", "answers_of", "complaint_of",
+           "is_absent"]
 
 #: the objects a dotted column names a field of
 PARENTS: Final = frozenset({"location", "subject", "incident"})
+#: ``answer.<question id>``: the prefix of an answer column (as in a facts frame)
+ANSWER: Final = "answer"
+#: the column (or JSON key) of an object of answers
+ANSWERS: Final = "answers"
 #: the columns whose cells are numbers (in a CSV, their text must read as one)
 _DECIMALS: Final = frozenset({"location.lat", "location.lon"})
 _COUNTS: Final = frozenset({"incident.distinct_customers_24h"})
@@ -85,10 +102,59 @@ def _history(value: Any) -> Any:
         raise ComplaintError("history", "the JSON nests too deeply to read") from None
 
 
-def complaint_of(row: Mapping[Any, Any]) -> dict[str, Any]:
-    """The complaint mapping of one row (absent cells left out); `ComplaintError` names the
-    column of a cell that cannot be read, or an unknown column."""
+class RowComplaint(NamedTuple):
+    """A row read: the complaint mapping, and the answer cells (question id → the cell as
+    read, absent ones left out) for `answers_of` to convert."""
+
+    complaint: dict[str, Any]
+    answers: dict[str, Any]
+
+
+def answers_of(cells: Mapping[str, Any], questions: Mapping[str, Question],
+               ) -> dict[str, bool | str]:
+    """A row's answer cells as the answers `Engine.diagnose` takes, checked against
+    `questions` (the engine's): a text cell converted by its question's type
+    (`parse_answer`), a typed cell taken as it is; `ComplaintError` names
+    ``answer.<question id>``."""
+    out: dict[str, bool | str] = {}
+    for qid, value in cells.items():
+        if isinstance(value, str):
+            out[qid] = parse_answer(qid, value, questions, ANSWER)
+        else:
+            check_answer(qid, value, questions, ANSWER)
+            out[qid] = value
+    return out
+
+
+def _answers(value: Any, given: dict[str, Any]) -> None:
+    """The object of an ``answers`` cell (or its JSON text) added to `given`."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ComplaintError(ANSWERS, f"not valid JSON text of an object: {exc.msg} at "
+                                 f"character {exc.pos}") from None
+        except RecursionError:
+            raise ComplaintError(ANSWERS, "the JSON nests too deeply to read") from None
+    if not isinstance(value, Mapping):
+        raise ComplaintError(ANSWERS, "expected an object of question ids to answers, got "
+                             f"{type(value).__name__}")
+    for qid, cell in value.items():
+        if is_absent(cell):
+            continue
+        name = qid if isinstance(qid, str) else str(qid)
+        if name in given:
+            raise ComplaintError(f"{ANSWER}.{name}", "given twice (as a column and in "
+                                 f"{ANSWERS})")
+        given[name] = _plain(cell)
+
+
+def complaint_of(row: Mapping[Any, Any]) -> RowComplaint:
+    """The complaint mapping of one row (absent cells left out) and its answer cells;
+    `ComplaintError` names the column of a cell that cannot be read, or an unknown column."""
     out: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
+    nested_answers: Any = None
     for key, raw in row.items():
         if raw.__class__ is str:  # a CSV's cells: the common case, kept quick
             if not raw:
@@ -104,6 +170,9 @@ def complaint_of(row: Mapping[Any, Any]) -> dict[str, Any]:
             continue
         parent, dot, child = column.partition(".")
         if dot:
+            if parent == ANSWER:
+                answers[child] = value
+                continue
             if parent not in PARENTS:
                 raise ComplaintError(column, "unknown column", "complaint_unknown_field")
             nested = out.setdefault(parent, {})
@@ -113,6 +182,8 @@ def complaint_of(row: Mapping[Any, Any]) -> dict[str, Any]:
             nested[child] = _number(column, value)
         elif column == "history":
             out[column] = _history(value)
+        elif column == ANSWERS:
+            nested_answers = value
         elif column in PARENTS and isinstance(value, Mapping):
             fields = {k: v for k, v in value.items() if not is_absent(v)}
             if column in out:
@@ -121,4 +192,6 @@ def complaint_of(row: Mapping[Any, Any]) -> dict[str, Any]:
             out[column] = {str(k): _number(f"{column}.{k}", _plain(v)) for k, v in fields.items()}
         else:
             out[column] = value
-    return out
+    if nested_answers is not None:
+        _answers(nested_answers, answers)
+    return RowComplaint(out, answers)

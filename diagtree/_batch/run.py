@@ -18,22 +18,18 @@ results and errors (resumed chunks included) and reports whether rows = diagnose
 
 from __future__ import annotations
 
-import collections
+import contextlib
 import json
 import os
 import shutil
-import signal
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from diagtree import ConfigurationError, Engine
-from diagtree._batch.chunk import Options, Outcome, Row, diagnose_rows
+from diagtree import Engine
+from diagtree._batch.chunk import Options, Row
 from diagtree._batch.files import (
     BatchInputError,
     count_rows,
@@ -44,9 +40,12 @@ from diagtree._batch.files import (
 )
 from diagtree._batch.frames import ERROR_COLUMNS, errors_frame, result_columns, results_frame
 from diagtree._batch.spec import EngineFactory, engine_for
+from diagtree._batch.workers import check_run, diagnosed
 
-__all__ = ["BatchReport", "errors_path_for", "progress_bar", "run_file", "start_worker", "work",
-           "worker_pool"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["BatchReport", "Parts", "errors_path_for", "progress_bar", "run_file"]
 
 MANIFEST: Final = "manifest.jsonl"
 _VERSION: Final = 1
@@ -81,32 +80,51 @@ def errors_path_for(out: str | Path) -> Path:
     return path.with_name(f"{path.stem}.errors{path.suffix}")
 
 
-# -- the worker processes ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Parts:
+    """A run's part files in ``OUT.parts/`` next to OUT: each chunk's results and errors
+    (``000007.results``, ``000007.errors``), joined in order into OUT and the errors file at
+    the end (the local run and the Dask run alike)."""
 
-_worker_engine: Engine | None = None
+    out: Path
+    errors: Path
+    columns: tuple[str, ...]  # the results'
 
+    @classmethod
+    def of(cls, out: str | Path, errors: str | Path | None, options: Options) -> Parts:
+        """The parts of a run writing `out` (and `errors`, default `errors_path_for`); the
+        formats are checked here, before anything is written."""
+        out = Path(out)
+        parts = cls(out, Path(errors) if errors is not None else errors_path_for(out),
+                    result_columns(script=options.script, explanation=options.explanation,
+                                   trace=options.trace))
+        file_format(parts.out)
+        file_format(parts.errors)
+        return parts
 
-def start_worker(factory: EngineFactory) -> None:
-    global _worker_engine  # noqa: PLW0603 - one engine per worker process, built once
-    # Ctrl-C is the parent's to handle (it stops handing out chunks and keeps the finished
-    # ones for --resume); a worker finishes the chunk it holds, without a traceback
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # the parent built the same engine first and showed its warnings (ignored files…) once
-    warnings.simplefilter("ignore")
-    _worker_engine = engine_for(factory)
+    @property
+    def folder(self) -> Path:
+        return self.out.with_name(self.out.name + ".parts")
 
+    def start(self) -> None:
+        """An empty folder (a previous run's parts removed)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
 
-def work(rows: list[Row], options: Options) -> Outcome:
-    """A chunk diagnosed on a worker process, with its engine."""
-    assert _worker_engine is not None
-    return diagnose_rows(_worker_engine, rows, options)
+    def write(self, index: int, results: pd.DataFrame, errors: pd.DataFrame) -> None:
+        """Chunk `index`'s frames (the errors first: a chunk is finished once both exist)."""
+        write_part(errors, self.folder / f"{index:06d}.errors", file_format(self.errors))
+        write_part(results, self.folder / f"{index:06d}.results", file_format(self.out))
 
-
-def worker_pool(factory: EngineFactory, workers: int) -> ProcessPoolExecutor:
-    """`workers` fresh processes (spawned: no fetch thread or lock of this process copied),
-    each building its engine once from `factory`."""
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                               initializer=start_worker, initargs=(factory,))
+    def join(self, indices: Iterable[int]) -> None:
+        """The parts of these chunks, in this order, as OUT and the errors file; the folder
+        removed."""
+        order = list(indices)
+        join_parts([self.folder / f"{i:06d}.results" for i in order], self.out,
+                   file_format(self.out), self.columns)
+        join_parts([self.folder / f"{i:06d}.errors" for i in order], self.errors,
+                   file_format(self.errors), ERROR_COLUMNS)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # -- the manifest -------------------------------------------------------------------------------
@@ -167,98 +185,66 @@ def run_file(source: str | Path, out: str | Path, engine: Engine | EngineFactory
              progress: bool | None = None,
              on_chunk: Callable[[int], None] | None = None) -> BatchReport:
     """Diagnose every complaint of `source` into `out` and the errors file (see the module)."""
-    source, out = Path(source), Path(out)
+    source = Path(source)
     options = options or Options()
-    errors_out = Path(errors) if errors is not None else errors_path_for(out)
-    if chunk_size < 1:
-        raise ConfigurationError("chunk_size", f"must be at least 1, got {chunk_size}")
+    workers = check_run(engine, workers, chunk_size)
     file_format(source)  # an input of no known format is refused before anything is written
-    out_kind, err_kind = file_format(out), file_format(errors_out)
+    parts = Parts.of(out, errors, options)
     if not source.exists():
         raise BatchInputError(f"{source}: no such file or folder")
-    if workers is None:
-        workers = 1 if isinstance(engine, Engine) else (os.cpu_count() or 1)
-    if workers < 1:
-        raise ConfigurationError("workers", f"must be at least 1, got {workers}")
-    if workers > 1 and isinstance(engine, Engine):
-        raise ConfigurationError("workers", "worker processes build their own engine: give "
-                                 "an EngineSpec (or a picklable function returning the "
-                                 "engine) instead of an Engine")
-    columns = result_columns(script=options.script, explanation=options.explanation,
-                             trace=options.trace)
-    run = _fingerprint(source, chunk_size, options, columns)
-    parts = out.with_name(out.name + ".parts")
+    run = _fingerprint(source, chunk_size, options, parts.columns)
+    manifest = parts.folder / MANIFEST
     done: dict[int, dict[str, int]] = {}
-    if resume and (parts / MANIFEST).is_file():
-        done = _finished(parts, run)
+    if resume and manifest.is_file():
+        done = _finished(parts.folder, run)
     else:
-        shutil.rmtree(parts, ignore_errors=True)
-        parts.mkdir(parents=True)
-        _append(parts / MANIFEST, run)
+        parts.start()
+        _append(manifest, run)
     # the engine is built here first: a bad knowledge folder or records folder is one clear
-    # error before any worker starts (in this process it is also the engine of `workers=1`)
+    # error before any worker starts (in this process it is also the engine of `workers=1`);
+    # its questions check the answer columns of the header
     local = engine if isinstance(engine, Engine) else engine_for(engine)
 
     bar = progress_bar(lambda: count_rows(source), progress)
-    rows = diagnosed = rejected = 0
+    rows = found = rejected = 0
     chunk_ids: list[int] = []
-    pool = None if workers == 1 or isinstance(engine, Engine) else worker_pool(engine, workers)
-    pending: collections.deque[tuple[int, int, Future[Outcome] | Outcome]] = \
-        collections.deque()
 
-    def finish_one() -> None:
-        nonlocal diagnosed, rejected
-        index, size, job = pending.popleft()
-        outcome = job.result() if isinstance(job, Future) else job
-        # a chunk that lost a row (never expected) is not hidden: the count at the end
-        # (rows read against results + errors) fails, and the command exits 1
-        write_part(errors_frame(outcome.errors), parts / f"{index:06d}.errors", err_kind)
-        write_part(results_frame(outcome.results, columns), parts / f"{index:06d}.results",
-                   out_kind)
-        _append(parts / MANIFEST, {"chunk": index, "rows": size,
-                                   "diagnosed": len(outcome.results),
-                                   "errors": len(outcome.errors)})
-        diagnosed += len(outcome.results)
-        rejected += len(outcome.errors)
-        if bar is not None:
-            bar.update(size)
-        if on_chunk is not None:
-            on_chunk(index)
-
-    try:
-        chunks: Iterator[list[Row]] = read_chunks(source, chunk_size)
-        for index, chunk in enumerate(chunks):
+    def todo() -> Iterator[tuple[int, list[Row]]]:
+        nonlocal rows, found, rejected
+        for index, chunk in enumerate(read_chunks(source, chunk_size, local.questions)):
             rows += len(chunk)
             chunk_ids.append(index)
-            if index in done:
-                if done[index]["rows"] != len(chunk):
-                    raise BatchInputError(f"{parts}: cannot resume: chunk {index} had "
-                                          f"{done[index]['rows']} rows, now {len(chunk)}")
-                diagnosed += done[index]["diagnosed"]
-                rejected += done[index]["errors"]
-                if bar is not None:
-                    bar.update(len(chunk))
+            if index not in done:
+                yield index, chunk
                 continue
-            job: Future[Outcome] | Outcome = (
-                diagnose_rows(local, chunk, options) if pool is None
-                else pool.submit(work, chunk, options))
-            pending.append((index, len(chunk), job))
-            while len(pending) > (0 if pool is None else 2 * workers):
-                finish_one()
-        while pending:
-            finish_one()
+            if done[index]["rows"] != len(chunk):
+                raise BatchInputError(f"{parts.folder}: cannot resume: chunk {index} had "
+                                      f"{done[index]['rows']} rows, now {len(chunk)}")
+            found += done[index]["diagnosed"]
+            rejected += done[index]["errors"]
+            if bar is not None:
+                bar.update(len(chunk))
+
+    try:
+        with contextlib.closing(diagnosed(todo(), engine, options, workers)) as outcomes:
+            for index, size, outcome in outcomes:
+                # a chunk that lost a row (never expected) is not hidden: the count at the
+                # end (rows read against results + errors) fails, and the command exits 1
+                parts.write(index, results_frame(outcome.results, parts.columns),
+                            errors_frame(outcome.errors))
+                _append(manifest, {"chunk": index, "rows": size,
+                                   "diagnosed": len(outcome.results),
+                                   "errors": len(outcome.errors)})
+                found += len(outcome.results)
+                rejected += len(outcome.errors)
+                if bar is not None:
+                    bar.update(size)
+                if on_chunk is not None:
+                    on_chunk(index)
     finally:
-        for _, _, job in pending:
-            if isinstance(job, Future):
-                job.cancel()
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
 
-    join_parts([parts / f"{i:06d}.results" for i in chunk_ids], out, out_kind, columns)
-    join_parts([parts / f"{i:06d}.errors" for i in chunk_ids], errors_out, err_kind,
-               ERROR_COLUMNS)
-    shutil.rmtree(parts, ignore_errors=True)
-    return BatchReport(rows, diagnosed, rejected, str(out), str(errors_out),
+    parts.join(chunk_ids)
+    return BatchReport(rows, found, rejected, str(parts.out), str(parts.errors),
                        resumed_chunks=len(done))

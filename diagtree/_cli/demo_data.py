@@ -8,7 +8,8 @@ With ``--month`` (or ``--cells``) it generates a calendar month at operator scal
 ``--complaints`` complaints (a million by default, with a mass incident) for a city of
 ``--subscribers`` lines (default: a quarter of the complaints) on the synthetic network or on
 the cells of an OpenCelliD export (``--cells``), written as records and a complaints frame
-(``complaints.parquet``, or ``--format csv``); it prints what it wrote and the time taken.
+(``complaints.parquet``, or ``--format csv``) with the answers of the customers an agent would
+have asked (``answer.<question id>`` columns); it prints what it wrote and the time taken.
 """
 
 from __future__ import annotations

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import sys
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from diagtree._decisions.log import read_log
-from diagtree._errors import AuthoringError, format_problems
+from diagtree._errors import AuthoringError, ComplaintError, format_problems
 from diagtree._replay.compare import MOVED_COLUMNS, Case, Replay, replay_cases, replay_log
 from diagtree._replay.inputs import (
     FRAME_SUFFIXES,
@@ -34,6 +36,7 @@ from diagtree._replay.inputs import (
     is_decision_log,
 )
 from diagtree._replay.versions import VersionError, trees_at
+from diagtree._vocab.taxonomy import Question
 
 __all__ = ["add_replay"]
 
@@ -62,8 +65,20 @@ def _usage(message: str) -> int:
     return 2
 
 
-def _cases(args: argparse.Namespace, path: Path) -> tuple[list[Case], list[Any]]:
-    """The cases of a complaints input, and the sources that declare the facts."""
+def _frame_cases(path: Path, questions: Mapping[str, Question]) -> Iterator[Case]:
+    """The cases of a complaints frame (its answer columns checked against `questions`)."""
+    for n, row in frame_complaints(path, questions):
+        if isinstance(row, ComplaintError):
+            yield Case({}, where=f"{path}: row {n}", rejected=row)
+        else:
+            yield Case(row.complaint, row.answers, where=f"{path}: row {n}", cells=True)
+
+
+def _cases(args: argparse.Namespace, path: Path,
+           ) -> tuple[list[Case] | Callable[[Mapping[str, Question]], Iterator[Case]],
+                      list[Any]]:
+    """The cases of a complaints input (a frame's: read once the questions are known), and
+    the sources that declare the facts."""
     import diagtree_adapters as ad  # noqa: PLC0415 - the CLI is the composition root
 
     if path.is_dir():
@@ -82,10 +97,9 @@ def _cases(args: argparse.Namespace, path: Path) -> tuple[list[Case], list[Any]]
         raise InputError(f"{path}: give the complaints' records with --data DIR")
     records = ad.load_records(args.data)
     if path.suffix.lower() in FRAME_SUFFIXES:
-        cases = [Case(c, where=f"{path}: row {n}") for n, c in frame_complaints(path)]
-    else:
-        cases = [Case(c, a, where=f"{path}: complaint {i}")
-                 for i, (c, a) in enumerate(file_complaints(path), start=1)]
+        return functools.partial(_frame_cases, path), list(ad.mock_sources(records))
+    cases = [Case(c, a, where=f"{path}: complaint {i}")
+             for i, (c, a) in enumerate(file_complaints(path), start=1)]
     return cases, list(ad.mock_sources(records))
 
 

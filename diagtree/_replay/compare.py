@@ -10,16 +10,18 @@ is listed as skipped with the reason — never lost: replayed + skipped = read.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from diagtree._batch.results import walk_path
+from diagtree._batch.rows import answers_of
 from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._decisions.log import LogLine
 from diagtree._decisions.verify import Verifier, _complaint, _locale, _missing
 from diagtree._errors import ComplaintError
+from diagtree._vocab.taxonomy import Question
 from diagtree._walk.engine import Engine
 from diagtree._walk.sources import Source
 
@@ -33,12 +35,16 @@ MOVED_COLUMNS: Final = ("complaint_id", "symptom", "old_cause", "new_cause", "ol
 @dataclass(frozen=True)
 class Case:
     """A complaint to replay: the complaint, the customer's answers, its sources (None: the
-    engine's)."""
+    engine's). `cells`: the answers are a complaints frame's cells, which each side converts
+    by its own questions (`_batch.rows.answers_of`, as `diagtree batch` does); `rejected`: the
+    frame row could not be read (it is listed as skipped)."""
 
     complaint: Mapping[str, Any]
     answers: Mapping[str, Any] = field(default_factory=dict)
     sources: tuple[Any, ...] | None = None
     where: str = ""  # where it was read, for a skipped complaint
+    cells: bool = False
+    rejected: ComplaintError | None = None
 
 
 @dataclass(frozen=True)
@@ -132,21 +138,29 @@ class _Tally:
                       tuple(self.skipped))
 
 
-def replay_cases(cases: Iterable[Case], old: str | Path, new: str | Path, *,
-                 sources: Iterable[Source], names: tuple[str, str] | None = None) -> Replay:
+def replay_cases(cases: Iterable[Case] | Callable[[Mapping[str, Question]], Iterable[Case]],
+                 old: str | Path, new: str | Path, *, sources: Iterable[Source],
+                 names: tuple[str, str] | None = None) -> Replay:
     """Diagnose each case on the trees of folder `old` and of folder `new` (the scripts are
-    not rendered: a replay compares causes and paths)."""
+    not rendered: a replay compares causes and paths). `cases` may be a function of the
+    questions either side knows, which reads them (a frame's answer columns are checked
+    against those questions before any row)."""
     given = list(sources)
     before = Engine(old, sources=given)
     after = Engine(new, sources=given)
+    if callable(cases):
+        cases = cases({**before.questions, **after.questions})
     tally = _Tally()
     for i, case in enumerate(cases, start=1):
         try:
-            kw: dict[str, Any] = {"answers": dict(case.answers), "script": False}
+            if case.rejected is not None:
+                raise case.rejected
+            kw: dict[str, Any] = {"script": False}
             if case.sources is not None:
                 kw["sources"] = case.sources
-            a = before.diagnose(case.complaint, **kw)
-            b = after.diagnose(case.complaint, **kw)
+            a, b = (side.diagnose(case.complaint, answers=(
+                answers_of(case.answers, side.questions) if case.cells
+                else dict(case.answers)), **kw) for side in (before, after))
         except ComplaintError as exc:
             tally.skipped.append((case.where or f"complaint {i}",
                                   f"complaint rejected: {exc}"))

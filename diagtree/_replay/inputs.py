@@ -1,10 +1,12 @@
 """The complaints of a replay, read from a file: a complaints frame (the batch contract:
 CSV, Parquet, JSON lines; docs/batch.md), a YAML/JSON complaints file, or a decision log.
 
-A frame row becomes the complaint mapping the engine takes: dotted columns nest
-(``location.lat`` → ``{"location": {"lat": …}}``), an empty cell is an absent field, numbers and
-the ``history`` JSON text are read back. A value that is wrong stays as written, so the engine's
-complaint check names the field (the replay lists that row as skipped, never drops it).
+A frame is read exactly as `diagtree batch` reads it (`_batch.files.read_chunks`, then
+`_batch.rows.complaint_of`): dotted columns nest, an empty cell is an absent field, numbers and
+the ``history`` JSON text are read back, ``answer.<question id>`` columns (and a JSON-lines
+``answers`` object) are the customer's answers; a column outside the contract is refused before
+any row. A row that cannot be read is given with its `ComplaintError` (the replay lists it as
+skipped, never drops it).
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from diagtree._errors import DiagtreeError
+from diagtree._batch.files import read_chunks
+from diagtree._batch.rows import RowComplaint, complaint_of
+from diagtree._errors import ComplaintError, DiagtreeError
 from diagtree._load.data import read_yaml
+from diagtree._vocab.taxonomy import Question
 
 __all__ = [
     "FRAME_SUFFIXES",
@@ -26,8 +31,7 @@ __all__ = [
 ]
 
 FRAME_SUFFIXES: Final = (".csv", ".parquet", ".pq", ".jsonl", ".ndjson")
-_NUMBERS: Final = {"location.lat": float, "location.lon": float,
-                   "incident.distinct_customers_24h": int}
+_CHUNK: Final = 1000  # rows read at a time
 
 
 class InputError(DiagtreeError, ValueError):
@@ -50,60 +54,25 @@ def is_decision_log(path: Path) -> bool:
     return False
 
 
-def _value(column: str, value: Any) -> Any:
-    if isinstance(value, str) and column in _NUMBERS:
-        try:
-            return _NUMBERS[column](value)
-        except ValueError:
-            return value  # the complaint check names the field
-    if column == "history" and isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _absent(value: Any) -> bool:
-    if value is None or (isinstance(value, str) and value == ""):
-        return True
-    import pandas as pd  # noqa: PLC0415
-
-    return bool(pd.isna(value))
-
-
-def frame_complaints(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(1-based row, complaint mapping) of each row of a complaints frame file."""
-    import pandas as pd  # noqa: PLC0415 - only a frame input needs pandas
-
-    suffix = path.suffix.lower()
+def frame_complaints(path: Path, questions: Mapping[str, Question] | None = None,
+                     ) -> Iterator[tuple[int, RowComplaint | ComplaintError]]:
+    """(1-based row, the row read — complaint and answer cells — or why it cannot be) of each
+    row of a complaints frame file, read as `diagtree batch` reads it (an answer column naming
+    none of `questions` is refused before any row, `BatchInputError`)."""
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        elif suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_json(path, lines=True, dtype=False)
+        chunks = read_chunks(path, _CHUNK, questions)
+        for chunk in chunks:
+            for number, cells in chunk:
+                if isinstance(cells, ComplaintError):
+                    yield number, cells
+                    continue
+                try:
+                    yield number, complaint_of(cells)
+                except ComplaintError as exc:
+                    yield number, exc
     except ImportError:
         raise InputError(f"{path}: reading Parquet needs pyarrow "
                          "(pip install 'diagtree[batch]')") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{path}: cannot read it: {exc}") from None
-    columns = list(frame.columns)
-    for number, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-        complaint: dict[str, Any] = {}
-        for column, value in zip(columns, values, strict=True):
-            if isinstance(value, Mapping | list):
-                complaint[column] = value
-                continue
-            if _absent(value):
-                continue
-            head, _, tail = str(column).partition(".")
-            if tail:
-                complaint.setdefault(head, {})[tail] = _value(column, value)
-            else:
-                complaint[head] = _value(column, value)
-        yield number, complaint
 
 
 def file_complaints(path: Path) -> list[tuple[dict[str, Any], dict[str, Any]]]:

@@ -199,16 +199,19 @@ class Engine:
         return diagnosis
 
     def _diagnose_walked(self, complaint: Complaint, *, script: bool,
-                         facts: frozenset[str]) -> Walked | None:
-        """For `diagtree.batch` (private): `diagnose(complaint, trace=False, script=script)`
-        with the few things a results row reads of the trace (`Walked`), without building
-        the trace. None for an engine that logs decisions or counts incidents (both read the
-        trace): diagnose with the trace then."""
+                         facts: frozenset[str], answers: Mapping[str, Any] | None = None,
+                         ) -> Walked | None:
+        """For `diagtree.batch` (private): `diagnose(complaint, answers=answers, trace=False,
+        script=script)` with the few things a results row reads of the trace (`Walked`),
+        without building the trace. None for an engine that logs decisions or counts
+        incidents (both read the trace): diagnose with the trace then."""
         runtime = self._runtime
         if self._decision_log is not None or runtime.conclude.incidents is not None:
             return None
         started = time.perf_counter()
-        store = new_store(runtime, complaint, None, interactive=False)
+        store = new_store(runtime, complaint, answers, interactive=False)
+        if store.answers:  # as `diagnose` without a trace: note the answers used
+            store.answers = UsedAnswers(store.answers)
         walked: list[Step] = []
         try:
             diagnosis = settle(

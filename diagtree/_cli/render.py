@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from diagtree._batch.files import FORMATS
 from diagtree._check.model import Document
 from diagtree._cli.common import default_schema, knowledge_root
 from diagtree._compile.library import load_library
@@ -43,7 +44,9 @@ __all__ = ["add_render"]
 RENDERERS: dict[str, Callable[[TreeGraph, Overlay | None], str]] = {
     "mermaid": render_mermaid, "dot": render_dot, "html": render_html}
 #: the suffixes of a results frame (`diagtree batch`), whose paths are counted
-FRAME_SUFFIXES = (".csv", ".parquet", ".pq")
+#: the results frames told by their suffix (the batch reader's; JSON lines may also be JSON
+#: results, so they are told by their content)
+FRAME_SUFFIXES = tuple(suffix for suffix, kind in FORMATS.items() if kind != "jsonl")
 SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot",
             ".html": "html", ".htm": "html"}
 

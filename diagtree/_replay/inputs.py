@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from diagtree._batch.files import read_chunks
+from diagtree._batch.files import FORMATS, read_chunks
 from diagtree._batch.rows import RowComplaint, complaint_of
 from diagtree._errors import ComplaintError, DiagtreeError
 from diagtree._load.data import read_yaml
@@ -30,7 +30,7 @@ __all__ = [
     "is_decision_log",
 ]
 
-FRAME_SUFFIXES: Final = (".csv", ".parquet", ".pq", ".jsonl", ".ndjson")
+FRAME_SUFFIXES: Final = tuple(FORMATS)  # the batch reader's
 _CHUNK: Final = 1000  # rows read at a time
 
 

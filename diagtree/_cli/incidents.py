@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from diagtree import _records
 from diagtree._batch.files import BatchInputError, read_frame, results_format, write_frame
 
 __all__ = ["add_incidents"]
@@ -78,14 +79,8 @@ def run_incidents(args: argparse.Namespace) -> int:
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         print(f"diagtree incidents: {results}: cannot read it ({exc})", file=sys.stderr)
         return 2
-    if args.demo:
-        from diagtree_adapters import demo  # noqa: PLC0415
-
-        records = demo.demo_records()
-    elif args.records:
-        records = ad.load_records(args.records)
-    else:
-        records = None
+    records = _records.source_records(args.records, demo=args.demo) \
+        if args.demo or args.records else None
     engine = Engine(args.trees, sources=ad.mock_sources(ad.records_from_mapping({})))
     index = IncidentIndex(engine.library.policy)
     incidents = index.group_results(frame)

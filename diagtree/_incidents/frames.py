@@ -78,11 +78,12 @@ def group_frame(frame: pd.DataFrame, rule: IncidentRule) -> list[Incident]:
                 & (sub["place"] == sub["place"].shift())).fillna(False)
     gap = sub["at"].diff() > pd.Timedelta(hours=rule.window_hours)
     episode = (~same_key | gap).cumsum()
-    distinct = sub.groupby(episode)["msisdn"].nunique()
+    episodes = sub.groupby(episode)
+    distinct = episodes["msisdn"].nunique()
     window = _dt.timedelta(hours=rule.window_hours)
     found = []
     for number in distinct[distinct >= rule.min_customers].index:
-        part = sub[episode == number]
+        part = episodes.get_group(number)  # (not a scan of every row per episode)
         first = part.iloc[0]
         key = Key(str(first["cause"]), str(first["kind"]), str(first["place"]))
         members = [Member(_when(r.reported_at), str(r.complaint_id), str(r.msisdn),

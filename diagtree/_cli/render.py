@@ -14,7 +14,6 @@ Exit codes: 0 written; 1 the knowledge files have errors; 2 bad usage or unreada
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from diagtree._render.graph import (
     build_graph,
     make_overlay,
     read_results,
+    results_of,
 )
 from diagtree._render.html import render_html
 from diagtree._render.mermaid import render_mermaid
@@ -43,10 +43,10 @@ __all__ = ["add_render"]
 
 RENDERERS: dict[str, Callable[[TreeGraph, Overlay | None], str]] = {
     "mermaid": render_mermaid, "dot": render_dot, "html": render_html}
-#: the suffixes of a results frame (`diagtree batch`), whose paths are counted
 #: the results frames told by their suffix (the batch reader's; JSON lines may also be JSON
 #: results, so they are told by their content)
 FRAME_SUFFIXES = tuple(suffix for suffix, kind in FORMATS.items() if kind != "jsonl")
+JSONL_SUFFIXES = tuple(suffix for suffix, kind in FORMATS.items() if kind == "jsonl")
 SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot",
             ".html": "html", ".htm": "html"}
 
@@ -99,7 +99,7 @@ def _read_counts(path: Path) -> Results:
     try:
         return read_results(text)
     except ValueError:
-        if path.suffix.lower() in (".jsonl", ".ndjson") and '"path"' in text:
+        if path.suffix.lower() in JSONL_SUFFIXES and '"path"' in text:
             return _frame_counts(path)  # a results frame as JSON lines
         raise
 
@@ -108,7 +108,7 @@ def _frame_counts(path: Path) -> Results:
     from diagtree._report.frame import read_frame  # noqa: PLC0415 - pandas only when needed
     from diagtree._report.paths import counts_by_tree  # noqa: PLC0415
 
-    return read_results(json.dumps(counts_by_tree(read_frame(path, ("tree_id", "path", "cause")))))
+    return results_of(counts_by_tree(read_frame(path, ("tree_id", "path", "cause"))))
 
 
 def run_render(args: argparse.Namespace) -> int:

@@ -90,6 +90,7 @@ __all__ = [
     "make_overlay",
     "normalize_branch",
     "read_results",
+    "results_of",
     "style_key",
     "text_width",
     "wrap",
@@ -530,6 +531,11 @@ def read_results(text: str) -> Results:
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         except json.JSONDecodeError:
             raise ValueError(f"not JSON: {exc}") from None
+    return results_of(data)
+
+
+def results_of(data: object) -> Results:
+    """The counts in a results file's parsed JSON (`read_results`)."""
     if isinstance(data, Mapping) and isinstance(data.get("diagnoses"), list):
         data = data["diagnoses"]
     if isinstance(data, Mapping) and "trace" in data:

@@ -339,3 +339,18 @@ def test_the_hook_places_a_complaint_alike_with_and_without_a_trace(tmp_path: Pa
     assert sum(1 for _, cause, place in traced
                if cause == "network.site_outage" and place.cell) >= 5
     assert untraced == traced
+
+
+def test_an_episode_out_of_the_window_is_not_open_before_it_is_swept() -> None:
+    index = IncidentIndex(DEFAULT_INCIDENTS)
+    for k in range(25):
+        index.add_result(complaint_id=f"C{k}", msisdn=f"86138{k:08d}",
+                         reported_at=T0 + _dt.timedelta(minutes=k),
+                         cause="network.site_outage", cell=CELL, platform=None)
+    for k, minutes in enumerate((24 * 60, 24 * 60 + 30)):  # swept at the first, not the second
+        index.add_result(complaint_id=f"E{k}", msisdn="8613900000001",
+                         reported_at=T0 + _dt.timedelta(minutes=minutes),
+                         cause="network.congestion", cell="elsewhere", platform=None)
+    assert len(index) == 27  # the outage's episode is still held (the sweep runs hourly) …
+    assert index.open_incidents() == []  # … but its last complaint is out of the window
+    assert [i.cell for i in index.incidents()] == [CELL]

@@ -182,10 +182,10 @@ class IncidentIndex:
         """The incidents still open (their last complaint within the window of the latest),
         oldest first."""
         with self._lock:
-            found = [e.incident(self._rule) for e in self._open.values()]
-            now, window = self._latest, self.window
-        return sorted((i for i in found if i is not None
-                       and (now is None or _dt.datetime.fromisoformat(i.last_at) >= now - window)),
+            since = None if self._latest is None else self._latest - self.window
+            found = [e.incident(self._rule) for e in self._open.values()
+                     if since is None or (e.last_at is not None and e.last_at >= since)]
+        return sorted((i for i in found if i is not None),
                       key=lambda i: (i.first_at, i.incident_id))
 
     def incidents(self) -> list[Incident]:

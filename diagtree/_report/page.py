@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from diagtree._check.regulator import regulator_classes_of
+from diagtree._incidents.frames import TABLE_COLUMNS
 from diagtree._report import svg
 from diagtree._report.frame import ReportInputError, read_frame
 from diagtree._report.paths import counts_by_tree, path_counts
@@ -23,8 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["INCIDENT_COLUMNS", "Report", "build_report", "read_incidents"]
 
 #: the incidents table's columns a report reads (docs/batch.md; `members` is not needed)
-INCIDENT_COLUMNS: Final = ("incident_id", "cause", "cell", "platform", "first_at", "last_at",
-                           "distinct_customers", "complaints", "warning_level")
+INCIDENT_COLUMNS: Final = tuple(c for c in TABLE_COLUMNS if c != "members")
 #: rows of a table shown on the page (the CSV holds them all)
 SHOWN_ROWS: Final = 15
 #: what each table is called on the page

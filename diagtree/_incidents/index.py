@@ -215,10 +215,9 @@ class IncidentIndex:
 
     @staticmethod
     def place_of(diagnosis: Diagnosis) -> dict[str, str | None]:
-        """The cell and the platform a diagnosis concerns, from its trace: the value read for
-        ``coverage.outage.cell`` if known, else the first of ``coverage.serving_cells``, else
-        ``hlr.registration.cell_id``; the platform is ``coverage.platform_fault.element``
-        (the results frame's ``cell`` and ``platform`` columns)."""
+        """The cell and the platform a diagnosis concerns (the results frame's ``cell`` and
+        ``platform`` columns): its outcome's own ``cell`` / ``platform`` values, else the facts
+        its trace read (`diagtree._incidents.place` says which, in which order)."""
         return place_of_diagnosis(diagnosis)._asdict()
 
     def at_cell(self, cell: str) -> list[Incident]:

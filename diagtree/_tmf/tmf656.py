@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from diagtree._check.policy import DEFAULT_INCIDENTS
 from diagtree._incidents.incident import Incident
 
 __all__ = ["PRIORITY", "service_problem"]
@@ -35,7 +36,8 @@ PRIORITY: Final[Mapping[str | None, int]] = {"red": 1, "orange": 2, "yellow": 3,
 _SYSTEM: Final = "diagtree"
 
 
-def service_problem(incident: Incident, *, window_hours: float = 24.0) -> dict[str, Any]:
+def service_problem(incident: Incident, *,
+                    window_hours: float = DEFAULT_INCIDENTS.window_hours) -> dict[str, Any]:
     """The TMF656 v4 ServiceProblem (plain JSON types) for a mass incident; `window_hours`
     is the policy's window, recorded among its characteristics."""
     cell_kind = incident.cell is not None

@@ -30,8 +30,8 @@ KIND: Final = "regulator_classes"
 REGULATOR_CLASSES: Final = ("网络质量", "收费争议", "用户服务")
 
 
-def read_regulator_classes(data: Any, pos: Positions, problems: list[Problem],
-                           categories: tuple[str, ...] = CATEGORIES) -> dict[str, str]:
+def read_regulator_classes(data: Any, pos: Positions, problems: list[Problem]
+                           ) -> dict[str, str]:
     """Category → class from a loaded ``regulator_classes`` file; what is wrong goes to
     `problems` (located), and the mapping holds what could be read."""
     out: dict[str, str] = {}
@@ -54,17 +54,17 @@ def read_regulator_classes(data: Any, pos: Positions, problems: list[Problem],
             continue
         for i, category in enumerate(listed):
             where = pos.of((KIND, name, i))
-            if category not in categories:
+            if category not in CATEGORIES:
                 problems.append(Problem(where, "unknown_value",
                                         f"{category!r} is not a category of the taxonomy",
-                                        hint=did_you_mean(str(category), categories)))
+                                        hint=did_you_mean(str(category), CATEGORIES)))
             elif category in out:
                 problems.append(Problem(where, "duplicate_id",
                                         f"{category!r} is already in class {out[category]}",
                                         hint="each category counts in exactly one class"))
             else:
                 out[str(category)] = str(name)
-    missing = [c for c in categories if c not in out]
+    missing = [c for c in CATEGORIES if c not in out]
     if missing:
         problems.append(Problem(pos.key((KIND,)), "missing_key",
                                 "no regulator class for the categor"

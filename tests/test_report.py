@@ -249,3 +249,17 @@ def test_paths_that_stop_at_their_last_decision_draw_the_same_picture(
         pictures.append(capsys.readouterr().out)
     assert pictures[0] == pictures[1]
     assert pictures[0].count(" ×") > 3
+
+
+def test_a_classes_file_with_an_unknown_key_is_refused(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """Its keys are the one schema's (as its JSON Schema says), not silently ignored."""
+    classes = tmp_path / "classes.yaml"
+    classes.write_text(CLASSES.read_text(encoding="utf-8") + "descripton: typo\n",
+                       encoding="utf-8")
+    assert main(["report", str(DATA / "results.csv"), "-o", str(tmp_path / "out"),
+                 "--classes", str(classes)]) == 1
+    err = capsys.readouterr().err
+    assert "error unknown_key unknown key 'descripton' in a regulator classes file" in err
+    assert "description" in err  # the did-you-mean

@@ -19,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from diagtree._check import schema as _schema
 from diagtree._errors import AuthoringError, Problem, did_you_mean
+from diagtree._load.fields import Fields
 from diagtree._load.yaml import Positions, load_yaml
 from diagtree._vocab.taxonomy import CATEGORIES
 
@@ -35,6 +37,9 @@ def read_regulator_classes(data: Any, pos: Positions, problems: list[Problem]
     """Category → class from a loaded ``regulator_classes`` file; what is wrong goes to
     `problems` (located), and the mapping holds what could be read."""
     out: dict[str, str] = {}
+    if isinstance(data, Mapping):  # the file's keys, as the one schema gives them
+        Fields(data, (), pos, problems, "a regulator classes file").only(
+            _schema.REGULATOR_CLASSES_FILE.keys)
     body = data.get(KIND) if isinstance(data, Mapping) else None
     if not isinstance(body, Mapping):
         problems.append(Problem(pos.of((KIND,)), "expected_mapping",

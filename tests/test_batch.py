@@ -652,6 +652,20 @@ def test_unreadable_input_is_one_clear_line(tmp_path: Path,
     assert code == 2 and err.count("\n") == 1 and "cannot read as Parquet" in err
 
 
+def test_parquet_without_pyarrow_is_one_clear_line(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The batch reader says pyarrow is missing (as the results reader does), so `batch` and
+    `replay` give one line, never an ImportError's traceback."""
+    source = write_input(demo_frame(2), tmp_path / "in.parquet")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    code, out, err = run_cli("batch", str(source), "-o", str(tmp_path / "o.csv"),
+                             "--workers", "1", "--demo", capsys=capsys)
+    assert (code, out) == (2, "")
+    assert err == f"diagtree batch: {source}: reading Parquet needs pyarrow (pip install " \
+                  "'diagtree[batch]')\n"
+
+
 def test_a_killed_command_resumes(tmp_path: Path, city_spec: EngineSpec) -> None:
     """A real process killed (SIGKILL) after a few chunks; `--resume` finishes the job and
     the result is the uninterrupted one."""

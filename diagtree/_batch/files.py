@@ -67,12 +67,18 @@ def results_format(path: str | Path) -> str:
     if not Path(path).is_file():
         raise BatchInputError(f"{path}: no such file")
     if kind == "parquet":
-        try:
-            import pyarrow  # noqa: F401, PLC0415 - the `batch` extra
-        except ImportError:
-            raise BatchInputError(f"{path}: reading Parquet needs pyarrow "
-                                  "(pip install 'diagtree[batch]')") from None
+        _need_pyarrow(path)
     return kind
+
+
+def _need_pyarrow(path: str | Path) -> None:
+    """Parquet is read by pyarrow (the `batch` extra): a `BatchInputError` when it is not
+    installed, never an ImportError's traceback."""
+    try:
+        import pyarrow  # noqa: F401, PLC0415 - the `batch` extra
+    except ImportError:
+        raise BatchInputError(f"{path}: reading Parquet needs pyarrow "
+                              "(pip install 'diagtree[batch]')") from None
 
 
 def check_columns(path: str | Path, columns: list[str],
@@ -173,6 +179,7 @@ def _jsonl_chunks(handle: Any, chunk_size: int) -> Iterator[list[Row]]:
 
 def _parquet_chunks(path: str | Path, chunk_size: int,
                     questions: Mapping[str, Question] | None) -> Iterator[list[Row]]:
+    _need_pyarrow(path)
     import pyarrow.dataset as ds  # noqa: PLC0415 - the `batch` extra
 
     try:

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 import diagtree.batch
 from diagtree import ComplaintError, ConfigurationError, Diagnosis, Engine, IncidentIndex
 from diagtree._batch.results import PLACE_FACTS, walk_path, walked_path, walked_place
-from diagtree._batch.rows import answers_of
+from diagtree._batch.rows import answers_of, complaint_of
 from diagtree._batch.spec import engine_for
 from diagtree._cli import main as cli_main
 from diagtree._incidents.place import place_of_diagnosis
@@ -431,6 +431,21 @@ def test_an_answers_column_holds_the_json_text_of_an_object() -> None:
                                   diagnose_frame(frame, demo_engine()).results)
     objects.loc[0, "answers"] = "{"
     assert diagnose_frame(objects, demo_engine()).errors["field"].tolist() == ["answers"]
+
+
+@pytest.mark.parametrize(("column", "text", "reason"), [
+    ("history", "[{", "not valid JSON text of a list: Expecting property name enclosed in "
+                      "double quotes at character 2"),
+    ("answers", "{", "not valid JSON text of an object: Expecting property name enclosed in "
+                     "double quotes at character 1"),
+    ("history", "[" * 100_000, "the JSON nests too deeply to read"),
+    ("answers", "[" * 100_000, "the JSON nests too deeply to read"),
+])
+def test_a_cells_json_text_that_does_not_read_names_the_column(column: str, text: str,
+                                                              reason: str) -> None:
+    with pytest.raises(ComplaintError) as caught:
+        complaint_of({column: text})
+    assert (caught.value.field, caught.value.reason) == (column, reason)
 
 
 def test_an_answer_column_naming_no_question_is_refused_once_before_any_row(

@@ -113,6 +113,11 @@ HANDSET: Final[Mapping[str, Any]] = {
     "mobile_data_off": 0.4, "apn_changed": 0.4, "sim_works_elsewhere": 0.5}
 
 
+def _isotime(seconds: int) -> str:
+    """`isotimes` of one time."""
+    return str(isotimes(np.array([seconds]))[0])
+
+
 @dataclass(frozen=True)
 class Incident:
     """A planted outage: its alarm's cell, type and time, and the complaints planted at it."""
@@ -268,19 +273,19 @@ class _Coverage:
             cell_id = str(self.cells["cell_id"].iloc[cell])
             if k == 0:  # the HLR last saw the mass incident's customers, and its neighbours
                 self._register(rng, cell_id, who)
-            raised_text = str(isotimes(np.array([raised]))[0])
+            raised_text = _isotime(raised)
             self.alarms.append({
                 "element": cell_id, "type": kind, "severity": "critical",
                 "raised_at": raised_text,
-                "eta": str(isotimes(np.array([raised + (4 + k) * 3600]))[0]), "affects": None})
+                "eta": _isotime(raised + (4 + k) * 3600), "affects": None})
             out.append(_Planted(cell_id, kind, raised_text, range(start, start + count),
                                 len(set(who.tolist()))))
         for element, affects, day, hour, eta in _PLATFORM:
             raised = (day - 1) * 86400 + hour * 3600
             self.alarms.append({
                 "element": element, "type": "platform_fault", "severity": "major",
-                "raised_at": str(isotimes(np.array([raised]))[0]),
-                "eta": str(isotimes(np.array([raised + eta * 3600]))[0]),
+                "raised_at": _isotime(raised),
+                "eta": _isotime(raised + eta * 3600),
                 "affects": ";".join(affects)})
         return out
 
@@ -294,8 +299,8 @@ class _Coverage:
             end = start + (4 if k % 2 else 8) * 3600
             cell_id = str(self.cells["cell_id"].iloc[cell])
             self.planned_works.append({
-                "cells": cell_id, "start": str(isotimes(np.array([start]))[0]),
-                "end": str(isotimes(np.array([end]))[0]),
+                "cells": cell_id, "start": _isotime(start),
+                "end": _isotime(end),
                 "description": ("antenna swap", "BBU upgrade", "transmission cut-over",
                                 "power system maintenance")[k % 4]})
             count = int(rng.integers(4, 12))

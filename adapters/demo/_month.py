@@ -60,6 +60,7 @@ from diagtree.batch import COMPLAINT_COLUMNS  # the batch input contract
 
 from ._month_city import (
     MONTH_DAYS,
+    MONTH_START,
     NOISE,
     SNAPSHOT,
     City,
@@ -497,7 +498,7 @@ def _answers(rng: np.random.Generator, city: City, line: np.ndarray, code: np.nd
     subscribers = city.tables[("hlr", "subscribers")]
     # a SIM not registered: its line's last update more than 24 h before the complaint
     last = (pd.to_datetime(subscribers["registration.last_update"].str.slice(0, 19))
-            - pd.Timestamp("2026-11-01")).dt.total_seconds().to_numpy(np.int64)
+            - MONTH_START).dt.total_seconds().to_numpy(np.int64)
     stale = (noise == NOISE.index("stale")) & (at - last[line] > 86400)
     volte = ~np.isin(line, city.pools["no_volte"])
     forwarding = np.isin(line, city.pools["forwarding"])

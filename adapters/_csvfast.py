@@ -26,8 +26,6 @@ __all__ = ["RawTable", "fast_tables"]
 
 _SCALARS: Final = frozenset({"str", "num", "bool", "datetime", "date", "enum", "strlist",
                              "enumlist"})
-#: kinds whose converted values are immutable and may be shared between records
-_CACHED: Final = frozenset({"num", "bool", "datetime", "date", "enum", "strlist", "enumlist"})
 _MISS: Final = object()
 
 
@@ -154,7 +152,7 @@ def _value(node: dict[str, Any], spec: Field, count: int) -> list[Any]:
         flag = Field("bool")
         keys = list(node)
         empty = _empty_rows([node[k] for k in keys], count)
-        columns = [_strict(node[k], flag) for k in keys]
+        columns = [_typed(node[k], flag, nulls=False) for k in keys]
         return [None if blank else dict(zip(keys, values, strict=True))
                 for blank, values in zip(empty, zip(*columns, strict=True), strict=True)]
     if spec.kind == "map":
@@ -217,20 +215,26 @@ def _column(column: Sequence[str], spec: Field) -> list[Any]:
             else:
                 out.append(value)
         return out
+    return _typed(column, spec, nulls=True)
+
+
+def _typed(column: Sequence[str], spec: Field, *, nulls: bool) -> list[Any]:
+    """Each cell typed as `normalize` types a CSV cell, converted once per distinct text (the
+    typed values are immutable, so records share them). With `nulls`, null text is None (or,
+    for a required field, `_Fallback`); without, it must convert like any other (a flags
+    entry: an empty one is an error for the row path)."""
     cache: dict[str, Any] = {}
-    result = []
+    out = []
     for value in column:
         typed = cache.get(value, _MISS)
         if typed is _MISS:
-            typed = _one(value, spec)
-            if spec.kind in _CACHED:
-                cache[value] = typed
-        result.append(typed)
-    return result
+            typed = cache[value] = _one(value, spec, nulls)
+        out.append(typed)
+    return out
 
 
-def _one(value: str, spec: Field) -> Any:
-    if value.strip().lower() in _NULLS:
+def _one(value: str, spec: Field, nulls: bool) -> Any:
+    if nulls and value.strip().lower() in _NULLS:
         if spec.required:
             raise _Fallback
         return None
@@ -238,19 +242,3 @@ def _one(value: str, spec: Field) -> Any:
         return _convert(value, spec, "", True, "")
     except (ValueError, TypeError):
         raise _Fallback from None
-
-
-def _strict(column: Sequence[str], spec: Field) -> list[Any]:
-    """A flags entry: every cell converts (an empty one is an error for the row path)."""
-    cache: dict[str, Any] = {}
-    out = []
-    for value in column:
-        typed = cache.get(value, _MISS)
-        if typed is _MISS:
-            try:
-                typed = _convert(value, spec, "", True, "")
-            except (ValueError, TypeError):
-                raise _Fallback from None
-            cache[value] = typed
-        out.append(typed)
-    return out

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 import diagtree.batch
 from diagtree import ComplaintError, ConfigurationError, Diagnosis, Engine, IncidentIndex
 from diagtree._batch.results import PLACE_FACTS, walk_path, walked_path, walked_place
-from diagtree._batch.rows import answers_of
+from diagtree._batch.rows import answers_of, complaint_of
 from diagtree._batch.spec import engine_for
 from diagtree._cli import main as cli_main
 from diagtree._incidents.place import place_of_diagnosis
@@ -433,6 +433,21 @@ def test_an_answers_column_holds_the_json_text_of_an_object() -> None:
     assert diagnose_frame(objects, demo_engine()).errors["field"].tolist() == ["answers"]
 
 
+@pytest.mark.parametrize(("column", "text", "reason"), [
+    ("history", "[{", "not valid JSON text of a list: Expecting property name enclosed in "
+                      "double quotes at character 2"),
+    ("answers", "{", "not valid JSON text of an object: Expecting property name enclosed in "
+                     "double quotes at character 1"),
+    ("history", "[" * 100_000, "the JSON nests too deeply to read"),
+    ("answers", "[" * 100_000, "the JSON nests too deeply to read"),
+])
+def test_a_cells_json_text_that_does_not_read_names_the_column(column: str, text: str,
+                                                              reason: str) -> None:
+    with pytest.raises(ComplaintError) as caught:
+        complaint_of({column: text})
+    assert (caught.value.field, caught.value.reason) == (column, reason)
+
+
 def test_an_answer_column_naming_no_question_is_refused_once_before_any_row(
         tmp_path: Path) -> None:
     frame = answered_frame().head(2).rename(
@@ -650,6 +665,20 @@ def test_unreadable_input_is_one_clear_line(tmp_path: Path,
     code, _, err = run_cli("batch", str(bad), "-o", str(tmp_path / "o.csv"), "--workers", "1",
                            capsys=capsys)
     assert code == 2 and err.count("\n") == 1 and "cannot read as Parquet" in err
+
+
+def test_parquet_without_pyarrow_is_one_clear_line(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The batch reader says pyarrow is missing (as the results reader does), so `batch` and
+    `replay` give one line, never an ImportError's traceback."""
+    source = write_input(demo_frame(2), tmp_path / "in.parquet")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    code, out, err = run_cli("batch", str(source), "-o", str(tmp_path / "o.csv"),
+                             "--workers", "1", "--demo", capsys=capsys)
+    assert (code, out) == (2, "")
+    assert err == f"diagtree batch: {source}: reading Parquet needs pyarrow (pip install " \
+                  "'diagtree[batch]')\n"
 
 
 def test_a_killed_command_resumes(tmp_path: Path, city_spec: EngineSpec) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -249,3 +251,19 @@ def test_the_cli_refuses_bad_sizes_and_a_bad_export(tmp_path: Path,
     assert main(["demo-data", "--cells", str(bad), "--out", str(tmp_path / "b")]) == 2
     err = capsys.readouterr().err
     assert "line 1" in err and "'lat'" in err
+
+
+def test_the_bundled_city_does_not_import_numpy_or_pandas() -> None:
+    """An engine with ``--demo`` reads the bundled city; the month's generator (numpy,
+    pandas) is imported only when a month is asked for, and its names stay importable."""
+    code = ("import sys\n"
+            "import diagtree_adapters.demo as demo\n"
+            "demo.demo_records()\n"
+            "assert 'pandas' not in sys.modules and 'numpy' not in sys.modules, 'eager'\n"
+            "assert set(demo.__all__) <= set(dir(demo))\n"
+            "from diagtree_adapters.demo import FORMATS, generate_month\n"
+            "assert callable(generate_month) and 'csv' in FORMATS\n"
+            "assert 'pandas' in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from diagtree import read_yaml
 
@@ -35,16 +36,18 @@ from .._load import load_records
 from .._records import SourceRecords
 from ._generate import MIN_SUBSCRIBERS, generate
 from ._model import DemoCity
-from ._month import (
-    ANSWER_COLUMNS,
-    COMPLAINT_COLUMNS,
-    MASS_MIN,
-    DemoMonth,
-    Incident,
-    generate_month,
-)
-from ._month_write import FORMATS, write_month
 from ._write import COMPLAINTS_FILE, write
+
+if TYPE_CHECKING:
+    from ._month import (
+        ANSWER_COLUMNS,
+        COMPLAINT_COLUMNS,
+        MASS_MIN,
+        DemoMonth,
+        Incident,
+        generate_month,
+    )
+    from ._month_write import FORMATS, write_month
 
 __all__ = [
     "ANSWER_COLUMNS",
@@ -64,6 +67,26 @@ __all__ = [
     "write",
     "write_month",
 ]
+
+
+#: the month's names, imported on first use: they need numpy and pandas, which the bundled
+#: city (`demo_records`, an engine with ``--demo``) does not
+_MONTH: Final = {"ANSWER_COLUMNS": "_month", "COMPLAINT_COLUMNS": "_month", "MASS_MIN": "_month",
+                 "DemoMonth": "_month", "Incident": "_month", "generate_month": "_month",
+                 "FORMATS": "_month_write", "write_month": "_month_write"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MONTH.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MONTH})
 
 
 def demo_folder() -> Path:

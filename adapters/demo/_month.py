@@ -60,6 +60,7 @@ from diagtree.batch import COMPLAINT_COLUMNS  # the batch input contract
 
 from ._month_city import (
     MONTH_DAYS,
+    MONTH_START,
     NOISE,
     SNAPSHOT,
     City,
@@ -111,6 +112,11 @@ ANSWER_COLUMNS: Final = ("answer.airplane_mode", "answer.sim_works_in_other_phon
 HANDSET: Final[Mapping[str, Any]] = {
     "airplane_mode": {"no_service": 0.6, "cannot_call_out": 0.5, "cannot_receive_calls": 0.5},
     "mobile_data_off": 0.4, "apn_changed": 0.4, "sim_works_elsewhere": 0.5}
+
+
+def _isotime(seconds: int) -> str:
+    """`isotimes` of one time."""
+    return str(isotimes(np.array([seconds]))[0])
 
 
 @dataclass(frozen=True)
@@ -268,19 +274,19 @@ class _Coverage:
             cell_id = str(self.cells["cell_id"].iloc[cell])
             if k == 0:  # the HLR last saw the mass incident's customers, and its neighbours
                 self._register(rng, cell_id, who)
-            raised_text = str(isotimes(np.array([raised]))[0])
+            raised_text = _isotime(raised)
             self.alarms.append({
                 "element": cell_id, "type": kind, "severity": "critical",
                 "raised_at": raised_text,
-                "eta": str(isotimes(np.array([raised + (4 + k) * 3600]))[0]), "affects": None})
+                "eta": _isotime(raised + (4 + k) * 3600), "affects": None})
             out.append(_Planted(cell_id, kind, raised_text, range(start, start + count),
                                 len(set(who.tolist()))))
         for element, affects, day, hour, eta in _PLATFORM:
             raised = (day - 1) * 86400 + hour * 3600
             self.alarms.append({
                 "element": element, "type": "platform_fault", "severity": "major",
-                "raised_at": str(isotimes(np.array([raised]))[0]),
-                "eta": str(isotimes(np.array([raised + eta * 3600]))[0]),
+                "raised_at": _isotime(raised),
+                "eta": _isotime(raised + eta * 3600),
                 "affects": ";".join(affects)})
         return out
 
@@ -294,8 +300,8 @@ class _Coverage:
             end = start + (4 if k % 2 else 8) * 3600
             cell_id = str(self.cells["cell_id"].iloc[cell])
             self.planned_works.append({
-                "cells": cell_id, "start": str(isotimes(np.array([start]))[0]),
-                "end": str(isotimes(np.array([end]))[0]),
+                "cells": cell_id, "start": _isotime(start),
+                "end": _isotime(end),
                 "description": ("antenna swap", "BBU upgrade", "transmission cut-over",
                                 "power system maintenance")[k % 4]})
             count = int(rng.integers(4, 12))
@@ -492,7 +498,7 @@ def _answers(rng: np.random.Generator, city: City, line: np.ndarray, code: np.nd
     subscribers = city.tables[("hlr", "subscribers")]
     # a SIM not registered: its line's last update more than 24 h before the complaint
     last = (pd.to_datetime(subscribers["registration.last_update"].str.slice(0, 19))
-            - pd.Timestamp("2026-11-01")).dt.total_seconds().to_numpy(np.int64)
+            - MONTH_START).dt.total_seconds().to_numpy(np.int64)
     stale = (noise == NOISE.index("stale")) & (at - last[line] > 86400)
     volte = ~np.isin(line, city.pools["no_volte"])
     forwarding = np.isin(line, city.pools["forwarding"])

@@ -19,7 +19,6 @@ faults, weak-coverage and interference zones, gaps) are placed by `_month`.
 
 from __future__ import annotations
 
-import datetime as _dt
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,14 +27,14 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ._model import TZ
 from ._network import build_network
 from ._subscribers import _MODELS, _PREFIXES, PLANS, SP_SERVICES
 
-__all__ = ["EPOCH", "MONTH_DAYS", "SNAPSHOT", "City", "build_city", "isotimes",
+__all__ = ["MONTH_DAYS", "MONTH_START", "SNAPSHOT", "City", "build_city", "isotimes",
            "or_none", "point_in"]
 
-EPOCH: Final = _dt.datetime(2026, 11, 1, tzinfo=TZ)
+#: the month's first second (local time, +08:00): the times are seconds since it
+MONTH_START: Final = np.datetime64("2026-11-01T00:00:00", "s")
 MONTH_DAYS: Final = 30
 #: the records' snapshot: half an hour before the month ends
 SNAPSHOT: Final = MONTH_DAYS * 86400 - 1800
@@ -50,9 +49,8 @@ _NAMES: Final = ("王伟", "李芳", "张娜", "刘敏", "陈静", "杨丽", "�
 
 
 def isotimes(seconds: np.ndarray) -> np.ndarray:
-    """ISO 8601 texts (+08:00, to the second) of seconds since `EPOCH`."""
-    base = np.datetime64("2026-11-01T00:00:00", "s")
-    local = base + seconds.astype("timedelta64[s]")
+    """ISO 8601 texts (+08:00, to the second) of seconds since `MONTH_START`."""
+    local = MONTH_START + seconds.astype("timedelta64[s]")
     return np.char.add(np.datetime_as_string(local, unit="s"), "+08:00")
 
 
@@ -92,7 +90,6 @@ class City:
     vas: pd.DataFrame  # line, sp_code, charge_id
     payments: pd.DataFrame  # line, id, posted
     cards: pd.DataFrame  # line, serial, expired
-    legacy_rats: bool  # whether some cells are GSM/UMTS
 
 
 def point_in(rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray,
@@ -161,9 +158,8 @@ def build_city(rng: np.random.Generator, seed: int, lines: int,
         "throttled": np.flatnonzero(quota_out),
         "no_volte": np.flatnonzero(no_volte),
     }
-    legacy = bool(cell_frame["tech"].isin(["GSM", "UMTS"]).any())
     return City(tables, cell_frame, msisdn, home_cell, home, noise, pools, charges, vas,
-                payments, cards, legacy), background
+                payments, cards), background
 
 
 def _hlr(rng: np.random.Generator, n: int, msisdn: np.ndarray, noise: np.ndarray,

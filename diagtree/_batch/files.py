@@ -15,6 +15,7 @@ Writing: each chunk's frame to a part file, the parts joined in order at the end
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import shutil
 import sys
@@ -67,12 +68,18 @@ def results_format(path: str | Path) -> str:
     if not Path(path).is_file():
         raise BatchInputError(f"{path}: no such file")
     if kind == "parquet":
-        try:
-            import pyarrow  # noqa: F401, PLC0415 - the `batch` extra
-        except ImportError:
-            raise BatchInputError(f"{path}: reading Parquet needs pyarrow "
-                                  "(pip install 'diagtree[batch]')") from None
+        _need_pyarrow(path)
     return kind
+
+
+def _need_pyarrow(path: str | Path) -> None:
+    """Parquet is read by pyarrow (the `batch` extra): a `BatchInputError` when it is not
+    installed, never an ImportError's traceback."""
+    try:
+        import pyarrow  # noqa: F401, PLC0415 - the `batch` extra
+    except ImportError:
+        raise BatchInputError(f"{path}: reading Parquet needs pyarrow "
+                              "(pip install 'diagtree[batch]')") from None
 
 
 def check_columns(path: str | Path, columns: list[str],
@@ -115,13 +122,18 @@ def read_chunks(path: str | Path, chunk_size: int,
         handle = open(path, encoding="utf-8", errors="surrogateescape", newline="")  # noqa: SIM115
     except OSError as exc:
         raise BatchInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if kind == "csv":
-        return _csv_chunks(path, handle, chunk_size, questions)
-    return _jsonl_chunks(handle, chunk_size)
+    rows = _csv_rows(path, handle, questions) if kind == "csv" else _jsonl_rows(handle)
+    return _chunked(rows, chunk_size)
 
 
-def _csv_chunks(path: str | Path, handle: Any, chunk_size: int,
-                questions: Mapping[str, Question] | None) -> Iterator[list[Row]]:
+def _chunked(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    """The rows, `size` at a time (the last chunk may be shorter; no empty chunk)."""
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
+def _csv_rows(path: str | Path, handle: Any,
+              questions: Mapping[str, Question] | None) -> Iterator[Row]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with handle:
         reader = csv.reader(handle)
@@ -130,25 +142,16 @@ def _csv_chunks(path: str | Path, handle: Any, chunk_size: int,
             return
         check_columns(path, header, questions)
         width = len(header)
-        chunk: list[Row] = []
         for number, cells in enumerate(reader, start=1):
             if len(cells) == width:
-                chunk.append((number, dict(zip(header, cells, strict=True))))
-            elif not cells:  # a blank line is no row
-                continue
-            else:
-                chunk.append((number, ComplaintError(
-                    "(row)", f"has {len(cells)} cells, the header has {width}")))
-            if len(chunk) >= chunk_size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+                yield number, dict(zip(header, cells, strict=True))
+            elif cells:  # a blank line is no row
+                yield number, ComplaintError(
+                    "(row)", f"has {len(cells)} cells, the header has {width}")
 
 
-def _jsonl_chunks(handle: Any, chunk_size: int) -> Iterator[list[Row]]:
+def _jsonl_rows(handle: Any) -> Iterator[Row]:
     with handle:
-        chunk: list[Row] = []
         number = 0
         for line in handle:
             if not line.strip():
@@ -157,22 +160,18 @@ def _jsonl_chunks(handle: Any, chunk_size: int) -> Iterator[list[Row]]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                chunk.append((number, ComplaintError(
-                    "(row)", f"not valid JSON: {exc.msg} at character {exc.pos}")))
+                yield number, ComplaintError(
+                    "(row)", f"not valid JSON: {exc.msg} at character {exc.pos}")
             except RecursionError:
-                chunk.append((number, ComplaintError("(row)", "the JSON nests too deeply")))
+                yield number, ComplaintError("(row)", "the JSON nests too deeply")
             else:
-                chunk.append((number, value if isinstance(value, dict) else ComplaintError(
-                    "(row)", f"expected a JSON object, got {type(value).__name__}")))
-            if len(chunk) >= chunk_size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+                yield number, value if isinstance(value, dict) else ComplaintError(
+                    "(row)", f"expected a JSON object, got {type(value).__name__}")
 
 
 def _parquet_chunks(path: str | Path, chunk_size: int,
                     questions: Mapping[str, Question] | None) -> Iterator[list[Row]]:
+    _need_pyarrow(path)
     import pyarrow.dataset as ds  # noqa: PLC0415 - the `batch` extra
 
     try:

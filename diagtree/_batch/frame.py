@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from diagtree import ConfigurationError, Engine
 from diagtree._batch.chunk import Options, Row, frame_rows
 from diagtree._batch.files import check_columns, has_answers
-from diagtree._batch.frames import errors_frame, result_columns, results_frame
+from diagtree._batch.frames import errors_frame, frame_of, result_columns
 from diagtree._batch.spec import EngineFactory, engine_for
 from diagtree._batch.workers import check_run, diagnosed, needs_recipe
 
@@ -91,4 +91,4 @@ def diagnose_frame(frame: pd.DataFrame, engine: Engine | EngineFactory, *,
         found.extend(outcome.results)
         rejected.extend(outcome.errors)
     names = result_columns(script=script, explanation=explanation, trace=trace)
-    return BatchResult(results_frame(found, names), errors_frame(rejected), len(frame))
+    return BatchResult(frame_of(found, names), errors_frame(rejected), len(frame))

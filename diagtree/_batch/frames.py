@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["COMPLAINT_COLUMNS", "ERROR_COLUMNS", "OPTIONAL_RESULT_COLUMNS", "RESULT_COLUMNS",
-           "dtypes", "errors_frame", "frame_of", "result_columns", "results_frame"]
+           "dtypes", "errors_frame", "frame_of", "result_columns"]
 
 #: the complaints frame: the complaint fields, nested ones by dotted name (`history` is the
 #: JSON text of the list); an empty or NA cell means the field is absent
@@ -57,11 +57,6 @@ def frame_of(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.Data
     data = {c: pd.array([r.get(c) for r in rows], dtype=_DTYPES.get(c, "string"))
             for c in columns}
     return pd.DataFrame(data, columns=list(columns))
-
-
-def results_frame(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.DataFrame:
-    """A results frame from results rows (each a mapping of column → plain value or None)."""
-    return frame_of(rows, columns)
 
 
 def errors_frame(rows: list[dict[str, object]]) -> pd.DataFrame:

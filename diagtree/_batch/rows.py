@@ -90,16 +90,19 @@ def _number(column: str, value: Any) -> Any:
     return float(text)
 
 
-def _history(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
+def _json(column: str, text: str, what: str) -> Any:
+    """The value of a cell's JSON text (`what` it should hold, for the message)."""
     try:
-        return json.loads(value)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ComplaintError("history", f"not valid JSON text of a list: {exc.msg} at "
+        raise ComplaintError(column, f"not valid JSON text of {what}: {exc.msg} at "
                              f"character {exc.pos}") from None
     except RecursionError:
-        raise ComplaintError("history", "the JSON nests too deeply to read") from None
+        raise ComplaintError(column, "the JSON nests too deeply to read") from None
+
+
+def _history(value: Any) -> Any:
+    return _json("history", value, "a list") if isinstance(value, str) else value
 
 
 class RowComplaint(NamedTuple):
@@ -129,13 +132,7 @@ def answers_of(cells: Mapping[str, Any], questions: Mapping[str, Question],
 def _answers(value: Any, given: dict[str, Any]) -> None:
     """The object of an ``answers`` cell (or its JSON text) added to `given`."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ComplaintError(ANSWERS, f"not valid JSON text of an object: {exc.msg} at "
-                                 f"character {exc.pos}") from None
-        except RecursionError:
-            raise ComplaintError(ANSWERS, "the JSON nests too deeply to read") from None
+        value = _json(ANSWERS, value, "an object")
     if not isinstance(value, Mapping):
         raise ComplaintError(ANSWERS, "expected an object of question ids to answers, got "
                              f"{type(value).__name__}")

@@ -38,7 +38,7 @@ from diagtree._batch.files import (
     read_chunks,
     write_part,
 )
-from diagtree._batch.frames import ERROR_COLUMNS, errors_frame, result_columns, results_frame
+from diagtree._batch.frames import ERROR_COLUMNS, errors_frame, frame_of, result_columns
 from diagtree._batch.spec import EngineFactory, engine_for
 from diagtree._batch.workers import check_run, diagnosed
 
@@ -230,7 +230,7 @@ def run_file(source: str | Path, out: str | Path, engine: Engine | EngineFactory
             for index, size, outcome in outcomes:
                 # a chunk that lost a row (never expected) is not hidden: the count at the
                 # end (rows read against results + errors) fails, and the command exits 1
-                parts.write(index, results_frame(outcome.results, parts.columns),
+                parts.write(index, frame_of(outcome.results, parts.columns),
                             errors_frame(outcome.errors))
                 _append(manifest, {"chunk": index, "rows": size,
                                    "diagnosed": len(outcome.results),

@@ -19,20 +19,11 @@ from diagtree._batch.chunk import Options
 from diagtree._batch.files import BatchInputError, file_format
 from diagtree._batch.run import BatchReport, run_file
 from diagtree._batch.spec import EngineSpec
+from diagtree._cli.common import whole_number
 from diagtree._cli.diagnose import _region
 from diagtree._errors import AuthoringError, ConfigurationError, format_problems
 
 __all__ = ["add_batch"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_batch(sub: Any) -> None:
@@ -55,9 +46,9 @@ def add_batch(sub: Any) -> None:
     p.add_argument("--trees", metavar="DIR", help="knowledge folder (default: shipped)")
     p.add_argument("--region", metavar="CC", type=_region,
                    help="accept national-format MSISDNs of this region (e.g. CN)")
-    p.add_argument("--workers", type=_positive, metavar="N",
+    p.add_argument("--workers", type=whole_number(1), metavar="N",
                    help="worker processes (default: every core)")
-    p.add_argument("--chunk-size", type=_positive, default=5000, metavar="N",
+    p.add_argument("--chunk-size", type=whole_number(1), default=5000, metavar="N",
                    help="rows per chunk (default 5000): the unit of work, of memory and of "
                         "--resume")
     p.add_argument("--script", action="store_true", help="add the script column")

@@ -3,14 +3,16 @@ to load for the paths a user named (each file in the context of its knowledge fo
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from diagtree._vocab.engine_facts import COMPLAINT_FACTS
 from diagtree._vocab.facts import FactSchema
 
-__all__ = ["dedupe", "default_schema", "existing_paths", "knowledge_root", "with_context"]
+__all__ = ["dedupe", "default_schema", "existing_paths", "knowledge_root", "whole_number",
+           "with_context"]
 
 
 def default_schema() -> FactSchema:
@@ -66,3 +68,18 @@ def dedupe(paths: list[Path]) -> list[Path]:
         seen.add(r)
         out.append(p)
     return out
+
+
+def whole_number(least: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number of at least `least` (a usage error saying which
+    otherwise)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+        return value
+
+    return parse

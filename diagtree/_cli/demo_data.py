@@ -20,17 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from diagtree._cli.common import whole_number
+
 __all__ = ["add_demo_data"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
-    return value
 
 
 def add_demo_data(sub: Any) -> None:
@@ -40,14 +32,14 @@ def add_demo_data(sub: Any) -> None:
         description="Generate a deterministic demo city (records in CSV) and its planted "
                     "complaints (complaints.yaml) into a folder; with --month, a calendar "
                     "month of complaints at operator scale (complaints.parquet).")
-    p.add_argument("--seed", type=_positive, default=7, metavar="N",
+    p.add_argument("--seed", type=whole_number(0), default=7, metavar="N",
                    help="random seed (default 7, the bundled data)")
-    p.add_argument("--subscribers", type=_positive, default=None, metavar="N",
+    p.add_argument("--subscribers", type=whole_number(0), default=None, metavar="N",
                    help="number of subscribers (default 3000; with --month a quarter of "
                         "--complaints, at least 2000)")
     p.add_argument("--month", action="store_true",
                    help="generate a month of complaints (November 2026) with a mass incident")
-    p.add_argument("--complaints", type=_positive, default=None, metavar="N",
+    p.add_argument("--complaints", type=whole_number(0), default=None, metavar="N",
                    help="--month: number of complaints (default 1000000, at least 1000)")
     p.add_argument("--cells", metavar="EXPORT",
                    help="place the month's city on the cells of an OpenCelliD export "

@@ -81,6 +81,7 @@ def _cases(args: argparse.Namespace, path: Path,
     the sources that declare the facts."""
     import diagtree_adapters as ad  # noqa: PLC0415 - the CLI is the composition root
 
+    cases: list[Case] | Callable[[Mapping[str, Question]], Iterator[Case]]
     if path.is_dir():
         from diagtree_adapters.demo import read_complaints  # noqa: PLC0415
 
@@ -92,14 +93,15 @@ def _cases(args: argparse.Namespace, path: Path,
                       tuple(ad.mock_sources(records, down=c["down"])) if c["down"] else None,
                       f"{path}: {c['complaint'].get('id')}")
                  for c in read_complaints(path)]
-        return cases, list(ad.mock_sources(records))
-    if args.data is None:
+    elif args.data is None:
         raise InputError(f"{path}: give the complaints' records with --data DIR")
-    records = ad.load_records(args.data)
-    if path.suffix.lower() in FRAME_SUFFIXES:
-        return functools.partial(_frame_cases, path), list(ad.mock_sources(records))
-    cases = [Case(c, a, where=f"{path}: complaint {i}")
-             for i, (c, a) in enumerate(file_complaints(path), start=1)]
+    else:
+        records = ad.load_records(args.data)
+        if path.suffix.lower() in FRAME_SUFFIXES:
+            cases = functools.partial(_frame_cases, path)
+        else:
+            cases = [Case(c, a, where=f"{path}: complaint {i}")
+                     for i, (c, a) in enumerate(file_complaints(path), start=1)]
     return cases, list(ad.mock_sources(records))
 
 

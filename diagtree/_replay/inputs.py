@@ -58,21 +58,17 @@ def frame_complaints(path: Path, questions: Mapping[str, Question] | None = None
                      ) -> Iterator[tuple[int, RowComplaint | ComplaintError]]:
     """(1-based row, the row read — complaint and answer cells — or why it cannot be) of each
     row of a complaints frame file, read as `diagtree batch` reads it (an answer column naming
-    none of `questions` is refused before any row, `BatchInputError`)."""
-    try:
-        chunks = read_chunks(path, _CHUNK, questions)
-        for chunk in chunks:
-            for number, cells in chunk:
-                if isinstance(cells, ComplaintError):
-                    yield number, cells
-                    continue
-                try:
-                    yield number, complaint_of(cells)
-                except ComplaintError as exc:
-                    yield number, exc
-    except ImportError:
-        raise InputError(f"{path}: reading Parquet needs pyarrow "
-                         "(pip install 'diagtree[batch]')") from None
+    none of `questions`, or Parquet without pyarrow, is refused before any row,
+    `BatchInputError`)."""
+    for chunk in read_chunks(path, _CHUNK, questions):
+        for number, cells in chunk:
+            if isinstance(cells, ComplaintError):
+                yield number, cells
+                continue
+            try:
+                yield number, complaint_of(cells)
+            except ComplaintError as exc:
+                yield number, exc
 
 
 def file_complaints(path: Path) -> list[tuple[dict[str, Any], dict[str, Any]]]:

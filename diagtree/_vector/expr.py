@@ -58,17 +58,21 @@ class Vals:
 
 
 class _Closures:
-    """The engine's closures of the expressions evaluated row by row (made once each)."""
+    """The engine's closures of the expressions evaluated row by row (made once each). Keyed
+    by the node's identity (equal nodes may differ in their checked types), so each entry
+    holds its node: an id is never reused while the entry is there."""
 
     def __init__(self) -> None:
-        self.fns: dict[tuple[int, bool], tuple[Callable[[Any], Any], tuple[str, ...]]] = {}
+        self.fns: dict[tuple[int, bool],
+                       tuple[Node, Callable[[Any], Any], tuple[str, ...]]] = {}
 
     def of(self, node: Node, condition: bool) -> tuple[Callable[[Any], Any], tuple[str, ...]]:
         key = (id(node), condition)
         hit = self.fns.get(key)
         if hit is None:
-            hit = self.fns[key] = (compile_ir(node, condition=condition), facts_read(node))
-        return hit
+            hit = self.fns[key] = (node, compile_ir(node, condition=condition),
+                                   facts_read(node))
+        return hit[1], hit[2]
 
 
 CLOSURES = _Closures()

@@ -34,14 +34,14 @@ from diagtree._check.catalog import Catalog, CatalogEntry
 from diagtree._check.model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
 from diagtree._check.policy import Policy
 from diagtree._compile.steps import CompiledTree, Step
-from diagtree._conclude.policy import AppliedPolicy
+from diagtree._conclude.policy import UNCATALOGUED, AppliedPolicy
 from diagtree._expr import Expression
 from diagtree._expr.ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
 from diagtree._vector.columns import ANSWER_PREFIX, NULL_SUFFIX, Column, typed_column
 from diagtree._vector.expr import truth, value
 from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._vocab.facts import UNKNOWN, FactType
-from diagtree._vocab.taxonomy import GRADES, category_of
+from diagtree._vocab.taxonomy import GRADES, NEEDS_INVESTIGATION, category_of
 
 __all__ = ["OUTPUT_COLUMNS", "ColumnTree"]
 
@@ -278,7 +278,7 @@ class ColumnTree:
         """The outcome of every row, from the end it reached: small tables indexed by the
         end's code (refunds adjusted row by row)."""
         n = cols.n
-        causes = [s.cause or "unknown.needs_investigation" for s in end_steps]
+        causes = [s.cause or NEEDS_INVESTIGATION for s in end_steps]
         resolutions = _Texts()
         departments = _Texts()
         res_of = np.array([resolutions.code(self._resolution(c)[0]) for c in causes] or [0])
@@ -309,7 +309,7 @@ class ColumnTree:
 
     def _resolution(self, cause: str) -> tuple[str, str | None]:
         entry = self.entry(cause)
-        return (entry.resolution, entry.department) if entry else ("dispatch", "tier2")
+        return (entry.resolution, entry.department) if entry else UNCATALOGUED
 
     def _refunds(self, cols: _Columns, step: Step, entry: CatalogEntry, rows: Idx,
                  resolution: npt.NDArray[Any], department: npt.NDArray[Any],
@@ -393,7 +393,7 @@ class ColumnTree:
                 run = step.run
             end = ends.get(id(step))
             if end is None:
-                cause = step.cause or "unknown.needs_investigation"
+                cause = step.cause or NEEDS_INVESTIGATION
                 entry = self.entry(cause)
                 res, dep = self._resolution(cause)
                 refunds = entry is not None and entry.refund is not None and bool(step.values)
@@ -423,7 +423,7 @@ class ColumnTree:
         rules = self.policy.rules if self.policy is not None else ()
         columns: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS[3:]}
         for step, way, res, dep, bits in keys:
-            cause = step.cause or "unknown.needs_investigation"
+            cause = step.cause or NEEDS_INVESTIGATION
             matched = [r for k, r in enumerate(rules) if bits >> k & 1]
             columns["cause"].append(cause)
             columns["category"].append(category_of(cause))

@@ -23,7 +23,7 @@ implicit "no matching case" end, unknown to ``on_unknown``; a question takes the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -32,7 +32,7 @@ import pandas as pd
 
 from diagtree._check.catalog import Catalog, CatalogEntry
 from diagtree._check.model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
-from diagtree._check.policy import Policy
+from diagtree._check.policy import GradeRule, Policy
 from diagtree._compile.steps import CompiledTree, Step
 from diagtree._conclude.policy import UNCATALOGUED, AppliedPolicy
 from diagtree._expr import Expression
@@ -345,12 +345,10 @@ class ColumnTree:
         found = list(range(2 ** len(rules))) if len(rules) <= 12 \
             else [int(b) for b in np.unique(bits)]
         codes = bits if len(rules) <= 12 else np.searchsorted(np.asarray(found), bits)
-        grades = [max([0, *(GRADES.index(r.grade) for k, r in enumerate(rules) if b >> k & 1)])
-                  for b in found]
-        texts = [";".join(r.reason for k, r in enumerate(rules) if b >> k & 1) for b in found]
-        grade_codes = np.asarray(grades, dtype=np.int8)[codes]
+        graded = [_graded(rules, b) for b in found]
+        grade_codes = np.asarray([g for g, _ in graded], dtype=np.int8)[codes]
         return (pd.Categorical.from_codes(grade_codes, list(GRADES), validate=False),
-                _categorical(texts, codes))
+                _categorical([reasons for _, reasons in graded], codes))
 
     # -- the per-row reference -----------------------------------------------------------
     def route_rows(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -424,14 +422,13 @@ class ColumnTree:
         columns: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS[3:]}
         for step, way, res, dep, bits in keys:
             cause = step.cause or NEEDS_INVESTIGATION
-            matched = [r for k, r in enumerate(rules) if bits >> k & 1]
+            grade, reasons = _graded(rules, bits)
             columns["cause"].append(cause)
             columns["category"].append(category_of(cause))
             columns["resolution"].append(res)
             columns["department"].append(dep)
-            columns["grade"].append(GRADES[max([0, *(GRADES.index(r.grade) for r in matched)])]
-                                    if rules or self.policy is not None else "normal")
-            columns["grade_reasons"].append(";".join(r.reason for r in matched))
+            columns["grade"].append(GRADES[grade])
+            columns["grade_reasons"].append(reasons)
             columns["node"].append(step.id)
             columns["path"].append(">".join(way))
         n = len(df)
@@ -479,6 +476,14 @@ def _values(step: Step, facts: Any) -> dict[str, Any]:
         v = expr.fn(facts)
         values[name] = None if v is UNKNOWN else v
     return values
+
+
+def _graded(rules: Sequence[GradeRule], bits: int) -> tuple[int, str]:
+    """The grade (its index in `GRADES`: the highest of the rules matched, as
+    `AppliedPolicy.grade`) and the reasons of the rules whose bits are set in `bits`."""
+    matched = [r for k, r in enumerate(rules) if bits >> k & 1]
+    return (max([0, *(GRADES.index(r.grade) for r in matched)]),
+            ";".join(r.reason for r in matched))
 
 
 def _answer(value: Any) -> Any:

@@ -534,15 +534,20 @@ class _Texts:
 
     def __init__(self) -> None:
         self.codes: dict[str | None, int] = {}
+        self.texts: list[str | None] = []  # by code
 
     def code(self, text: str | None) -> int:
-        return self.codes.setdefault(text, len(self.codes))
+        code = self.codes.get(text)
+        if code is None:
+            code = self.codes[text] = len(self.texts)
+            self.texts.append(text)
+        return code
 
     def text(self, code: Any) -> str | None:
-        return list(self.codes)[int(code)]
+        return self.texts[int(code)]
 
     def categorical(self, codes: npt.NDArray[Any]) -> pd.Categorical:
-        texts = list(self.codes)
+        texts = self.texts
         if None not in self.codes:
             return pd.Categorical.from_codes(codes, texts or [""], validate=False)
         remap = np.array([-1 if t is None else i - (i > texts.index(None))

@@ -29,17 +29,7 @@ from diagtree import (
     SourceError,
     parse_complaint,
 )
-from diagtree._expr.ast import (
-    Arith,
-    BoolOp,
-    Call,
-    Compare,
-    FactRef,
-    ListLit,
-    Literal,
-    Node,
-    Not,
-)
+from diagtree._expr.ast import Arith, BoolOp, Call, Compare, FactRef, ListLit, Literal, Node, Not
 from diagtree._vector.expr import ROW_EVALUATIONS, value
 from diagtree._vector.route import _Columns
 from diagtree._vocab.engine_facts import complaint_facts

@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from diagtree._expr.ast import BoolOp, Compare, FactRef, ListLit, Literal, Node, Not
 from diagtree._expr.closures import compile_ir, facts_read
-from diagtree._vector.columns import Column
+from diagtree._vector.columns import Column, Vals
 from diagtree._vocab.facts import UNKNOWN
 
 __all__ = ["Frame", "Vals", "truth", "value"]
@@ -42,19 +42,6 @@ class Frame(Protocol):
     """Where expressions read their facts: each fact's `Column`."""
 
     def column(self, name: str) -> Column: ...
-
-class Vals:
-    """A value over the selected rows. ``const``: one Python value for every row."""
-
-    __slots__ = ("cats", "kind", "null", "unk", "v")
-
-    def __init__(self, kind: str, v: Any, unk: Mask | None, null: Mask | None,
-                 cats: list[Any] | None = None) -> None:
-        self.kind = kind
-        self.v = v
-        self.unk = unk
-        self.null = null
-        self.cats = cats
 
 
 class _Closures:
@@ -168,7 +155,7 @@ def value(node: Node, frame: Frame, idx: Idx) -> Vals:
     if isinstance(node, FactRef):
         col = frame.column(node.name)
         if len(idx) == len(col.v):  # every row, in order (`idx` is always increasing)
-            return Vals(col.kind, col.v, col.unk, col.null, col.cats)
+            return col
         return Vals(col.kind, col.v[idx], None if col.unk is None else col.unk[idx],
                     None if col.null is None else col.null[idx], col.cats)
     results = _rows(node, frame, idx, False)

@@ -207,7 +207,7 @@ def _compare(node: Compare, frame: Frame, idx: Idx) -> tuple[Mask, Mask | None] 
         return _without(eq if op == "==" else ~eq, unk), unk
     if b.kind == "const" and b.v is None:
         return np.zeros(n, dtype=bool), unk
-    order = _ordered(a, b, _ORD[op], n)
+    order = _ordered(a, b, _ORD[op])
     if order is None:
         return None
     return _without(order, a.null, b.null, unk), unk
@@ -262,14 +262,10 @@ def _equal(a: Vals, b: Vals, n: int) -> Mask | None:
     return None
 
 
-def _ordered(a: Vals, b: Vals, op: Callable[[Any, Any], Any], n: int) -> Mask | None:
-    if a.kind != "num":
-        return None
-    if b.kind == "const":
-        if not _scalar(b.v):
-            return None
-        return np.asarray(op(a.v, b.v), dtype=bool)
-    if b.kind != "num":
+def _ordered(a: Vals, b: Vals, op: Callable[[Any, Any], Any]) -> Mask | None:
+    """`op` between numbers (rows where either is null or unknown: anything); None: left to
+    the closures."""
+    if a.kind != "num" or not (b.kind == "num" or (b.kind == "const" and _scalar(b.v))):
         return None
     return np.asarray(op(a.v, b.v), dtype=bool)
 

@@ -37,8 +37,9 @@ ROWS_TARGET = 200_000
 FULL_TARGET = 25_000
 
 
-def facts_frame(tree: ColumnTree, rows: int, seed: int = 1) -> pd.DataFrame:
-    """A realistic facts frame for `tree`: most lines healthy, a few of everything else."""
+def realistic_frame(tree: ColumnTree, rows: int, seed: int = 1) -> pd.DataFrame:
+    """A realistic facts frame for `tree` (generated; `diagtree.vector.facts_frame` reads one
+    from a decision log): most lines healthy, a few of everything else."""
     rng = np.random.default_rng(seed)
     data: dict[str, Any] = {"id": np.arange(rows)}
     for name in tree.facts():
@@ -90,13 +91,10 @@ def numpy_ceiling(df: pd.DataFrame) -> np.ndarray:
     return out
 
 
-WALL: dict[str, float] = {}
-
-
-def best(fn: Callable[[], Any], rounds: int, name: str = "") -> float:
+def best(fn: Callable[[], Any], rounds: int) -> tuple[float, float]:
     """The best CPU time of `rounds` runs: seconds of this process on its core (the machine may
-    be shared: wall time would count the time other processes held the core). The best wall
-    time is kept in `WALL` under `name`, and shown too."""
+    be shared: wall time would count the time other processes held the core); and the best
+    wall time, shown too."""
     times = []
     walls = []
     for _ in range(rounds):
@@ -104,8 +102,7 @@ def best(fn: Callable[[], Any], rounds: int, name: str = "") -> float:
         fn()
         times.append(time.process_time() - start)
         walls.append(time.perf_counter() - wall)
-    WALL[name] = min(walls)
-    return max(min(times), 1e-9)
+    return max(min(times), 1e-9), min(walls)
 
 
 def line(what: str, rate: float, target: float, unit: str = "rows/s", wall: float = 0.0
@@ -123,25 +120,25 @@ def main() -> None:
     records = demo.demo_records()
     engine = Engine(sources=ad.mock_sources(records))
     tree = compile_columns(engine, "no_service")
-    df = facts_frame(tree, args.rows)
+    df = realistic_frame(tree, args.rows)
     nodes = sum(1 for node in tree.tree.flat.nodes.values() if node.kind != "jump")
     print(f"no_service: {nodes} nodes (sub-trees inlined); facts frame {len(df):,} rows × "
           f"{len(df.columns)} columns")
 
     tree.route(df.iloc[:1000])  # warm-up
-    vector_s = best(lambda: tree.route(df), args.rounds, "vector")
-    ceiling_s = best(lambda: numpy_ceiling(df), args.rounds)
+    vector_s, vector_wall = best(lambda: tree.route(df), args.rounds)
+    ceiling_s = best(lambda: numpy_ceiling(df), args.rounds)[0]
     vector = len(df) / vector_s
     ceiling = len(df) / ceiling_s
     line("vectorized route (ColumnTree.route)", vector, VECTOR_TARGET,
-         wall=len(df) / WALL["vector"])
+         wall=len(df) / vector_wall)
     print(f"{'hand-written numpy ceiling (no unknowns, no paths)':<52} {ceiling / 1000:>10,.0f} k "
           f"rows/s   vectorized / ceiling {vector / ceiling:5.2f}")
 
     part = df.iloc[: min(len(df), 200_000)]
-    rows_s = best(lambda: tree.route_rows(part), max(1, args.rounds - 1), "rows")
+    rows_s, rows_wall = best(lambda: tree.route_rows(part), max(1, args.rounds - 1))
     line("per-row reference from facts (route_rows)", len(part) / rows_s, ROWS_TARGET,
-         wall=len(part) / WALL["rows"])
+         wall=len(part) / rows_wall)
 
     cases = [c["complaint"] for c in demo.demo_complaints()]
     keywords: dict[str, Any] = {"trace": False}
@@ -156,10 +153,10 @@ def main() -> None:
             for c in cases:
                 engine.diagnose(c, **keywords)
 
-    full_s = best(diagnose_all, 2, "full")
+    full_s, full_wall = best(diagnose_all, 2)
     shown = ", ".join(f"{k}={v}" for k, v in keywords.items())
     line(f"full diagnosis from raw records ({shown})", rounds * len(cases) / full_s,
-         FULL_TARGET, "complaints/s", wall=rounds * len(cases) / WALL["full"])
+         FULL_TARGET, "complaints/s", wall=rounds * len(cases) / full_wall)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,11 @@ from diagtree import (
     SourceError,
     parse_complaint,
 )
-from diagtree._expr.ast import BoolOp, Call, Compare, FactRef, ListLit, Literal, Node, Not
-from diagtree._vector.expr import ROW_EVALUATIONS
+from diagtree._expr.ast import Arith, BoolOp, Call, Compare, FactRef, ListLit, Literal, Node, Not
+from diagtree._vector.expr import ROW_EVALUATIONS, value
+from diagtree._vector.route import _Columns
 from diagtree._vocab.engine_facts import complaint_facts
+from diagtree._vocab.facts import FactType
 from diagtree._vocab.taxonomy import CHANNELS, ROLES
 from diagtree.testing import CallableSource
 from diagtree.vector import OUTPUT_COLUMNS, ColumnTree, compile_columns, facts_frame
@@ -393,3 +395,16 @@ def _restore(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+
+def test_row_by_row_closures_never_serve_another_node() -> None:
+    """The closures evaluated row by row are made once per node: a node made after another is
+    gone (and may take its id) still gets its own."""
+    frame = _Columns(pd.DataFrame({"x.n": [1, 2, 3]}), {"x.n": FactType.INT})
+    idx = np.arange(3, dtype=np.intp)
+    for k in range(40):
+        node = Arith("+", FactRef("x.n", type=FactType.INT), Literal(k, type=FactType.INT),
+                     type=FactType.INT)
+        assert value(node, frame, idx).v.tolist() == [1 + k, 2 + k, 3 + k]
+        del node

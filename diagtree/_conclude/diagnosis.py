@@ -127,8 +127,9 @@ class Diagnosis:
     timings_ms: tuple[tuple[str, float], ...]
     # the agent's view (docs/integration.md): plain sentences in `locale`, and the causes whose
     # evidence is also present but which lost on precedence (never changing `cause`). Both are
-    # worked out on first use (`LAZY_FIELDS`): reading the other causes' evidence costs more
-    # than the rest of concluding, and most callers of `Engine.diagnose` never look.
+    # worked out on first use (`LAZY_FIELDS`, with `actions` and `notes` when the script is
+    # not rendered): reading the other causes' evidence costs more than the rest of
+    # concluding, and most callers of `Engine.diagnose` never look.
     explanation: str = ""
     also_found: tuple[str, ...] = ()
 
@@ -177,14 +178,12 @@ class Diagnosis:
 #: agent's view always; the actions and the notes when the script is not rendered (the
 #: actions' templates render on first use, and a failed render adds to the notes)
 LAZY_FIELDS: frozenset[str] = frozenset({"explanation", "also_found", "actions", "notes"})
-#: the lazy fields that have defaults (the constructor's, for `Diagnosis(...)` by hand)
-_DEFAULTED: frozenset[str] = frozenset({"explanation", "also_found"})
 _LAZY = "_lazy_fields"
 
 
 # the lazy fields' defaults serve the constructor only (`Diagnosis(...)` by hand): without a
 # class attribute, a diagnosis built lazily reaches `__getattr__` for them
-for _name in _DEFAULTED:
+for _name in LAZY_FIELDS & vars(Diagnosis).keys():
     delattr(Diagnosis, _name)
 del _name
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from diagtree._check.catalog import Catalog, CatalogEntry
 from diagtree._check.policy import Feedback, Policy
@@ -33,7 +33,7 @@ from diagtree._vocab.engine_facts import same_category_within
 from diagtree._vocab.facts import UNKNOWN
 from diagtree._vocab.taxonomy import GRADES, category_of
 
-__all__ = ["AppliedPolicy", "Concluder", "IncidentCounter", "WalkEnd"]
+__all__ = ["UNCATALOGUED", "AppliedPolicy", "Concluder", "IncidentCounter", "WalkEnd"]
 
 
 class WalkEnd(dict[str, Any]):
@@ -80,6 +80,8 @@ class IncidentCounter(Protocol):
                 values: Mapping[str, Any]) -> int: ...
 
 _MISSING: Any = object()  # "not there" where None is a value
+#: the resolution and department of a cause without a catalog entry
+UNCATALOGUED: Final[tuple[str, str | None]] = ("dispatch", "tier2")
 _NOTED: dict[type, bool] = {}  # per type of answers: whether it noted those the walk used
 _TWO_DAYS = _dt.timedelta(hours=48)  # the feedback deadline without a policy
 
@@ -184,8 +186,10 @@ class Concluder:
         entry = self._entries.get(cause, _MISSING)
         if entry is _MISSING:
             entry = self._entries[cause] = self.catalog.entry(cause)
-        resolution = entry.resolution if entry else "dispatch"
-        department = entry.department if entry else "tier2"
+        if entry:
+            resolution, department = entry.resolution, entry.department
+        else:
+            resolution, department = UNCATALOGUED
         policy = self.policy
         if self.incidents is not None:  # the count from the index, unless the caller's is more
             store["complaint.incident.distinct_customers_24h"] = max(

@@ -38,7 +38,7 @@ import pandas as pd
 
 from diagtree._vocab.facts import UNKNOWN, FactType
 
-__all__ = ["ANSWER_PREFIX", "NULL_SUFFIX", "Column", "typed_column"]
+__all__ = ["ANSWER_PREFIX", "NULL_SUFFIX", "Column", "Vals", "typed_column"]
 
 #: the companion column marking a source fact known to be null
 NULL_SUFFIX: Final = ":null"
@@ -48,19 +48,30 @@ _MAGNITUDE: Final = 2**63
 Mask = npt.NDArray[np.bool_]
 
 
-class Column:
-    """One fact over every row of a frame (see the module docstring)."""
+class Vals:
+    """A value over some rows: its values `v` (by `kind`; ``const``: one Python value for every
+    row) and its `unk` and `null` masks (None: set nowhere)."""
 
-    __slots__ = ("_py", "cats", "kind", "name", "null", "unk", "v")
+    __slots__ = ("cats", "kind", "null", "unk", "v")
 
-    def __init__(self, name: str, kind: str, v: Any, unk: Mask | None, null: Mask | None,
+    def __init__(self, kind: str, v: Any, unk: Mask | None, null: Mask | None,
                  cats: list[Any] | None = None) -> None:
-        self.name = name
         self.kind = kind
         self.v = v
         self.unk = unk
         self.null = null
         self.cats = cats
+
+
+class Column(Vals):
+    """One fact over every row of a frame (see the module docstring)."""
+
+    __slots__ = ("_py", "name")
+
+    def __init__(self, name: str, kind: str, v: Any, unk: Mask | None, null: Mask | None,
+                 cats: list[Any] | None = None) -> None:
+        super().__init__(kind, v, unk, null, cats)
+        self.name = name
         self._py: list[Any] | None = None
 
     def py(self) -> list[Any]:

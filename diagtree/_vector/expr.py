@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from diagtree._expr.ast import BoolOp, Compare, FactRef, ListLit, Literal, Node, Not
 from diagtree._expr.closures import compile_ir, facts_read
-from diagtree._vector.columns import Column
+from diagtree._vector.columns import Column, Vals
 from diagtree._vocab.facts import UNKNOWN
 
 __all__ = ["Frame", "Vals", "truth", "value"]
@@ -43,32 +43,23 @@ class Frame(Protocol):
 
     def column(self, name: str) -> Column: ...
 
-class Vals:
-    """A value over the selected rows. ``const``: one Python value for every row."""
-
-    __slots__ = ("cats", "kind", "null", "unk", "v")
-
-    def __init__(self, kind: str, v: Any, unk: Mask | None, null: Mask | None,
-                 cats: list[Any] | None = None) -> None:
-        self.kind = kind
-        self.v = v
-        self.unk = unk
-        self.null = null
-        self.cats = cats
-
 
 class _Closures:
-    """The engine's closures of the expressions evaluated row by row (made once each)."""
+    """The engine's closures of the expressions evaluated row by row (made once each). Keyed
+    by the node's identity (equal nodes may differ in their checked types), so each entry
+    holds its node: an id is never reused while the entry is there."""
 
     def __init__(self) -> None:
-        self.fns: dict[tuple[int, bool], tuple[Callable[[Any], Any], tuple[str, ...]]] = {}
+        self.fns: dict[tuple[int, bool],
+                       tuple[Node, Callable[[Any], Any], tuple[str, ...]]] = {}
 
     def of(self, node: Node, condition: bool) -> tuple[Callable[[Any], Any], tuple[str, ...]]:
         key = (id(node), condition)
         hit = self.fns.get(key)
         if hit is None:
-            hit = self.fns[key] = (compile_ir(node, condition=condition), facts_read(node))
-        return hit
+            hit = self.fns[key] = (node, compile_ir(node, condition=condition),
+                                   facts_read(node))
+        return hit[1], hit[2]
 
 
 CLOSURES = _Closures()
@@ -164,7 +155,7 @@ def value(node: Node, frame: Frame, idx: Idx) -> Vals:
     if isinstance(node, FactRef):
         col = frame.column(node.name)
         if len(idx) == len(col.v):  # every row, in order (`idx` is always increasing)
-            return Vals(col.kind, col.v, col.unk, col.null, col.cats)
+            return col
         return Vals(col.kind, col.v[idx], None if col.unk is None else col.unk[idx],
                     None if col.null is None else col.null[idx], col.cats)
     results = _rows(node, frame, idx, False)
@@ -216,7 +207,7 @@ def _compare(node: Compare, frame: Frame, idx: Idx) -> tuple[Mask, Mask | None] 
         return _without(eq if op == "==" else ~eq, unk), unk
     if b.kind == "const" and b.v is None:
         return np.zeros(n, dtype=bool), unk
-    order = _ordered(a, b, _ORD[op], n)
+    order = _ordered(a, b, _ORD[op])
     if order is None:
         return None
     return _without(order, a.null, b.null, unk), unk
@@ -271,14 +262,10 @@ def _equal(a: Vals, b: Vals, n: int) -> Mask | None:
     return None
 
 
-def _ordered(a: Vals, b: Vals, op: Callable[[Any, Any], Any], n: int) -> Mask | None:
-    if a.kind != "num":
-        return None
-    if b.kind == "const":
-        if not _scalar(b.v):
-            return None
-        return np.asarray(op(a.v, b.v), dtype=bool)
-    if b.kind != "num":
+def _ordered(a: Vals, b: Vals, op: Callable[[Any, Any], Any]) -> Mask | None:
+    """`op` between numbers (rows where either is null or unknown: anything); None: left to
+    the closures."""
+    if a.kind != "num" or not (b.kind == "num" or (b.kind == "const" and _scalar(b.v))):
         return None
     return np.asarray(op(a.v, b.v), dtype=bool)
 

@@ -23,7 +23,7 @@ implicit "no matching case" end, unknown to ``on_unknown``; a question takes the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -32,16 +32,16 @@ import pandas as pd
 
 from diagtree._check.catalog import Catalog, CatalogEntry
 from diagtree._check.model import AskNode, CheckNode, OutcomeNode, SwitchNode, TableNode
-from diagtree._check.policy import Policy
+from diagtree._check.policy import GradeRule, Policy
 from diagtree._compile.steps import CompiledTree, Step
-from diagtree._conclude.policy import AppliedPolicy
+from diagtree._conclude.policy import UNCATALOGUED, AppliedPolicy
 from diagtree._expr import Expression
 from diagtree._expr.ast import Arith, BoolOp, Call, Compare, FactRef, Neg, Node, Not
 from diagtree._vector.columns import ANSWER_PREFIX, NULL_SUFFIX, Column, typed_column
 from diagtree._vector.expr import truth, value
 from diagtree._vocab.engine_facts import COMPLAINT_FACTS, POLICY_FACTS
 from diagtree._vocab.facts import UNKNOWN, FactType
-from diagtree._vocab.taxonomy import GRADES, category_of
+from diagtree._vocab.taxonomy import GRADES, NEEDS_INVESTIGATION, category_of
 
 __all__ = ["OUTPUT_COLUMNS", "ColumnTree"]
 
@@ -278,7 +278,7 @@ class ColumnTree:
         """The outcome of every row, from the end it reached: small tables indexed by the
         end's code (refunds adjusted row by row)."""
         n = cols.n
-        causes = [s.cause or "unknown.needs_investigation" for s in end_steps]
+        causes = [s.cause or NEEDS_INVESTIGATION for s in end_steps]
         resolutions = _Texts()
         departments = _Texts()
         res_of = np.array([resolutions.code(self._resolution(c)[0]) for c in causes] or [0])
@@ -309,7 +309,7 @@ class ColumnTree:
 
     def _resolution(self, cause: str) -> tuple[str, str | None]:
         entry = self.entry(cause)
-        return (entry.resolution, entry.department) if entry else ("dispatch", "tier2")
+        return (entry.resolution, entry.department) if entry else UNCATALOGUED
 
     def _refunds(self, cols: _Columns, step: Step, entry: CatalogEntry, rows: Idx,
                  resolution: npt.NDArray[Any], department: npt.NDArray[Any],
@@ -345,12 +345,10 @@ class ColumnTree:
         found = list(range(2 ** len(rules))) if len(rules) <= 12 \
             else [int(b) for b in np.unique(bits)]
         codes = bits if len(rules) <= 12 else np.searchsorted(np.asarray(found), bits)
-        grades = [max([0, *(GRADES.index(r.grade) for k, r in enumerate(rules) if b >> k & 1)])
-                  for b in found]
-        texts = [";".join(r.reason for k, r in enumerate(rules) if b >> k & 1) for b in found]
-        grade_codes = np.asarray(grades, dtype=np.int8)[codes]
+        graded = [_graded(rules, b) for b in found]
+        grade_codes = np.asarray([g for g, _ in graded], dtype=np.int8)[codes]
         return (pd.Categorical.from_codes(grade_codes, list(GRADES), validate=False),
-                _categorical(texts, codes))
+                _categorical([reasons for _, reasons in graded], codes))
 
     # -- the per-row reference -----------------------------------------------------------
     def route_rows(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -393,7 +391,7 @@ class ColumnTree:
                 run = step.run
             end = ends.get(id(step))
             if end is None:
-                cause = step.cause or "unknown.needs_investigation"
+                cause = step.cause or NEEDS_INVESTIGATION
                 entry = self.entry(cause)
                 res, dep = self._resolution(cause)
                 refunds = entry is not None and entry.refund is not None and bool(step.values)
@@ -423,15 +421,14 @@ class ColumnTree:
         rules = self.policy.rules if self.policy is not None else ()
         columns: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS[3:]}
         for step, way, res, dep, bits in keys:
-            cause = step.cause or "unknown.needs_investigation"
-            matched = [r for k, r in enumerate(rules) if bits >> k & 1]
+            cause = step.cause or NEEDS_INVESTIGATION
+            grade, reasons = _graded(rules, bits)
             columns["cause"].append(cause)
             columns["category"].append(category_of(cause))
             columns["resolution"].append(res)
             columns["department"].append(dep)
-            columns["grade"].append(GRADES[max([0, *(GRADES.index(r.grade) for r in matched)])]
-                                    if rules or self.policy is not None else "normal")
-            columns["grade_reasons"].append(";".join(r.reason for r in matched))
+            columns["grade"].append(GRADES[grade])
+            columns["grade_reasons"].append(reasons)
             columns["node"].append(step.id)
             columns["path"].append(">".join(way))
         n = len(df)
@@ -479,6 +476,14 @@ def _values(step: Step, facts: Any) -> dict[str, Any]:
         v = expr.fn(facts)
         values[name] = None if v is UNKNOWN else v
     return values
+
+
+def _graded(rules: Sequence[GradeRule], bits: int) -> tuple[int, str]:
+    """The grade (its index in `GRADES`: the highest of the rules matched, as
+    `AppliedPolicy.grade`) and the reasons of the rules whose bits are set in `bits`."""
+    matched = [r for k, r in enumerate(rules) if bits >> k & 1]
+    return (max([0, *(GRADES.index(r.grade) for r in matched)]),
+            ";".join(r.reason for r in matched))
 
 
 def _answer(value: Any) -> Any:
@@ -529,15 +534,20 @@ class _Texts:
 
     def __init__(self) -> None:
         self.codes: dict[str | None, int] = {}
+        self.texts: list[str | None] = []  # by code
 
     def code(self, text: str | None) -> int:
-        return self.codes.setdefault(text, len(self.codes))
+        code = self.codes.get(text)
+        if code is None:
+            code = self.codes[text] = len(self.texts)
+            self.texts.append(text)
+        return code
 
     def text(self, code: Any) -> str | None:
-        return list(self.codes)[int(code)]
+        return self.texts[int(code)]
 
     def categorical(self, codes: npt.NDArray[Any]) -> pd.Categorical:
-        texts = list(self.codes)
+        texts = self.texts
         if None not in self.codes:
             return pd.Categorical.from_codes(codes, texts or [""], validate=False)
         remap = np.array([-1 if t is None else i - (i > texts.index(None))

@@ -296,26 +296,22 @@ def _is_mapping(value: Any) -> bool:
 
 
 def _string(value: Any, field_name: str, *, required: bool = False) -> str | None:
-    if type(value) is str and value.isascii():  # the common case: valid text as it is
-        if required and not value.strip():
-            raise ComplaintError(field_name, "is required (it is empty)",
-                                 "complaint_missing_field")
-        return value
-    if value is None:
-        if required:
-            raise ComplaintError(field_name, "is required", "complaint_missing_field")
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ComplaintError(field_name, f"expected a string, got {type(value).__name__}")
-    if isinstance(value, int):
-        if abs(value) >= 10**_MAX_INT_DIGITS:
-            raise ComplaintError(field_name, f"expected a string, got a number of more than "
-                                 f"{_MAX_INT_DIGITS} digits")
-        return str(value)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800"): not text
-        raise ComplaintError(field_name, "is not valid Unicode text") from None
+    if type(value) is not str or not value.isascii():  # (ASCII text, the common case, is valid)
+        if value is None:
+            if required:
+                raise ComplaintError(field_name, "is required", "complaint_missing_field")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ComplaintError(field_name, f"expected a string, got {type(value).__name__}")
+        if isinstance(value, int):
+            if abs(value) >= 10**_MAX_INT_DIGITS:
+                raise ComplaintError(field_name, f"expected a string, got a number of more "
+                                     f"than {_MAX_INT_DIGITS} digits")
+            return str(value)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800"): not text
+            raise ComplaintError(field_name, "is not valid Unicode text") from None
     if required and not value.strip():
         raise ComplaintError(field_name, "is required (it is empty)", "complaint_missing_field")
     return value

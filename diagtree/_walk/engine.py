@@ -209,9 +209,7 @@ class Engine:
         if self._decision_log is not None or runtime.conclude.incidents is not None:
             return None
         started = time.perf_counter()
-        store = new_store(runtime, complaint, answers, interactive=False)
-        if store.answers:  # as `diagnose` without a trace: note the answers used
-            store.answers = UsedAnswers(store.answers)
+        store = self._store(complaint, answers, False, None, None)[1]
         walked: list[Step] = []
         try:
             diagnosis = settle(

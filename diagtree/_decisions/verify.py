@@ -44,8 +44,8 @@ from diagtree._vocab.facts import FactSpec, FactType
 from diagtree._walk.engine import Engine
 from diagtree._walk.sources import Source
 
-__all__ = ["DECISION_FIELDS", "NotInTheRecord", "Report", "Verdict", "Verifier", "verify_lines",
-           "verify_log"]
+__all__ = ["DECISION_FIELDS", "NotInTheRecord", "Report", "Verdict", "Verifier", "facts_missing",
+           "record_complaint", "record_locale", "verify_lines", "verify_log"]
 
 #: the fields of a diagnosis that make the decision (compared when the record holds them)
 DECISION_FIELDS: Final = ("cause", "category", "resolution", "department", "grade",
@@ -66,7 +66,7 @@ class NotInTheRecord(LookupError):
 _MISSING_PREFIX: Final = NotInTheRecord.__name__ + ": "
 
 
-def _missing(calls: Iterable[Any]) -> set[str]:
+def facts_missing(calls: Iterable[Any]) -> set[str]:
     """The facts a replay's walk read that the record lacks, from its source calls."""
     return {call.error[len(_MISSING_PREFIX):] for call in calls
             if not call.ok and call.error and call.error.startswith(_MISSING_PREFIX)}
@@ -258,7 +258,9 @@ def _tree_name(tree: Any) -> str:
     return f"{tree.get('id')} v{tree.get('version')} ({str(tree.get('sha256'))[:12]})"
 
 
-def _complaint(record: Mapping[str, Any]) -> Complaint:
+def record_complaint(record: Mapping[str, Any]) -> Complaint:
+    """The complaint a decision record holds, parsed (also read by the replay and the
+    vectorized facts frame)."""
     data = dict(record.get("complaint") or {})
     try:
         return parse_complaint(data)
@@ -287,7 +289,7 @@ class Verifier:
         assert record is not None
         self.replay.load(record)
         kind = str(record.get("kind"))
-        complaint = _complaint(record)
+        complaint = record_complaint(record)
         answers = dict(record.get("answers") or {})
         mask = masker(bool(record.get("masked")))
         before: dict[str, Any]
@@ -295,9 +297,9 @@ class Verifier:
         now: dict[str, Any] | None
         if kind == "session_step":
             session = self.engine.session(complaint, answers=answers,
-                                          locale=_locale(record))
+                                          locale=record_locale(record))
             pending = session.pending
-            missing = _missing(session._store.calls)  # (a session's facts read so far)
+            missing = facts_missing(session._store.calls)  # (a session's facts read so far)
             before = {"pending": _question_of(record.get("pending"))}
             after = {"pending": None if pending is None else pending.question.id}
             tree = self.engine.tree_for(complaint.type, complaint.reported_at)
@@ -305,8 +307,8 @@ class Verifier:
                 if tree is not None else None
         else:
             diagnosis = self.engine.diagnose(complaint, answers=answers,
-                                             locale=_locale(record))
-            missing = _missing(diagnosis.sources)
+                                             locale=record_locale(record))
+            missing = facts_missing(diagnosis.sources)
             logged = record.get("diagnosis") or {}
             replayed = mask(diagnosis.to_dict())
             names = [n for n in DECISION_FIELDS if n in logged]
@@ -326,7 +328,7 @@ class Verifier:
                        _tree_name(now))
 
 
-def _locale(record: Mapping[str, Any]) -> str | None:
+def record_locale(record: Mapping[str, Any]) -> str | None:
     diagnosis = record.get("diagnosis")
     locale = diagnosis.get("locale") if isinstance(diagnosis, Mapping) else None
     return locale if isinstance(locale, str) else None

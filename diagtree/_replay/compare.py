@@ -19,7 +19,7 @@ from diagtree._batch.results import walk_path
 from diagtree._batch.rows import answers_of
 from diagtree._conclude.diagnosis import Diagnosis
 from diagtree._decisions.log import LogLine
-from diagtree._decisions.verify import Verifier, _complaint, _locale, _missing
+from diagtree._decisions.verify import Verifier, facts_missing, record_complaint, record_locale
 from diagtree._errors import ComplaintError
 from diagtree._vocab.taxonomy import Question
 from diagtree._walk.engine import Engine
@@ -188,17 +188,17 @@ def replay_log(lines: Iterable[LogLine], old: str | Path, new: str | Path, *,
             tally.skipped.append((where, f"a {record.get('kind')} record, not a diagnosis"))
             continue
         try:
-            complaint = _complaint(record)
+            complaint = record_complaint(record)
             results = []
             for side in sides:
                 side.replay.load(record)
                 results.append(side.engine.diagnose(
                     complaint, answers=dict(record.get("answers") or {}),
-                    locale=_locale(record), script=False))
+                    locale=record_locale(record), script=False))
         except ComplaintError as exc:
             tally.skipped.append((where, f"its complaint cannot be replayed: {exc}"))
             continue
-        lacking = sorted(_missing(results[0].sources) | _missing(results[1].sources))
+        lacking = sorted(facts_missing(results[0].sources) | facts_missing(results[1].sources))
         note = ("the record lacks facts: " + ", ".join(lacking)) if lacking else ""
         tally.add(results[0], results[1], note)
     old_name, new_name = names or (str(old), str(new))

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from diagtree._decisions.log import read_log
-from diagtree._decisions.verify import _complaint
+from diagtree._decisions.verify import record_complaint
 from diagtree._errors import ComplaintError
 from diagtree._vector.columns import ANSWER_PREFIX, NULL_SUFFIX
 from diagtree._vocab.engine_facts import complaint_facts, same_category_within
@@ -38,7 +38,7 @@ def record_row(record: Mapping[str, Any]) -> dict[str, Any] | None:
     if not isinstance(diagnosis, Mapping):
         return None
     try:
-        complaint = _complaint(record)
+        complaint = record_complaint(record)
     except ComplaintError:
         return None
     row: dict[str, Any] = {"record_id": record.get("id"), "id": complaint.id,
